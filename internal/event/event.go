@@ -1,0 +1,90 @@
+// Package event defines the normalized event every source is turned into.
+// It is the contract between intake (internal/webhook) and the rules
+// (internal/rules): the `expr` tags are the names rule authors write.
+package event
+
+import "time"
+
+// Kinds of source and of target.
+const (
+	KindIntercom = "intercom"
+	KindWHMCS    = "whmcs"
+
+	TargetConversation = "conversation"
+	TargetTicket       = "ticket"
+)
+
+// Event is one webhook delivery, normalized. Every source fills the same
+// shape; fields a payload does not carry stay empty (pointers stay nil).
+type Event struct {
+	Source     string    `expr:"source" json:"source"`
+	Kind       string    `expr:"kind" json:"kind"`
+	Topic      string    `expr:"topic" json:"topic"`
+	ID         string    `expr:"id" json:"id"`
+	OccurredAt time.Time `expr:"occurred_at" json:"occurred_at"`
+	ReceivedAt time.Time `expr:"received_at" json:"received_at"`
+
+	// Target is where a reply goes by default.
+	Target Target `expr:"target" json:"target"`
+	// Message is the message that caused the event; nil when there is none.
+	Message *Message `expr:"message" json:"message"`
+	Contact *Contact `expr:"contact" json:"contact"`
+	Ticket  *Ticket  `expr:"ticket" json:"ticket"`
+	Tags    []string `expr:"tags" json:"tags"`
+
+	// Item is Intercom's data.item (nil for WHMCS); Payload is the whole
+	// delivery as parsed JSON.
+	Item    map[string]any `expr:"item" json:"-"`
+	Payload map[string]any `expr:"event" json:"-"`
+}
+
+// Target names the conversation or ticket a reply is posted to.
+type Target struct {
+	Type string `expr:"type" json:"type"`
+	ID   string `expr:"id" json:"id"`
+}
+
+// Message is one message in a conversation or ticket.
+type Message struct {
+	ID     string `expr:"id" json:"id"`
+	HTML   string `expr:"html" json:"html"`
+	Text   string `expr:"text" json:"text"`
+	Author Author `expr:"author" json:"author"`
+}
+
+// Author wrote a message. Type is the platform's own word: user, lead,
+// contact, admin, bot (Intercom) or client, admin (WHMCS).
+type Author struct {
+	Type  string `expr:"type" json:"type"`
+	ID    string `expr:"id" json:"id"`
+	Name  string `expr:"name" json:"name"`
+	Email string `expr:"email" json:"email"`
+}
+
+// Contact is the customer the event is about.
+type Contact struct {
+	ID         string `expr:"id" json:"id"`
+	ExternalID string `expr:"external_id" json:"external_id"`
+	Email      string `expr:"email" json:"email"`
+	Name       string `expr:"name" json:"name"`
+}
+
+// Ticket carries ticket state for ticket events. Intercom fills ID, Number,
+// Subject (the title attribute), State (the state category), StateLabel,
+// Type and Attributes; WHMCS fills ID, Number (the mask), Subject,
+// Department, Priority and Status.
+type Ticket struct {
+	ID         string         `expr:"id" json:"id"`
+	Number     string         `expr:"number" json:"number"`
+	Subject    string         `expr:"subject" json:"subject"`
+	State      string         `expr:"state" json:"state"`
+	StateLabel string         `expr:"state_label" json:"state_label"`
+	Type       string         `expr:"type" json:"type"`
+	Attributes map[string]any `expr:"attributes" json:"attributes"`
+	Department string         `expr:"department" json:"department"`
+	Priority   string         `expr:"priority" json:"priority"`
+	Status     string         `expr:"status" json:"status"`
+}
+
+// Key identifies an event for deduplication.
+func (e *Event) Key() string { return e.Source + "/" + e.ID }

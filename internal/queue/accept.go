@@ -1,0 +1,269 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// neverExpires is the expiry of a once claim.
+const neverExpires = int64(1) << 62
+
+// deliveryQueue is the River queue delivery jobs run on.
+const deliveryQueue = "deliveries"
+
+// pendingJob is a delivery job decided inside an accept transaction, to be
+// inserted with the rest of the batch.
+type pendingJob struct {
+	intake, action int
+	args           *DeliveryArgs
+}
+
+// acceptBatch applies intakes in order inside one transaction: dedup,
+// budgets, claims, history of suppressed and shadowed actions, dead letters
+// of render failures, and the delivery jobs. Everything commits or nothing.
+func (s *Store) acceptBatch(ctx context.Context, tx txn, batch []*Intake, pol Policy, now time.Time) ([]AcceptResult, error) {
+	if err := s.lockBatch(ctx, tx, batch); err != nil {
+		return nil, err
+	}
+	results := make([]AcceptResult, len(batch))
+	var jobs []pendingJob
+	for i, in := range batch {
+		res, pend, err := s.acceptOne(ctx, tx, in, pol, now)
+		if err != nil {
+			return nil, fmt.Errorf("event %s/%s: %w", in.Source, in.EventID, err)
+		}
+		for j := range pend {
+			pend[j].intake = i
+		}
+		results[i] = res
+		jobs = append(jobs, pend...)
+	}
+	if len(jobs) == 0 {
+		return results, nil
+	}
+	params := make([]river.InsertManyParams, len(jobs))
+	for i, j := range jobs {
+		params[i] = river.InsertManyParams{Args: *j.args, InsertOpts: &river.InsertOpts{
+			Queue: deliveryQueue, MaxAttempts: j.args.MaxAttempts,
+		}}
+	}
+	ids, err := s.backend.insertJobs(ctx, tx, params)
+	if err != nil {
+		return nil, fmt.Errorf("insert delivery jobs: %w", err)
+	}
+	for i, j := range jobs {
+		results[j.intake].Actions[j.action].JobID = ids[i]
+	}
+	return results, nil
+}
+
+// lockBatch serializes budget checks of the same rule or target across
+// concurrent transactions (PostgreSQL); keys are taken in sorted order so
+// two batches never deadlock. SQLite has one writer and needs none.
+func (s *Store) lockBatch(ctx context.Context, tx txn, batch []*Intake) error {
+	if !s.backend.needsLocks() {
+		return nil
+	}
+	keys := map[string]bool{}
+	for _, in := range batch {
+		keys["event:"+in.Source+"/"+in.EventID] = true
+		for _, a := range in.Actions {
+			if a.Shadow || a.RenderError != "" {
+				continue
+			}
+			keys["rule:"+a.Rule] = true
+			keys["target:"+a.TargetKey] = true
+		}
+	}
+	sorted := make([]string, 0, len(keys))
+	for k := range keys {
+		sorted = append(sorted, k)
+	}
+	sort.Strings(sorted)
+	for _, k := range sorted {
+		if err := s.backend.lock(ctx, tx, k); err != nil {
+			return fmt.Errorf("lock %s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) acceptOne(ctx context.Context, q querier, in *Intake, pol Policy, now time.Time) (AcceptResult, []pendingJob, error) {
+	nowMs := now.UnixMilli()
+	// A row older than the dedup window is a new delivery of an old id.
+	n, err := q.exec(ctx, `INSERT INTO bot_events (source, event_id, topic, received_at, matched, payload)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (source, event_id) DO UPDATE SET topic = excluded.topic, received_at = excluded.received_at,
+			matched = excluded.matched, payload = excluded.payload
+		WHERE bot_events.received_at < ?`,
+		in.Source, in.EventID, in.Topic, in.ReceivedAt.UnixMilli(), len(in.Actions), string(in.Payload),
+		now.Add(-pol.DedupWindow).UnixMilli())
+	if err != nil {
+		return AcceptResult{}, nil, fmt.Errorf("record event: %w", err)
+	}
+	if n == 0 {
+		return AcceptResult{Duplicate: true}, nil, nil
+	}
+	res := AcceptResult{Actions: make([]ActionResult, len(in.Actions))}
+	var jobs []pendingJob
+	for i := range in.Actions {
+		a := &in.Actions[i]
+		r, err := s.decide(ctx, q, in, a, pol, now)
+		if err != nil {
+			return AcceptResult{}, nil, fmt.Errorf("rule %s: %w", a.Rule, err)
+		}
+		res.Actions[i] = r
+		switch r.Outcome {
+		case Queued:
+			jobs = append(jobs, pendingJob{action: i, args: &DeliveryArgs{
+				Source: in.Source, EventID: in.EventID, Topic: in.Topic, Rule: a.Rule, Platform: a.Platform,
+				Request: *a.Request, ClaimKey: claimKeyIf(a), TargetKey: a.TargetKey,
+				ReceivedAt: in.ReceivedAt, Deadline: in.ReceivedAt.Add(pol.MaxAge), MaxAttempts: pol.MaxAttempts,
+			}})
+			if _, err := q.exec(ctx, `INSERT INTO bot_sends (rule, target_key, at) VALUES (?, ?, ?)`, a.Rule, a.TargetKey, nowMs); err != nil {
+				return AcceptResult{}, nil, fmt.Errorf("record send: %w", err)
+			}
+		case DeadLettered:
+			if err := s.deadLetterAtIntake(ctx, q, in, a, now); err != nil {
+				return AcceptResult{}, nil, err
+			}
+		default:
+			h := historyFromAction(in, a, r.Outcome, r.Reason, now)
+			if err := insertHistory(ctx, q, h); err != nil {
+				return AcceptResult{}, nil, err
+			}
+		}
+	}
+	return res, jobs, nil
+}
+
+func claimKeyIf(a *Action) string {
+	if a.Once || a.Cooldown > 0 {
+		return a.ClaimKey
+	}
+	return ""
+}
+
+// decide applies shadow mode, pauses, budgets and claims to one action.
+func (s *Store) decide(ctx context.Context, q querier, in *Intake, a *Action, pol Policy, now time.Time) (ActionResult, error) {
+	switch {
+	case a.RenderError != "":
+		return ActionResult{Outcome: DeadLettered, Reason: "render_error"}, nil
+	case a.Shadow:
+		return ActionResult{Outcome: Shadowed}, nil
+	}
+	nowMs := now.UnixMilli()
+	hourAgo := now.Add(-time.Hour).UnixMilli()
+
+	var pausedUntil int64
+	err := q.queryRow(ctx, `SELECT paused_until FROM bot_rule_pauses WHERE rule = ?`, a.Rule).Scan(&pausedUntil)
+	if err != nil && !isNoRows(err) {
+		return ActionResult{}, fmt.Errorf("read pause: %w", err)
+	}
+	if pausedUntil > nowMs {
+		return ActionResult{Outcome: Suppressed, Reason: ReasonPaused}, nil
+	}
+
+	if a.MaxPerHour > 0 {
+		var sent int
+		if err := q.queryRow(ctx, `SELECT COUNT(*) FROM bot_sends WHERE rule = ? AND at > ?`, a.Rule, hourAgo).Scan(&sent); err != nil {
+			return ActionResult{}, fmt.Errorf("count rule sends: %w", err)
+		}
+		if sent >= a.MaxPerHour {
+			paused, err := s.trip(ctx, q, a.Rule, pol, now)
+			if err != nil {
+				return ActionResult{}, err
+			}
+			return ActionResult{Outcome: Suppressed, Reason: ReasonRuleBudget, Paused: paused}, nil
+		}
+	}
+	if pol.TargetMaxPerHour > 0 {
+		var sent int
+		if err := q.queryRow(ctx, `SELECT COUNT(*) FROM bot_sends WHERE target_key = ? AND at > ?`, a.TargetKey, hourAgo).Scan(&sent); err != nil {
+			return ActionResult{}, fmt.Errorf("count target sends: %w", err)
+		}
+		if sent >= pol.TargetMaxPerHour {
+			return ActionResult{Outcome: Suppressed, Reason: ReasonTargetBudget}, nil
+		}
+	}
+
+	eventKey := in.Source + "/" + in.EventID
+	switch {
+	case a.Once:
+		n, err := q.exec(ctx, `INSERT INTO bot_claims (rule, claim_key, claimed_at, expires_at, event_key)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT (rule, claim_key) DO NOTHING`,
+			a.Rule, a.ClaimKey, nowMs, neverExpires, eventKey)
+		if err != nil {
+			return ActionResult{}, fmt.Errorf("claim: %w", err)
+		}
+		if n == 0 {
+			return ActionResult{Outcome: Suppressed, Reason: ReasonOnce}, nil
+		}
+	case a.Cooldown > 0:
+		n, err := q.exec(ctx, `INSERT INTO bot_claims (rule, claim_key, claimed_at, expires_at, event_key)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT (rule, claim_key) DO UPDATE SET
+				claimed_at = excluded.claimed_at, expires_at = excluded.expires_at, event_key = excluded.event_key
+			WHERE bot_claims.claimed_at <= ?`,
+			a.Rule, a.ClaimKey, nowMs, now.Add(a.Cooldown).UnixMilli(), eventKey, now.Add(-a.Cooldown).UnixMilli())
+		if err != nil {
+			return ActionResult{}, fmt.Errorf("claim: %w", err)
+		}
+		if n == 0 {
+			return ActionResult{Outcome: Suppressed, Reason: ReasonCooldown}, nil
+		}
+	}
+	return ActionResult{Outcome: Queued}, nil
+}
+
+// trip records a rule going over its hourly budget and pauses it when that
+// happened PauseAfter times within the hour.
+func (s *Store) trip(ctx context.Context, q querier, rule string, pol Policy, now time.Time) (bool, error) {
+	if _, err := q.exec(ctx, `INSERT INTO bot_rule_trips (rule, at) VALUES (?, ?)`, rule, now.UnixMilli()); err != nil {
+		return false, fmt.Errorf("record budget trip: %w", err)
+	}
+	if pol.PauseAfter <= 0 {
+		return false, nil
+	}
+	var trips int
+	if err := q.queryRow(ctx, `SELECT COUNT(*) FROM bot_rule_trips WHERE rule = ? AND at > ?`,
+		rule, now.Add(-time.Hour).UnixMilli()).Scan(&trips); err != nil {
+		return false, fmt.Errorf("count budget trips: %w", err)
+	}
+	if trips < pol.PauseAfter {
+		return false, nil
+	}
+	if _, err := q.exec(ctx, `INSERT INTO bot_rule_pauses (rule, paused_at, paused_until) VALUES (?, ?, ?)
+		ON CONFLICT (rule) DO UPDATE SET paused_at = excluded.paused_at, paused_until = excluded.paused_until`,
+		rule, now.UnixMilli(), now.Add(pol.PauseFor).UnixMilli()); err != nil {
+		return false, fmt.Errorf("pause rule: %w", err)
+	}
+	// Start counting afresh once the pause ends.
+	if _, err := q.exec(ctx, `DELETE FROM bot_rule_trips WHERE rule = ?`, rule); err != nil {
+		return false, fmt.Errorf("reset budget trips: %w", err)
+	}
+	return true, nil
+}
+
+// deadLetterAtIntake keeps an action whose reply could not be rendered.
+func (s *Store) deadLetterAtIntake(ctx context.Context, q querier, in *Intake, a *Action, now time.Time) error {
+	reqJSON, err := json.Marshal(a.Request)
+	if err != nil {
+		return fmt.Errorf("encode request: %w", err)
+	}
+	d := &DeadLetter{
+		Source: in.Source, EventID: in.EventID, Topic: in.Topic, Rule: a.Rule, Platform: a.Platform,
+		TargetKey: a.TargetKey, Reason: "render_error", Error: a.RenderError, Attempts: 0,
+		ReceivedAt: in.ReceivedAt, DeadAt: now, RequestJSON: reqJSON,
+	}
+	if err := insertDeadLetter(ctx, q, d); err != nil {
+		return err
+	}
+	h := historyFromAction(in, a, DeadLettered, "render_error", now)
+	h.Error = a.RenderError
+	return insertHistory(ctx, q, h)
+}

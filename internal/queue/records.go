@@ -1,0 +1,358 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"github.com/supportops/autoresponder/internal/event"
+	"github.com/supportops/autoresponder/internal/replier"
+)
+
+// History is the record of one action's final outcome.
+type History struct {
+	ID         int64        `json:"id"`
+	JobID      int64        `json:"job_id,omitempty"`
+	Source     string       `json:"source"`
+	EventID    string       `json:"event_id"`
+	Rule       string       `json:"rule"`
+	Platform   string       `json:"platform"`
+	Target     event.Target `json:"target"`
+	Outcome    string       `json:"outcome"`
+	Reason     string       `json:"reason,omitempty"`
+	Attempts   int          `json:"attempts"`
+	ResponseID string       `json:"response_id,omitempty"`
+	Error      string       `json:"error,omitempty"`
+	ReceivedAt time.Time    `json:"received_at"`
+	FinishedAt time.Time    `json:"finished_at"`
+}
+
+// Outcomes recorded in history besides the intake ones.
+const (
+	Sent     = "sent"
+	Replayed = "replayed"
+)
+
+func historyFromAction(in *Intake, a *Action, outcome, reason string, now time.Time) *History {
+	h := &History{
+		Source: in.Source, EventID: in.EventID, Rule: a.Rule, Platform: a.Platform,
+		Outcome: outcome, Reason: reason, ReceivedAt: in.ReceivedAt, FinishedAt: now,
+	}
+	if a.Request != nil {
+		h.Target = a.Request.Target
+	}
+	return h
+}
+
+func historyFromJob(job *Job, outcome, reason string, now time.Time) *History {
+	a := job.Args
+	return &History{
+		JobID: job.ID, Source: a.Source, EventID: a.EventID, Rule: a.Rule, Platform: a.Platform,
+		Target: a.Request.Target, Outcome: outcome, Reason: reason, Attempts: job.Attempt,
+		ReceivedAt: a.ReceivedAt, FinishedAt: now,
+	}
+}
+
+func insertHistory(ctx context.Context, q querier, h *History) error {
+	_, err := q.exec(ctx, `INSERT INTO bot_history (job_id, source, event_id, rule, platform, target_type, target_id,
+			outcome, reason, attempts, response_id, error, received_at, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		h.JobID, h.Source, h.EventID, h.Rule, h.Platform, h.Target.Type, h.Target.ID,
+		h.Outcome, h.Reason, h.Attempts, h.ResponseID, h.Error, h.ReceivedAt.UnixMilli(), h.FinishedAt.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("record history: %w", err)
+	}
+	return nil
+}
+
+// HistoryFilter selects history records; zero fields match everything.
+type HistoryFilter struct {
+	Rule    string
+	Target  string // target id
+	Source  string
+	EventID string
+	Outcome string
+	Since   time.Time
+	Limit   int // default 100
+}
+
+// History lists records, newest first.
+func (s *Store) History(ctx context.Context, f HistoryFilter) ([]History, error) {
+	var where []string
+	var args []any
+	add := func(cond string, v any) {
+		where = append(where, cond)
+		args = append(args, v)
+	}
+	if f.Rule != "" {
+		add("rule = ?", f.Rule)
+	}
+	if f.Target != "" {
+		add("target_id = ?", f.Target)
+	}
+	if f.Source != "" {
+		add("source = ?", f.Source)
+	}
+	if f.EventID != "" {
+		add("event_id = ?", f.EventID)
+	}
+	if f.Outcome != "" {
+		add("outcome = ?", f.Outcome)
+	}
+	if !f.Since.IsZero() {
+		add("finished_at >= ?", f.Since.UnixMilli())
+	}
+	q := `SELECT id, job_id, source, event_id, rule, platform, target_type, target_id, outcome, reason, attempts,
+		response_id, error, received_at, finished_at FROM bot_history`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY id DESC LIMIT ?"
+	args = append(args, limitOr(f.Limit))
+	rows, err := s.backend.pool().query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list history: %w", err)
+	}
+	defer rows.Close()
+	var out []History
+	for rows.Next() {
+		var h History
+		var jobID *int64
+		var recv, fin int64
+		if err := rows.Scan(&h.ID, &jobID, &h.Source, &h.EventID, &h.Rule, &h.Platform, &h.Target.Type, &h.Target.ID,
+			&h.Outcome, &h.Reason, &h.Attempts, &h.ResponseID, &h.Error, &recv, &fin); err != nil {
+			return nil, fmt.Errorf("list history: %w", err)
+		}
+		if jobID != nil {
+			h.JobID = *jobID
+		}
+		h.ReceivedAt, h.FinishedAt = time.UnixMilli(recv).UTC(), time.UnixMilli(fin).UTC()
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+func limitOr(n int) int {
+	if n <= 0 {
+		return 100
+	}
+	return n
+}
+
+// DeadLetter is a reply that will not be retried, kept with everything
+// needed to understand and replay it.
+type DeadLetter struct {
+	ID          int64           `json:"id"`
+	JobID       int64           `json:"job_id,omitempty"`
+	Source      string          `json:"source"`
+	EventID     string          `json:"event_id"`
+	Topic       string          `json:"topic"`
+	Rule        string          `json:"rule"`
+	Platform    string          `json:"platform"`
+	TargetKey   string          `json:"target_key"`
+	ClaimKey    string          `json:"claim_key,omitempty"`
+	Request     replier.Request `json:"request"`
+	RequestJSON []byte          `json:"-"`
+	Reason      string          `json:"reason"`
+	Status      int             `json:"status,omitempty"`
+	Error       string          `json:"error"`
+	Attempts    int             `json:"attempts"`
+	ReceivedAt  time.Time       `json:"received_at"`
+	DeadAt      time.Time       `json:"dead_at"`
+}
+
+func insertDeadLetter(ctx context.Context, q querier, d *DeadLetter) error {
+	_, err := q.exec(ctx, `INSERT INTO bot_dead_letters (job_id, source, event_id, topic, rule, platform, target_key,
+			claim_key, request, reason, status, error, attempts, received_at, dead_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.JobID, d.Source, d.EventID, d.Topic, d.Rule, d.Platform, d.TargetKey, d.ClaimKey, string(d.RequestJSON),
+		d.Reason, d.Status, d.Error, d.Attempts, d.ReceivedAt.UnixMilli(), d.DeadAt.UnixMilli())
+	if err != nil {
+		return fmt.Errorf("record dead letter: %w", err)
+	}
+	return nil
+}
+
+// DLQFilter selects dead letters; zero fields match everything.
+type DLQFilter struct {
+	IDs   []int64
+	Rule  string
+	Since time.Time
+	Limit int // default 100
+}
+
+func (f DLQFilter) where() (string, []any) {
+	var where []string
+	var args []any
+	if len(f.IDs) > 0 {
+		ph := strings.TrimSuffix(strings.Repeat("?, ", len(f.IDs)), ", ")
+		where = append(where, "id IN ("+ph+")")
+		for _, id := range f.IDs {
+			args = append(args, id)
+		}
+	}
+	if f.Rule != "" {
+		where = append(where, "rule = ?")
+		args = append(args, f.Rule)
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "dead_at >= ?")
+		args = append(args, f.Since.UnixMilli())
+	}
+	if len(where) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+// DeadLetters lists dead letters, newest first.
+func (s *Store) DeadLetters(ctx context.Context, f DLQFilter) ([]DeadLetter, error) {
+	return s.deadLetters(ctx, s.backend.pool(), f)
+}
+
+func (s *Store) deadLetters(ctx context.Context, q querier, f DLQFilter) ([]DeadLetter, error) {
+	where, args := f.where()
+	args = append(args, limitOr(f.Limit))
+	rows, err := q.query(ctx, `SELECT id, job_id, source, event_id, topic, rule, platform, target_key, claim_key,
+			request, reason, status, error, attempts, received_at, dead_at
+		FROM bot_dead_letters`+where+` ORDER BY id DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list dead letters: %w", err)
+	}
+	defer rows.Close()
+	var out []DeadLetter
+	for rows.Next() {
+		var d DeadLetter
+		var jobID *int64
+		var req string
+		var recv, dead int64
+		if err := rows.Scan(&d.ID, &jobID, &d.Source, &d.EventID, &d.Topic, &d.Rule, &d.Platform, &d.TargetKey,
+			&d.ClaimKey, &req, &d.Reason, &d.Status, &d.Error, &d.Attempts, &recv, &dead); err != nil {
+			return nil, fmt.Errorf("list dead letters: %w", err)
+		}
+		if jobID != nil {
+			d.JobID = *jobID
+		}
+		d.RequestJSON = []byte(req)
+		if err := json.Unmarshal(d.RequestJSON, &d.Request); err != nil {
+			return nil, fmt.Errorf("dead letter %d: decode request: %w", d.ID, err)
+		}
+		d.ReceivedAt, d.DeadAt = time.UnixMilli(recv).UTC(), time.UnixMilli(dead).UTC()
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// DeadLetter returns one dead letter.
+func (s *Store) DeadLetter(ctx context.Context, id int64) (*DeadLetter, error) {
+	list, err := s.DeadLetters(ctx, DLQFilter{IDs: []int64{id}, Limit: 1})
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, fmt.Errorf("dead letter %d: %w", id, ErrNotFound)
+	}
+	return &list[0], nil
+}
+
+// ErrNotFound is returned for an id that does not exist.
+var ErrNotFound = fmt.Errorf("not found")
+
+// Replayed describes one dead letter put back on the queue.
+type ReplayResult struct {
+	DeadLetterID int64 `json:"dead_letter_id"`
+	JobID        int64 `json:"job_id,omitempty"`
+}
+
+// Replay queues the selected dead letters again with a fresh deadline and
+// attempt count, retaking their once/cooldown claims, and removes them from
+// the dead-letter queue. A render failure has no request to send and is
+// skipped (fix the rule; the event is not replayed). With dryRun nothing
+// changes and the letters that would be replayed are returned.
+func (s *Store) Replay(ctx context.Context, f DLQFilter, pol Policy, dryRun bool) ([]ReplayResult, error) {
+	if len(f.IDs) == 0 && f.Rule == "" && f.Since.IsZero() {
+		return nil, fmt.Errorf("replay: select dead letters by id, rule or since")
+	}
+	tx, err := s.backend.begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("replay: %w", err)
+	}
+	defer tx.rollback(ctx)
+	if f.Limit == 0 {
+		f.Limit = 10000
+	}
+	letters, err := s.deadLetters(ctx, tx, f)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	var out []ReplayResult
+	var params []river.InsertManyParams
+	for _, d := range letters {
+		if d.Reason == "render_error" {
+			continue
+		}
+		out = append(out, ReplayResult{DeadLetterID: d.ID})
+		if dryRun {
+			continue
+		}
+		args := DeliveryArgs{
+			Source: d.Source, EventID: d.EventID, Topic: d.Topic, Rule: d.Rule, Platform: d.Platform,
+			Request: d.Request, ClaimKey: d.ClaimKey, TargetKey: d.TargetKey,
+			ReceivedAt: d.ReceivedAt, Deadline: now.Add(pol.MaxAge), MaxAttempts: pol.MaxAttempts,
+		}
+		params = append(params, river.InsertManyParams{Args: args, InsertOpts: &river.InsertOpts{
+			Queue: deliveryQueue, MaxAttempts: pol.MaxAttempts,
+		}})
+		if d.ClaimKey != "" {
+			if _, err := tx.exec(ctx, `INSERT INTO bot_claims (rule, claim_key, claimed_at, expires_at, event_key)
+				VALUES (?, ?, ?, ?, ?) ON CONFLICT (rule, claim_key) DO UPDATE SET
+					claimed_at = excluded.claimed_at, event_key = excluded.event_key`,
+				d.Rule, d.ClaimKey, now.UnixMilli(), neverExpires, d.Source+"/"+d.EventID); err != nil {
+				return nil, fmt.Errorf("replay %d: retake claim: %w", d.ID, err)
+			}
+		}
+		if _, err := tx.exec(ctx, `DELETE FROM bot_dead_letters WHERE id = ?`, d.ID); err != nil {
+			return nil, fmt.Errorf("replay %d: %w", d.ID, err)
+		}
+		h := &History{Source: d.Source, EventID: d.EventID, Rule: d.Rule, Platform: d.Platform,
+			Target: d.Request.Target, Outcome: Replayed, Reason: fmt.Sprintf("dead letter %d", d.ID),
+			Attempts: d.Attempts, ReceivedAt: d.ReceivedAt, FinishedAt: now}
+		if err := insertHistory(ctx, tx, h); err != nil {
+			return nil, err
+		}
+	}
+	if dryRun || len(params) == 0 {
+		return out, nil
+	}
+	ids, err := s.backend.insertJobs(ctx, tx, params)
+	if err != nil {
+		return nil, fmt.Errorf("replay: insert jobs: %w", err)
+	}
+	j := 0
+	for i := range out {
+		out[i].JobID = ids[j]
+		j++
+	}
+	if err := tx.commit(ctx); err != nil {
+		return nil, fmt.Errorf("replay: commit: %w", err)
+	}
+	return out, nil
+}
+
+// Drop deletes the selected dead letters and returns how many went.
+func (s *Store) Drop(ctx context.Context, f DLQFilter) (int64, error) {
+	if len(f.IDs) == 0 && f.Rule == "" && f.Since.IsZero() {
+		return 0, fmt.Errorf("drop: select dead letters by id, rule or since")
+	}
+	where, args := f.where()
+	n, err := s.backend.pool().exec(ctx, `DELETE FROM bot_dead_letters`+where, args...)
+	if err != nil {
+		return 0, fmt.Errorf("drop dead letters: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,122 @@
+package queue
+
+// The bot's own tables. Times are unix milliseconds (BIGINT) on both stores
+// so queries are identical; only auto-increment ids differ.
+
+type dialect struct {
+	name string
+	// id is the column type of an auto-increment primary key.
+	id string
+	// blob is the column type of JSON documents.
+	blob string
+}
+
+var (
+	sqliteDialect   = dialect{name: "sqlite", id: "INTEGER PRIMARY KEY AUTOINCREMENT", blob: "TEXT"}
+	postgresDialect = dialect{name: "postgres", id: "BIGSERIAL PRIMARY KEY", blob: "TEXT"}
+)
+
+// migrations are applied in order; never edit one that has shipped, add a
+// new one.
+func (d dialect) migrations() []string {
+	return []string{
+		`CREATE TABLE bot_events (
+			source      TEXT NOT NULL,
+			event_id    TEXT NOT NULL,
+			topic       TEXT NOT NULL,
+			received_at BIGINT NOT NULL,
+			matched     INTEGER NOT NULL,
+			payload     ` + d.blob + `,
+			PRIMARY KEY (source, event_id)
+		);
+		CREATE INDEX bot_events_received ON bot_events (received_at);
+
+		CREATE TABLE bot_claims (
+			rule       TEXT NOT NULL,
+			claim_key  TEXT NOT NULL,
+			claimed_at BIGINT NOT NULL,
+			expires_at BIGINT NOT NULL,
+			event_key  TEXT NOT NULL,
+			PRIMARY KEY (rule, claim_key)
+		);
+		CREATE INDEX bot_claims_expires ON bot_claims (expires_at);
+
+		CREATE TABLE bot_sends (
+			id         ` + d.id + `,
+			rule       TEXT NOT NULL,
+			target_key TEXT NOT NULL,
+			at         BIGINT NOT NULL
+		);
+		CREATE INDEX bot_sends_rule ON bot_sends (rule, at);
+		CREATE INDEX bot_sends_target ON bot_sends (target_key, at);
+
+		CREATE TABLE bot_rule_trips (
+			id   ` + d.id + `,
+			rule TEXT NOT NULL,
+			at   BIGINT NOT NULL
+		);
+		CREATE INDEX bot_rule_trips_rule ON bot_rule_trips (rule, at);
+
+		CREATE TABLE bot_rule_pauses (
+			rule         TEXT PRIMARY KEY,
+			paused_at    BIGINT NOT NULL,
+			paused_until BIGINT NOT NULL
+		);
+
+		CREATE TABLE bot_history (
+			id           ` + d.id + `,
+			job_id       BIGINT,
+			source       TEXT NOT NULL,
+			event_id     TEXT NOT NULL,
+			rule         TEXT NOT NULL,
+			platform     TEXT NOT NULL,
+			target_type  TEXT NOT NULL,
+			target_id    TEXT NOT NULL,
+			outcome      TEXT NOT NULL,
+			reason       TEXT NOT NULL,
+			attempts     INTEGER NOT NULL,
+			response_id  TEXT NOT NULL,
+			error        TEXT NOT NULL,
+			received_at  BIGINT NOT NULL,
+			finished_at  BIGINT NOT NULL
+		);
+		CREATE INDEX bot_history_finished ON bot_history (finished_at);
+		CREATE INDEX bot_history_rule ON bot_history (rule, finished_at);
+		CREATE INDEX bot_history_target ON bot_history (target_id, finished_at);
+		CREATE INDEX bot_history_event ON bot_history (source, event_id);
+
+		CREATE TABLE bot_dead_letters (
+			id          ` + d.id + `,
+			job_id      BIGINT,
+			source      TEXT NOT NULL,
+			event_id    TEXT NOT NULL,
+			topic       TEXT NOT NULL,
+			rule        TEXT NOT NULL,
+			platform    TEXT NOT NULL,
+			target_key  TEXT NOT NULL,
+			claim_key   TEXT NOT NULL,
+			request     ` + d.blob + ` NOT NULL,
+			reason      TEXT NOT NULL,
+			status      INTEGER NOT NULL,
+			error       TEXT NOT NULL,
+			attempts    INTEGER NOT NULL,
+			received_at BIGINT NOT NULL,
+			dead_at     BIGINT NOT NULL
+		);
+		CREATE INDEX bot_dead_letters_rule ON bot_dead_letters (rule, dead_at);
+		CREATE INDEX bot_dead_letters_dead ON bot_dead_letters (dead_at);
+
+		CREATE TABLE bot_heartbeat (
+			node TEXT PRIMARY KEY,
+			at   BIGINT NOT NULL
+		);
+
+		CREATE TABLE bot_ratelimit (
+			account    TEXT PRIMARY KEY,
+			lim        INTEGER NOT NULL,
+			remaining  INTEGER NOT NULL,
+			reset_at   BIGINT NOT NULL,
+			updated_at BIGINT NOT NULL
+		);`,
+	}
+}

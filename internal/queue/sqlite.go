@@ -1,0 +1,153 @@
+package queue
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// sqliteBackend keeps everything in one SQLite file. One process owns a data
+// directory at a time (a lock file says so), which is what lets it requeue
+// jobs a crash left running as soon as it starts.
+type sqliteBackend struct {
+	db     *sql.DB
+	q      sqlQuerier
+	client *river.Client[*sql.Tx]
+	unlock func()
+}
+
+// sqliteDSN: WAL for concurrent readers; synchronous=FULL so a committed
+// (acknowledged) event survives power loss, not just a crash; IMMEDIATE
+// transactions so writers queue on busy_timeout instead of failing.
+func sqliteDSN(path string) string {
+	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)" +
+		"&_pragma=foreign_keys(ON)&_txlock=immediate"
+}
+
+func openSQLite(ctx context.Context, opts Options, workers *river.Workers) (*sqliteBackend, error) {
+	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory %s: %w", opts.DataDir, err)
+	}
+	b := &sqliteBackend{unlock: func() {}}
+	if workers != nil {
+		unlock, err := lockDir(opts.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		b.unlock = unlock
+	}
+	path := filepath.Join(opts.DataDir, "bot.db")
+	db, err := sql.Open("sqlite", sqliteDSN(path))
+	if err != nil {
+		b.unlock()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	// One connection: SQLite has one writer, and River's SQLite driver
+	// avoids SQLITE_BUSY this way.
+	db.SetMaxOpenConns(1)
+	db.SetConnMaxIdleTime(0)
+	b.db, b.q = db, sqlQuerier{db}
+	if err := b.setup(ctx, opts, workers); err != nil {
+		b.close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return b, nil
+}
+
+func (b *sqliteBackend) setup(ctx context.Context, opts Options, workers *river.Workers) error {
+	if err := b.db.PingContext(ctx); err != nil {
+		return err
+	}
+	driver := riversqlite.New(b.db)
+	migrator, err := rivermigrate.New(driver, nil)
+	if err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("river migrations: %w", err)
+	}
+	if err := migrateBot(ctx, sqliteDialect, b.q, b.begin); err != nil {
+		return err
+	}
+	if workers != nil {
+		// We hold the directory lock, so nothing else is working these:
+		// they were running when the previous process died.
+		n, err := b.q.exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = ? WHERE state = 'running'`,
+			time.Now().UTC().Format("2006-01-02 15:04:05.999999"))
+		if err != nil {
+			return fmt.Errorf("requeue interrupted deliveries: %w", err)
+		}
+		if n > 0 {
+			opts.Logger.Warn("requeued deliveries interrupted by the previous shutdown", "jobs", n)
+		}
+	}
+	b.client, err = river.NewClient(driver, riverConfig(opts, workers, 20*time.Millisecond))
+	if err != nil {
+		return fmt.Errorf("job client: %w", err)
+	}
+	return nil
+}
+
+func (b *sqliteBackend) dialect() dialect { return sqliteDialect }
+func (b *sqliteBackend) pool() querier    { return b.q }
+func (b *sqliteBackend) needsLocks() bool { return false }
+
+func (b *sqliteBackend) lock(context.Context, txn, string) error { return nil }
+
+type sqliteTxn struct {
+	sqlQuerier
+	tx *sql.Tx
+}
+
+func (t *sqliteTxn) commit(context.Context) error { return t.tx.Commit() }
+func (t *sqliteTxn) rollback(context.Context)     { _ = t.tx.Rollback() }
+
+func (b *sqliteBackend) begin(ctx context.Context) (txn, error) {
+	tx, err := b.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &sqliteTxn{sqlQuerier{tx}, tx}, nil
+}
+
+func (b *sqliteBackend) insertJobs(ctx context.Context, tx txn, params []river.InsertManyParams) ([]int64, error) {
+	res, err := b.client.InsertManyTx(ctx, tx.(*sqliteTxn).tx, params)
+	if err != nil {
+		return nil, err
+	}
+	return jobIDs(res), nil
+}
+
+func (b *sqliteBackend) complete(ctx context.Context, tx txn, rj *river.Job[DeliveryArgs]) error {
+	_, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx.(*sqliteTxn).tx, rj)
+	return err
+}
+
+func (b *sqliteBackend) start(ctx context.Context) error { return b.client.Start(ctx) }
+
+func (b *sqliteBackend) stop(ctx context.Context) error {
+	err := b.client.Stop(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		// Out of grace time: cancel what still runs (it stays queued).
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return b.client.StopAndCancel(cctx)
+	}
+	return err
+}
+
+func (b *sqliteBackend) close() {
+	if b.db != nil {
+		_ = b.db.Close()
+	}
+	b.unlock()
+}

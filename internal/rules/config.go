@@ -1,0 +1,203 @@
+package rules
+
+import (
+	"time"
+)
+
+// Config is the rules file as written. Load validates it; Compile turns it
+// into a Ruleset. Field comments are the reference documentation (the JSON
+// Schema is generated from them).
+type Config struct {
+	// Settings tunes delivery, deduplication and budgets.
+	Settings Settings `yaml:"settings" json:"settings,omitempty"`
+	// Sources are the webhook endpoints: POST /webhooks/<name>.
+	Sources map[string]*SourceConfig `yaml:"sources" json:"sources"`
+	// Platforms are the accounts replies are posted to.
+	Platforms map[string]*PlatformConfig `yaml:"platforms" json:"platforms"`
+	// Calendars are business-hours calendars for in_hours() and outside_hours().
+	Calendars map[string]*CalendarConfig `yaml:"calendars" json:"calendars,omitempty"`
+	// Rules are evaluated in file order for every event.
+	Rules []*RuleConfig `yaml:"rules" json:"rules"`
+}
+
+// Settings holds the knobs that are not per rule. Every field is optional.
+type Settings struct {
+	// DedupWindow is how long an event id is remembered (default 168h).
+	DedupWindow Duration `yaml:"dedup_window" json:"dedup_window,omitempty"`
+	// HistoryRetention is how long delivery history and dead letters are kept (default 720h).
+	HistoryRetention Duration `yaml:"history_retention" json:"history_retention,omitempty"`
+	// TargetMaxPerHour caps bot messages per conversation or ticket per hour, across rules (default 3).
+	TargetMaxPerHour *int `yaml:"target_max_per_hour" json:"target_max_per_hour,omitempty"`
+	// RuleMaxPerHour is the default max_per_hour of every rule (default 500).
+	RuleMaxPerHour *int `yaml:"rule_max_per_hour" json:"rule_max_per_hour,omitempty"`
+	// PauseAfter pauses a rule that was over its max_per_hour this many times within an hour (default 20; 0 disables).
+	PauseAfter *int `yaml:"pause_after" json:"pause_after,omitempty"`
+	// PauseFor is how long a paused rule stays paused (default 1h).
+	PauseFor Duration `yaml:"pause_for" json:"pause_for,omitempty"`
+	// Delivery tunes retries and timeouts of platform calls.
+	Delivery DeliverySettings `yaml:"delivery" json:"delivery,omitempty"`
+}
+
+// DeliverySettings tunes how jobs are retried.
+type DeliverySettings struct {
+	// MaxAttempts bounds tries per reply, the first included (default 12).
+	MaxAttempts int `yaml:"max_attempts" json:"max_attempts,omitempty"`
+	// MaxAge dead-letters a reply still failing this long after the event arrived (default 24h).
+	MaxAge Duration `yaml:"max_age" json:"max_age,omitempty"`
+	// BackoffInitial is the first retry delay; later delays double, with jitter (default 2s).
+	BackoffInitial Duration `yaml:"backoff_initial" json:"backoff_initial,omitempty"`
+	// BackoffMax caps the retry delay (default 10m).
+	BackoffMax Duration `yaml:"backoff_max" json:"backoff_max,omitempty"`
+	// Timeout bounds one HTTP call to a platform (default 10s).
+	Timeout Duration `yaml:"timeout" json:"timeout,omitempty"`
+	// MaxRateLimitWait caps one wait for a platform's rate-limit reset (default 2m).
+	MaxRateLimitWait Duration `yaml:"max_rate_limit_wait" json:"max_rate_limit_wait,omitempty"`
+}
+
+// SourceConfig is one webhook endpoint.
+type SourceConfig struct {
+	// Kind is the sending platform: intercom or whmcs.
+	Kind string `yaml:"kind" json:"kind"`
+	// SecretEnv names the environment variable holding the signing secret.
+	SecretEnv string `yaml:"secret_env" json:"secret_env,omitempty"`
+	// SecretFile names a file holding the signing secret (relative to the rules file).
+	SecretFile string `yaml:"secret_file" json:"secret_file,omitempty"`
+	// InsecureSkipVerify accepts unsigned deliveries. Never in production.
+	InsecureSkipVerify bool `yaml:"insecure_skip_verify" json:"insecure_skip_verify,omitempty"`
+	// Platform is where replies to this source's events go (default: the platform with the source's name).
+	Platform string `yaml:"platform" json:"platform,omitempty"`
+}
+
+// PlatformConfig is one account replies are posted to.
+type PlatformConfig struct {
+	// Kind is intercom, whmcs, or log (prints what would be sent).
+	Kind string `yaml:"kind" json:"kind"`
+	// BaseURL is the API root, e.g. https://api.intercom.io.
+	BaseURL string `yaml:"base_url" json:"base_url,omitempty"`
+	// TokenEnv names the environment variable holding the API token.
+	TokenEnv string `yaml:"token_env" json:"token_env,omitempty"`
+	// TokenFile names a file holding the API token (relative to the rules file).
+	TokenFile string `yaml:"token_file" json:"token_file,omitempty"`
+	// APIVersion is sent as Intercom-Version (intercom).
+	APIVersion string `yaml:"api_version" json:"api_version,omitempty"`
+	// AdminID is the bot's own admin: replies are posted as it, and events it authored never match.
+	AdminID string `yaml:"admin_id" json:"admin_id,omitempty"`
+	// AdminName is the bot's admin name as WHMCS reports it in TicketAdminReply (whmcs).
+	AdminName string `yaml:"admin_name" json:"admin_name,omitempty"`
+	// Mode is live (default) or shadow: shadow renders and logs but sends nothing.
+	Mode string `yaml:"mode" json:"mode,omitempty"`
+	// RequestsPerMinute is a client-side ceiling before the platform says anything (default: none; headers still apply).
+	RequestsPerMinute int `yaml:"requests_per_minute" json:"requests_per_minute,omitempty"`
+}
+
+// CalendarConfig is a business-hours calendar.
+type CalendarConfig struct {
+	// Timezone is an IANA zone name, e.g. Europe/Berlin.
+	Timezone string `yaml:"timezone" json:"timezone"`
+	// Hours maps days (mon, tue, ..., sun, or ranges like mon-fri) to "HH:MM-HH:MM" (several separated by commas).
+	Hours map[string]string `yaml:"hours" json:"hours"`
+	// Holidays are dates (YYYY-MM-DD) with no business hours.
+	Holidays []string `yaml:"holidays" json:"holidays,omitempty"`
+}
+
+// RuleConfig is one rule.
+type RuleConfig struct {
+	// Name is unique, [a-z0-9-]+; it labels metrics and logs.
+	Name string `yaml:"name" json:"name"`
+	// Description is free text for people.
+	Description string `yaml:"description" json:"description,omitempty"`
+	// Source limits the rule to one source (default: every source).
+	Source string `yaml:"source" json:"source,omitempty"`
+	// When is an expr-lang expression that must be true for the rule to match.
+	When string `yaml:"when" json:"when"`
+	// Reply is what to post when the rule matches.
+	Reply ReplyConfig `yaml:"reply" json:"reply"`
+	// Cooldown: at most one reply per target (or contact, see per) per this window.
+	Cooldown Duration `yaml:"cooldown" json:"cooldown,omitempty"`
+	// Once: at most one reply per target (or contact), ever.
+	Once bool `yaml:"once" json:"once,omitempty"`
+	// Per is what once and cooldown count by: target (default) or contact.
+	Per string `yaml:"per" json:"per,omitempty"`
+	// Stop: later rules do not see an event this rule matched.
+	Stop bool `yaml:"stop" json:"stop,omitempty"`
+	// MaxPerHour caps this rule's replies per hour (default settings.rule_max_per_hour).
+	MaxPerHour *int `yaml:"max_per_hour" json:"max_per_hour,omitempty"`
+	// AllowBots lets the rule see events authored by bots and by the bot itself.
+	AllowBots bool `yaml:"allow_bots" json:"allow_bots,omitempty"`
+	// Mode is live (default) or shadow.
+	Mode string `yaml:"mode" json:"mode,omitempty"`
+}
+
+// ReplyConfig is a reply template. Every string may hold {{ expr }} placeholders.
+type ReplyConfig struct {
+	// As is comment, note, quick_reply or contact_reply (intercom); comment or note (whmcs).
+	As string `yaml:"as" json:"as"`
+	// Body is the message; HTML for Intercom (placeholders are escaped unless wrapped in raw()), text for WHMCS.
+	Body string `yaml:"body" json:"body,omitempty"`
+	// Platform names the platform to post to (default: the source's platform).
+	Platform string `yaml:"platform" json:"platform,omitempty"`
+	// To overrides the target (default: the event's target).
+	To *TargetConfig `yaml:"to" json:"to,omitempty"`
+	// Options are the quick-reply button labels (quick_reply).
+	Options []string `yaml:"options" json:"options,omitempty"`
+	// AttachmentURLs are image URLs attached to the reply (intercom, max 10).
+	AttachmentURLs []string `yaml:"attachment_urls" json:"attachment_urls,omitempty"`
+	// Attachments are files sent with the reply, read when the rules are loaded.
+	Attachments []AttachmentConfig `yaml:"attachments" json:"attachments,omitempty"`
+	// SkipNotifications posts without notifying the contact (intercom).
+	SkipNotifications bool `yaml:"skip_notifications" json:"skip_notifications,omitempty"`
+	// CrossPost posts a ticket note to linked conversations too (intercom back-office tickets).
+	CrossPost bool `yaml:"cross_post" json:"cross_post,omitempty"`
+	// Contact is who a contact_reply is written as: exactly one of intercom_user_id, user_id, email.
+	Contact *ContactRefConfig `yaml:"contact" json:"contact,omitempty"`
+	// Markdown marks the message as Markdown (whmcs).
+	Markdown bool `yaml:"markdown" json:"markdown,omitempty"`
+	// From attributes a WHMCS reply to a client, contact or named person.
+	From *SenderConfig `yaml:"from" json:"from,omitempty"`
+	// CustomFields are WHMCS ticket custom fields set with the reply (id: value).
+	CustomFields map[string]string `yaml:"custom_fields" json:"custom_fields,omitempty"`
+	// Status sets the WHMCS ticket status with the reply.
+	Status string `yaml:"status" json:"status,omitempty"`
+	// NoEmail stops WHMCS from emailing the client.
+	NoEmail bool `yaml:"no_email" json:"no_email,omitempty"`
+}
+
+// TargetConfig names a conversation or ticket.
+type TargetConfig struct {
+	// Type is conversation or ticket.
+	Type string `yaml:"type" json:"type"`
+	// ID is the target id (a template).
+	ID string `yaml:"id" json:"id"`
+}
+
+// AttachmentConfig is a file attached to a reply.
+type AttachmentConfig struct {
+	// Name is the file name shown to the reader (default: the file's base name).
+	Name string `yaml:"name" json:"name,omitempty"`
+	// File is the path, relative to the rules file.
+	File string `yaml:"file" json:"file"`
+	// ContentType defaults to one guessed from the extension.
+	ContentType string `yaml:"content_type" json:"content_type,omitempty"`
+}
+
+// ContactRefConfig identifies a contact for contact_reply.
+type ContactRefConfig struct {
+	IntercomUserID string `yaml:"intercom_user_id" json:"intercom_user_id,omitempty"`
+	UserID         string `yaml:"user_id" json:"user_id,omitempty"`
+	Email          string `yaml:"email" json:"email,omitempty"`
+}
+
+// SenderConfig attributes a WHMCS reply.
+type SenderConfig struct {
+	ClientID      string `yaml:"client_id" json:"client_id,omitempty"`
+	ContactID     string `yaml:"contact_id" json:"contact_id,omitempty"`
+	Name          string `yaml:"name" json:"name,omitempty"`
+	Email         string `yaml:"email" json:"email,omitempty"`
+	AdminUsername string `yaml:"admin_username" json:"admin_username,omitempty"`
+}
+
+// Duration is a time.Duration written as "90s", "24h" or "7d".
+type Duration time.Duration
+
+// Std returns d as a time.Duration.
+func (d Duration) Std() time.Duration { return time.Duration(d) }

@@ -1,0 +1,68 @@
+package rules
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/expr-lang/expr"
+
+	"github.com/supportops/autoresponder/internal/event"
+)
+
+// HTML is a string that templates insert without escaping; raw() makes one.
+type HTML string
+
+// maxExprNodes bounds the size of one expression; a rule needing more is
+// better split.
+const maxExprNodes = 2000
+
+// disabledBuiltins are expr builtins rules may not use: repeat() can build
+// huge strings, now() is replaced by the bot's clock.
+var disabledBuiltins = []string{"repeat", "now"}
+
+// Functions lists the functions the bot adds to expr's builtins, for docs
+// and `bot check`.
+var Functions = []string{"now", "in_hours", "outside_hours", "raw", "text"}
+
+// exprEnv builds the compile options shared by conditions and templates.
+// clock is read by now(), in_hours() and outside_hours() at evaluation time.
+func exprEnv(cals map[string]*Calendar, clock func() time.Time) []expr.Option {
+	hours := func(name string) (*Calendar, error) {
+		c, ok := cals[name]
+		if !ok {
+			return nil, fmt.Errorf("unknown calendar %q", name)
+		}
+		return c, nil
+	}
+	opts := []expr.Option{
+		expr.Env(&event.Event{}),
+		expr.MaxNodes(maxExprNodes),
+		expr.Function("now", func(...any) (any, error) {
+			return clock(), nil
+		}, new(func() time.Time)),
+		expr.Function("in_hours", func(p ...any) (any, error) {
+			c, err := hours(p[0].(string))
+			if err != nil {
+				return nil, err
+			}
+			return c.Open(clock()), nil
+		}, new(func(string) bool)),
+		expr.Function("outside_hours", func(p ...any) (any, error) {
+			c, err := hours(p[0].(string))
+			if err != nil {
+				return nil, err
+			}
+			return !c.Open(clock()), nil
+		}, new(func(string) bool)),
+		expr.Function("raw", func(p ...any) (any, error) {
+			return HTML(formatValue(p[0])), nil
+		}, new(func(any) HTML)),
+		expr.Function("text", func(p ...any) (any, error) {
+			return event.HTMLToText(p[0].(string)), nil
+		}, new(func(string) string)),
+	}
+	for _, b := range disabledBuiltins {
+		opts = append(opts, expr.DisableBuiltin(b))
+	}
+	return opts
+}

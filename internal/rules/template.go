@@ -1,0 +1,169 @@
+package rules
+
+import (
+	"encoding/json"
+	"fmt"
+	"html"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/vm"
+
+	"github.com/supportops/autoresponder/internal/event"
+)
+
+// Template is a string with {{ expr }} placeholders, compiled once.
+type Template struct {
+	src   string
+	parts []templatePart
+}
+
+type templatePart struct {
+	literal string
+	program *vm.Program // nil for a literal
+	source  string      // the placeholder's expression, for errors
+}
+
+// templateError is a compile error inside a template, with the byte offset
+// of the placeholder in the template source.
+type templateError struct {
+	offset int
+	msg    string
+}
+
+func (e *templateError) Error() string { return e.msg }
+
+// compileTemplate splits src into literals and expressions and compiles each
+// expression against the event environment.
+func compileTemplate(src string, opts []expr.Option) (*Template, error) {
+	t := &Template{src: src}
+	rest, offset := src, 0
+	for {
+		open := strings.Index(rest, "{{")
+		if open < 0 {
+			if strings.Contains(rest, "}}") {
+				return nil, &templateError{offset + strings.Index(rest, "}}"), "unmatched }}"}
+			}
+			if rest != "" {
+				t.parts = append(t.parts, templatePart{literal: rest})
+			}
+			return t, nil
+		}
+		if close := strings.Index(rest[:open], "}}"); close >= 0 {
+			return nil, &templateError{offset + close, "unmatched }}"}
+		}
+		if open > 0 {
+			t.parts = append(t.parts, templatePart{literal: rest[:open]})
+		}
+		end := strings.Index(rest[open+2:], "}}")
+		if end < 0 {
+			return nil, &templateError{offset + open, "{{ is never closed with }}"}
+		}
+		code := rest[open+2 : open+2+end]
+		if strings.TrimSpace(code) == "" {
+			return nil, &templateError{offset + open, "empty {{ }}"}
+		}
+		p, err := expr.Compile(code, opts...)
+		if err != nil {
+			return nil, &templateError{offset + open + 2, exprMessage(err)}
+		}
+		t.parts = append(t.parts, templatePart{program: p, source: strings.TrimSpace(code)})
+		rest = rest[open+2+end+2:]
+		offset += open + 2 + end + 2
+	}
+}
+
+// IsStatic reports whether the template has no placeholders.
+func (t *Template) IsStatic() bool {
+	return len(t.parts) == 0 || (len(t.parts) == 1 && t.parts[0].program == nil)
+}
+
+// Source is the template as written.
+func (t *Template) Source() string { return t.src }
+
+// Render evaluates the placeholders. When escapeHTML is set, values are
+// HTML-escaped unless raw() produced them.
+func (t *Template) Render(run *runner, ev *event.Event, escapeHTML bool) (string, error) {
+	if t == nil {
+		return "", nil
+	}
+	if t.IsStatic() {
+		return t.src, nil
+	}
+	var b strings.Builder
+	b.Grow(len(t.src) + 64)
+	for _, p := range t.parts {
+		if p.program == nil {
+			b.WriteString(p.literal)
+			continue
+		}
+		v, err := run.run(p.program, ev)
+		if err != nil {
+			return "", fmt.Errorf("{{ %s }}: %s", p.source, exprMessage(err))
+		}
+		if h, ok := v.(HTML); ok || !escapeHTML {
+			if ok {
+				b.WriteString(string(h))
+			} else {
+				b.WriteString(formatValue(v))
+			}
+			continue
+		}
+		b.WriteString(html.EscapeString(formatValue(v)))
+	}
+	return b.String(), nil
+}
+
+// formatValue turns an expression's result into text.
+func formatValue(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case HTML:
+		return string(x)
+	case bool:
+		return strconv.FormatBool(x)
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case time.Time:
+		return x.Format(time.RFC3339)
+	case time.Duration:
+		return x.String()
+	case []string:
+		return strings.Join(x, ", ")
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = formatValue(e)
+		}
+		return strings.Join(parts, ", ")
+	case fmt.Stringer:
+		return x.String()
+	case map[string]any:
+		b, err := json.Marshal(x)
+		if err != nil {
+			return fmt.Sprint(x)
+		}
+		return string(b)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+// exprMessage is the first line of an expr error: its own source excerpt is
+// replaced by ours, positioned in the rules file.
+func exprMessage(err error) string {
+	msg := err.Error()
+	if i := strings.IndexByte(msg, '\n'); i >= 0 {
+		msg = msg[:i]
+	}
+	return msg
+}
