@@ -51,7 +51,6 @@ type Metrics struct {
 	RuleErrors  *prometheus.CounterVec // rule
 	RuleShadow  *prometheus.CounterVec // rule
 	Suppressed  *prometheus.CounterVec // rule, reason
-	RulePaused  *prometheus.GaugeVec   // rule
 
 	RepliesTotal    *prometheus.CounterVec   // platform, rule, outcome
 	ReplyFailures   *prometheus.CounterVec   // platform, reason
@@ -110,10 +109,6 @@ func New() *Metrics {
 			Namespace: namespace, Subsystem: "rule", Name: "suppressed_total",
 			Help: "Matches that were not sent, by rule and reason (once, cooldown, rule_budget, target_budget, paused).",
 		}, []string{"rule", "reason"}),
-		RulePaused: f.NewGaugeVec(prometheus.GaugeOpts{
-			Namespace: namespace, Subsystem: "rule", Name: "paused",
-			Help: "1 while a rule is paused by its circuit breaker.",
-		}, []string{"rule"}),
 		RepliesTotal: f.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Subsystem: "reply", Name: "total",
 			Help: "Reply deliveries by platform, rule and outcome (sent, retried, dead_lettered, suppressed, shadow).",
@@ -197,7 +192,6 @@ func (m *Metrics) InitSource(source string) {
 // InitRule pre-creates the label combinations of a rule.
 func (m *Metrics) InitRule(rule, platform string) {
 	m.RuleMatches.WithLabelValues(rule)
-	m.RulePaused.WithLabelValues(rule)
 	if platform != "" {
 		for _, o := range ReplyOutcomes {
 			m.RepliesTotal.WithLabelValues(platform, rule, o)

@@ -356,3 +356,61 @@ func (s *Store) Drop(ctx context.Context, f DLQFilter) (int64, error) {
 	}
 	return n, nil
 }
+
+// StoredEvent is a delivery the store kept.
+type StoredEvent struct {
+	Source     string
+	EventID    string
+	Topic      string
+	ReceivedAt time.Time
+	Matched    int
+	Payload    []byte
+}
+
+// Event returns a kept delivery.
+func (s *Store) Event(ctx context.Context, source, eventID string) (*StoredEvent, error) {
+	e := &StoredEvent{Source: source, EventID: eventID}
+	var recv int64
+	var payload *string
+	err := s.backend.pool().queryRow(ctx, `SELECT topic, received_at, matched, payload FROM bot_events
+		WHERE source = ? AND event_id = ?`, source, eventID).Scan(&e.Topic, &recv, &e.Matched, &payload)
+	if isNoRows(err) {
+		return nil, fmt.Errorf("event %s/%s: %w", source, eventID, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("event %s/%s: %w", source, eventID, err)
+	}
+	e.ReceivedAt = time.UnixMilli(recv).UTC()
+	if payload != nil {
+		e.Payload = []byte(*payload)
+	}
+	return e, nil
+}
+
+// Preview says what the store would do with the actions of in right now
+// (once, cooldown, budgets, pauses), without changing anything and without
+// the dedup check.
+func (s *Store) Preview(ctx context.Context, in *Intake) ([]ActionResult, error) {
+	tx, err := s.backend.begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("preview: %w", err)
+	}
+	defer tx.rollback(ctx)
+	pol := s.policy()
+	now := s.now()
+	out := make([]ActionResult, len(in.Actions))
+	for i := range in.Actions {
+		a := &in.Actions[i]
+		if out[i], err = s.decide(ctx, tx, in, a, pol, now); err != nil {
+			return nil, fmt.Errorf("preview rule %s: %w", a.Rule, err)
+		}
+		if out[i].Outcome == Queued {
+			// Later actions see this one's send, as they would for real.
+			if _, err := tx.exec(ctx, `INSERT INTO bot_sends (rule, target_key, at) VALUES (?, ?, ?)`,
+				a.Rule, a.TargetKey, now.UnixMilli()); err != nil {
+				return nil, fmt.Errorf("preview: %w", err)
+			}
+		}
+	}
+	return out, nil
+}

@@ -112,11 +112,12 @@ func (d dialect) migrations() []string {
 		);
 
 		CREATE TABLE bot_ratelimit (
-			account    TEXT PRIMARY KEY,
-			lim        INTEGER NOT NULL,
-			remaining  INTEGER NOT NULL,
-			reset_at   BIGINT NOT NULL,
-			updated_at BIGINT NOT NULL
+			account   TEXT PRIMARY KEY,
+			lim       INTEGER NOT NULL,
+			remaining INTEGER NOT NULL,
+			reset_at  BIGINT NOT NULL,
+			next_at   BIGINT NOT NULL,
+			version   BIGINT NOT NULL
 		);`,
 	}
 }

@@ -193,6 +193,7 @@ func (rs *Ruleset) render(run *runner, r *Rule, ev *event.Event) Match {
 	m := Match{Rule: r, Platform: rs.PlatformFor(r, ev.Source), Shadow: r.Shadow}
 	if m.Platform == nil {
 		m.Err = fmt.Errorf("no platform to reply to events of source %q", ev.Source)
+		m.Request = &replier.Request{As: r.Reply.As, Target: ev.Target}
 		return m
 	}
 	m.Shadow = m.Shadow || m.Platform.Shadow

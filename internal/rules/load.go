@@ -97,6 +97,7 @@ func Load(data []byte, name string, opts Options) (*Ruleset, error) {
 	sum := sha256.Sum256(data)
 	rs.Hash = binary.BigEndian.Uint64(sum[:8]) >> 16 // 48 bits: exact in a float64 gauge
 	rs.File = name
+	rs.data, rs.opts = data, opts
 	return rs, nil
 }
 

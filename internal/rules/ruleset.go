@@ -35,6 +35,8 @@ type Ruleset struct {
 	Rules     []*Rule
 
 	clock func() time.Time
+	data  []byte
+	opts  Options
 	index map[string]*sourceIndex
 	// botAdmins are the platforms' own admin ids and names (loop guard).
 	botAdminIDs   map[string]bool
@@ -117,6 +119,14 @@ type ReplyTemplate struct {
 	CustomFields map[string]*Template
 	Status       *Template
 	NoEmail      bool
+}
+
+// WithClock compiles the same file again with another clock (explaining a
+// stored event as of when it arrived, or a test case's `at`).
+func (rs *Ruleset) WithClock(clock func() time.Time) (*Ruleset, error) {
+	opts := rs.opts
+	opts.Clock = clock
+	return Load(rs.data, rs.File, opts)
 }
 
 // now is the clock used by expressions.

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/supportops/autoresponder/internal/app"
+	"github.com/supportops/autoresponder/internal/queue"
+	"github.com/supportops/autoresponder/internal/rules"
+	"github.com/supportops/autoresponder/internal/webhook"
+)
+
+func runExplain(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("explain", stderr)
+	rulesPath := fs.String("rules", app.OSEnv.String("BOT_RULES", app.DefaultRulesPath), "rules file (env BOT_RULES)")
+	source := fs.String("source", "", "source the event came from (required)")
+	at := fs.String("at", "", "evaluate as of this RFC 3339 time (default: now)")
+	asJSON := fs.Bool("json", false, "print JSON")
+	useStore := fs.Bool("store", false, "check once, cooldown and budgets against the store (--data or --database-url)")
+	var sf storeFlags
+	sf.register(fs, app.OSEnv)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: bot explain --source NAME [--rules FILE] [--at TIME] [--store --data DIR] event.json")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *source == "" || fs.NArg() != 1 {
+		fs.Usage()
+		return exitError{2}
+	}
+	now := time.Now()
+	if *at != "" {
+		t, err := time.Parse(time.RFC3339, *at)
+		if err != nil {
+			return fmt.Errorf("--at %q: want an RFC 3339 time like 2026-03-02T10:00:00Z", *at)
+		}
+		now = t
+	}
+	rs, err := rules.LoadFile(*rulesPath, rules.Options{Clock: func() time.Time { return now }})
+	if err != nil {
+		return err
+	}
+	src, ok := rs.Sources[*source]
+	if !ok {
+		return fmt.Errorf("no source %q in %s (have %s)", *source, *rulesPath, strings.Join(sortedNames(rs.Sources), ", "))
+	}
+	body, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	ev, err := webhook.Parse(src.Kind, src.Name, body, now)
+	if err != nil {
+		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+	}
+	ctx := context.Background()
+	var store *queue.Store
+	if *useStore {
+		if store, err = sf.open(ctx); err != nil {
+			return err
+		}
+		defer store.Close()
+	}
+	ex, err := app.Explain(ctx, rs, store, ev)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(ex)
+	}
+	printExplanation(stdout, rs.File, ex)
+	return nil
+}
+
+func printExplanation(w io.Writer, file string, ex rules.Explanation) {
+	fmt.Fprintf(w, "event %s/%s  topic %s\n", ex.Source, ex.EventID, ex.Topic)
+	if ex.Ignored != "" {
+		fmt.Fprintf(w, "loop guard: %s; only rules with allow_bots: true see it\n", ex.Ignored)
+	}
+	fmt.Fprintln(w)
+	for _, r := range ex.Rules {
+		mark := map[string]string{rules.VerdictMatched: "MATCH", rules.VerdictNoMatch: "no", rules.VerdictError: "ERROR", rules.VerdictSkipped: "skip"}[r.Verdict]
+		fmt.Fprintf(w, "%-5s %s  (%s:%d)\n", mark, r.Rule, file, r.Line)
+		switch r.Verdict {
+		case rules.VerdictSkipped, rules.VerdictError:
+			fmt.Fprintf(w, "      %s\n", r.Why)
+		case rules.VerdictNoMatch:
+			for _, c := range r.False {
+				if c.Error != "" {
+					fmt.Fprintf(w, "      failed: %s: %s\n", c.Expr, c.Error)
+				} else {
+					fmt.Fprintf(w, "      false: %s\n", c.Expr)
+				}
+				for _, v := range c.Values {
+					fmt.Fprintf(w, "          %s = %s\n", v.Name, show(v.Value))
+				}
+			}
+		case rules.VerdictMatched:
+			if r.RenderError != "" {
+				fmt.Fprintf(w, "      cannot render the reply: %s\n", r.RenderError)
+			} else if q := r.Request; q != nil {
+				fmt.Fprintf(w, "      %s to %s %s on %s\n", q.As, q.Target.Type, q.Target.ID, r.Platform)
+				if q.Body != "" {
+					fmt.Fprintf(w, "      body: %s\n", indent(q.Body, "            "))
+				}
+				for _, o := range q.Options {
+					fmt.Fprintf(w, "      option: %s\n", o.Text)
+				}
+			}
+			if r.Delivery != "" {
+				fmt.Fprintf(w, "      delivery: %s\n", r.Delivery)
+			}
+			if r.Stops {
+				fmt.Fprintln(w, "      stop: later rules do not see this event")
+			}
+		}
+	}
+}
+
+func show(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprint(v)
+	}
+	return string(b)
+}
+
+func indent(s, prefix string) string {
+	return strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+prefix)
+}

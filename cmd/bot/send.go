@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/supportops/autoresponder/internal/app"
+	"github.com/supportops/autoresponder/internal/rules"
+	"github.com/supportops/autoresponder/internal/webhook"
+)
+
+// runSend signs a payload file with a source's secret, exactly as the
+// platform would, and posts it to a running bot: the quickest way to see a
+// rule fire without an Intercom account.
+func runSend(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("send", stderr)
+	rulesPath := fs.String("rules", app.OSEnv.String("BOT_RULES", app.DefaultRulesPath), "rules file naming the source and its secret (env BOT_RULES)")
+	source := fs.String("source", "", "source to post as (required)")
+	url := fs.String("url", "http://localhost:8080", "base URL of the running bot")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: bot send --source NAME [--rules FILE] [--url URL] payload.json")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *source == "" || fs.NArg() != 1 {
+		fs.Usage()
+		return exitError{2}
+	}
+	rs, err := rules.LoadFile(*rulesPath, rules.Options{})
+	if err != nil {
+		return err
+	}
+	src, ok := rs.Sources[*source]
+	if !ok {
+		return fmt.Errorf("no source %q in %s", *source, *rulesPath)
+	}
+	body, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, *url+"/webhooks/"+src.Name, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if !src.Config.InsecureSkipVerify {
+		secret, err := app.ReadSecret(app.OSEnv, *rulesPath, "source "+src.Name, src.Config.SecretEnv, src.Config.SecretFile)
+		if err != nil {
+			return err
+		}
+		req.Header.Set(webhook.SignatureHeader(src.Kind), webhook.Sign(src.Kind, secret, body))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	fmt.Fprintf(stdout, "%s\n%s", resp.Status, out)
+	if resp.StatusCode >= 300 {
+		return exitError{1}
+	}
+	return nil
+}

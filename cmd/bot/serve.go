@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/supportops/autoresponder/internal/app"
+	"github.com/supportops/autoresponder/internal/queue"
+)
+
+// storeFlags are the flags that locate the store, shared by every command
+// that opens it.
+type storeFlags struct {
+	data        string
+	databaseURL string
+}
+
+func (s *storeFlags) register(fs *flag.FlagSet, env app.Env) {
+	fs.StringVar(&s.data, "data", env.String("BOT_DATA", app.DefaultDataDir), "data directory of the embedded store (env BOT_DATA)")
+	fs.StringVar(&s.databaseURL, "database-url", env("BOT_DATABASE_URL"), "PostgreSQL URL; replaces the embedded store (env BOT_DATABASE_URL)")
+}
+
+// open opens the store for a tool: no deliveries, no lock on the data dir.
+func (s *storeFlags) open(ctx context.Context) (*queue.Store, error) {
+	return queue.Open(ctx, queue.Options{DataDir: s.data, DatabaseURL: s.databaseURL})
+}
+
+// serveOptions parses serve's flags over defaults taken from env.
+func serveOptions(args []string, env app.Env, stderr io.Writer) (app.Options, error) {
+	o := app.DefaultOptions()
+	fs := newFlags("serve", stderr)
+	var sf storeFlags
+	sf.register(fs, env)
+	var err error
+	durations := []struct {
+		dst  *time.Duration
+		flag string
+		env  string
+		def  time.Duration
+		help string
+	}{
+		{&o.ShutdownGrace, "shutdown-grace", "BOT_SHUTDOWN_GRACE", app.DefaultShutdownGrace, "how long in-flight deliveries may finish at shutdown"},
+		{&o.WatchInterval, "watch-interval", "BOT_WATCH_INTERVAL", app.DefaultWatchInterval, "how often to check the rules file for changes (0: never)"},
+		{&o.JobTimeout, "job-timeout", "BOT_JOB_TIMEOUT", time.Minute, "upper bound of one delivery attempt"},
+		{&o.RescueAfter, "rescue-after", "BOT_RESCUE_AFTER", 2 * time.Minute, "PostgreSQL: retry deliveries left running this long by a dead replica"},
+		{&o.FetchPollInterval, "poll-interval", "BOT_POLL_INTERVAL", 0, "how often idle workers look for jobs (default 20ms SQLite, 1s PostgreSQL)"},
+	}
+	for _, d := range durations {
+		def, derr := env.Duration(d.env, d.def)
+		if derr != nil {
+			return o, derr
+		}
+		fs.DurationVar(d.dst, d.flag, def, d.help+" (env "+d.env+")")
+	}
+	workers, err := env.Int("BOT_WORKERS", app.DefaultWorkers)
+	if err != nil {
+		return o, err
+	}
+	maxBody, err := env.Int("BOT_MAX_BODY_BYTES", app.DefaultMaxBodyBytes)
+	if err != nil {
+		return o, err
+	}
+	fs.StringVar(&o.RulesPath, "rules", env.String("BOT_RULES", app.DefaultRulesPath), "rules file (env BOT_RULES)")
+	fs.StringVar(&o.Listen, "listen", env.String("BOT_LISTEN", app.DefaultListen), "address to serve on (env BOT_LISTEN)")
+	fs.BoolVar(&o.DryRun, "dry-run", env("BOT_DRY_RUN") == "true", "send nothing: print every reply instead (env BOT_DRY_RUN=true)")
+	fs.IntVar(&o.Workers, "workers", workers, "concurrent deliveries (env BOT_WORKERS)")
+	fs.Int64Var(&o.MaxBodyBytes, "max-body-bytes", int64(maxBody), "largest webhook body accepted (env BOT_MAX_BODY_BYTES)")
+	fs.StringVar(&o.TLSCert, "tls-cert", env("BOT_TLS_CERT"), "serve HTTPS with this certificate (env BOT_TLS_CERT)")
+	fs.StringVar(&o.TLSKey, "tls-key", env("BOT_TLS_KEY"), "private key of --tls-cert (env BOT_TLS_KEY)")
+	fs.StringVar(&o.LogLevel, "log-level", env.String("BOT_LOG_LEVEL", "info"), "debug, info, warn or error (env BOT_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	o.DataDir, o.DatabaseURL = sf.data, sf.databaseURL
+	o.AdminToken = env("BOT_ADMIN_TOKEN")
+	return o, o.Validate()
+}
+
+func newLogger(level string, w io.Writer) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+func runServe(args []string, stdout, stderr io.Writer) error {
+	opts, err := serveOptions(args, app.OSEnv, stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(opts.LogLevel, stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	reload := make(chan struct{}, 1)
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		for range hup {
+			select {
+			case reload <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	a, err := app.New(ctx, opts, app.OSEnv, log, stdout)
+	if err != nil {
+		log.Error("cannot start", "error", err.Error())
+		return exitError{1}
+	}
+	if err := a.Run(ctx, reload); err != nil {
+		log.Error("stopped with an error", "error", err.Error())
+		return exitError{1}
+	}
+	return nil
+}
+
+func runMigrate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("migrate", stderr)
+	var sf storeFlags
+	sf.register(fs, app.OSEnv)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	s, err := sf.open(ctx)
+	if err != nil {
+		return err
+	}
+	kind := s.Kind()
+	s.Close()
+	fmt.Fprintf(stdout, "%s store is up to date\n", kind)
+	return nil
+}

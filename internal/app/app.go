@@ -1,0 +1,285 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"reflect"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/supportops/autoresponder/internal/delivery"
+	"github.com/supportops/autoresponder/internal/metrics"
+	"github.com/supportops/autoresponder/internal/queue"
+	"github.com/supportops/autoresponder/internal/ratelimit"
+	"github.com/supportops/autoresponder/internal/replier"
+	"github.com/supportops/autoresponder/internal/rules"
+)
+
+// App is a running bot.
+type App struct {
+	opts    Options
+	secrets secretReader
+	log     *slog.Logger
+	m       *metrics.Metrics
+	store   *queue.Store
+	limiter *ratelimit.Limiter
+	client  *http.Client
+	logOut  io.Writer
+
+	rt       atomic.Pointer[runtime]
+	reloadMu sync.Mutex
+	fileHash [32]byte
+
+	stopping atomic.Bool
+	ready    readiness
+}
+
+// New loads the rules, opens the store and builds everything; nothing is
+// served or delivered until Run.
+func New(ctx context.Context, opts Options, env Env, log *slog.Logger, logOut io.Writer) (*App, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if logOut == nil {
+		logOut = os.Stdout
+	}
+	a := &App{
+		opts: opts, secrets: newSecretReader(env, opts.RulesPath), log: log, m: metrics.New(), logOut: logOut,
+		client: &http.Client{Transport: &http.Transport{
+			Proxy:               http.ProxyFromEnvironment,
+			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+			MaxIdleConnsPerHost: opts.Workers,
+			IdleConnTimeout:     90 * time.Second,
+			TLSHandshakeTimeout: 5 * time.Second,
+		}},
+	}
+	if err := a.load(); err != nil {
+		a.m.ReloadSuccessful.Set(0)
+		return nil, err
+	}
+	sender := &delivery.Sender{Repliers: a.repliers, Metrics: a.m, Logger: log}
+	store, err := queue.Open(ctx, queue.Options{
+		DatabaseURL: opts.DatabaseURL, DataDir: opts.DataDir, Sender: sender,
+		Policy: func() queue.Policy { return policyOf(a.rt.Load().rules.Settings) },
+		Workers: opts.Workers, JobTimeout: opts.JobTimeout, RescueAfter: opts.RescueAfter,
+		FetchPollInterval: opts.FetchPollInterval, Logger: log, Metrics: a.m,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	a.store = store
+	var state ratelimit.Store = ratelimit.NewMemoryStore()
+	if store.Kind() == "postgres" {
+		state = store.RateLimitStore() // shared by every replica
+	}
+	a.limiter = ratelimit.New(state, ratelimit.Config{
+		RequestsPerMinute: func(platform string) int {
+			if p, ok := a.rt.Load().rules.Platforms[platform]; ok {
+				return p.Config.RequestsPerMinute
+			}
+			return 0
+		},
+	})
+	sender.Limiter = a.limiter
+	a.m.Registry.MustRegister(&queueCollector{store: store, log: log, rules: func() []string {
+		var names []string
+		for _, r := range a.rt.Load().rules.Rules {
+			names = append(names, r.Name)
+		}
+		return names
+	}})
+	return a, nil
+}
+
+func (a *App) repliers() map[string]replier.Replier { return a.rt.Load().repliers }
+
+// load builds a runtime from the rules file and swaps it in. Nothing
+// changes when any step fails.
+func (a *App) load() error {
+	data, err := os.ReadFile(a.opts.RulesPath)
+	if err != nil {
+		return fmt.Errorf("load rules %s: %w", a.opts.RulesPath, err)
+	}
+	rs, err := rules.Load(data, a.opts.RulesPath, rules.Options{})
+	if err != nil {
+		return err
+	}
+	rt, err := buildRuntime(rs, a.secrets, a.opts.DryRun, a.client, a.logOut)
+	if err != nil {
+		return fmt.Errorf("load rules %s: %w", a.opts.RulesPath, err)
+	}
+	for _, s := range rs.Sources {
+		if s.Config.InsecureSkipVerify {
+			a.log.Warn("SIGNATURES ARE NOT VERIFIED for this source: anyone can post events to it (insecure_skip_verify)", "source", s.Name)
+		}
+	}
+	old := a.rt.Swap(rt)
+	a.fileHash = sha256.Sum256(data)
+	a.m.RulesLoaded.Set(float64(len(rs.Rules)))
+	a.m.ConfigHash.Set(float64(rs.Hash))
+	a.m.ReloadSuccessful.Set(1)
+	a.m.ReloadSuccessTime.SetToCurrentTime()
+	for name := range rs.Sources {
+		a.m.InitSource(name)
+	}
+	reasons := make([]string, len(replier.Reasons))
+	for i, r := range replier.Reasons {
+		reasons[i] = string(r)
+	}
+	for name := range rs.Platforms {
+		a.m.InitPlatform(name, reasons)
+	}
+	for _, r := range rs.Rules {
+		platform := ""
+		if r.Reply.Platform != "" {
+			platform = r.Reply.Platform
+		} else if r.Source != "" {
+			platform = rs.Sources[r.Source].Platform
+		}
+		a.m.InitRule(r.Name, platform)
+	}
+	a.logChanges(old, rt)
+	return nil
+}
+
+// Reload rereads the rules file. On failure the running rules stay and the
+// error (positioned) is returned and logged.
+func (a *App) Reload() error {
+	a.reloadMu.Lock()
+	defer a.reloadMu.Unlock()
+	if err := a.load(); err != nil {
+		a.m.ReloadSuccessful.Set(0)
+		a.m.ReloadsTotal.WithLabelValues("failure").Inc()
+		a.log.Error("reload failed; keeping the running rules", "file", a.opts.RulesPath, "error", err.Error())
+		return err
+	}
+	a.m.ReloadsTotal.WithLabelValues("success").Inc()
+	return nil
+}
+
+// logChanges says which rules a reload added, changed and removed.
+func (a *App) logChanges(old, cur *runtime) {
+	if old == nil {
+		a.log.Info("rules loaded", "file", a.opts.RulesPath, "rules", len(cur.rules.Rules),
+			"sources", len(cur.rules.Sources), "platforms", len(cur.rules.Platforms))
+		return
+	}
+	before := map[string]*rules.RuleConfig{}
+	for _, r := range old.rules.Rules {
+		before[r.Name] = r.Config
+	}
+	var added, changed, removed []string
+	for _, r := range cur.rules.Rules {
+		prev, ok := before[r.Name]
+		switch {
+		case !ok:
+			added = append(added, r.Name)
+		case !reflect.DeepEqual(prev, r.Config):
+			changed = append(changed, r.Name)
+		}
+		delete(before, r.Name)
+	}
+	for name := range before {
+		removed = append(removed, name)
+		a.m.RuleMatches.DeleteLabelValues(name)
+	}
+	a.log.Info("rules reloaded", "file", a.opts.RulesPath, "rules", len(cur.rules.Rules),
+		"added", added, "changed", changed, "removed", removed)
+}
+
+// rulesFileChanged reports whether the file's content differs from what
+// was last loaded.
+func (a *App) rulesFileChanged() bool {
+	data, err := os.ReadFile(a.opts.RulesPath)
+	if err != nil {
+		return false
+	}
+	a.reloadMu.Lock()
+	defer a.reloadMu.Unlock()
+	return sha256.Sum256(data) != a.fileHash
+}
+
+// Run serves until ctx is cancelled, then shuts down gracefully: stop
+// accepting, finish in-flight webhooks and (within the grace period)
+// deliveries; jobs not started stay queued for the next start.
+func (a *App) Run(ctx context.Context, reload <-chan struct{}) error {
+	srv := a.httpServer()
+	ln, err := net.Listen("tcp", a.opts.Listen)
+	if err != nil {
+		a.store.Close()
+		return fmt.Errorf("listen on %s: %w", a.opts.Listen, err)
+	}
+	if err := a.store.Start(ctx); err != nil {
+		_ = ln.Close()
+		a.store.Close()
+		return err
+	}
+	serveErr := make(chan error, 1)
+	go func() {
+		var err error
+		if a.opts.TLSCert != "" {
+			err = srv.ServeTLS(ln, a.opts.TLSCert, a.opts.TLSKey)
+		} else {
+			err = srv.Serve(ln)
+		}
+		if !errors.Is(err, http.ErrServerClosed) {
+			serveErr <- err
+		}
+		close(serveErr)
+	}()
+	a.log.Info("serving", "listen", ln.Addr().String(), "store", a.store.Kind(), "dry_run", a.opts.DryRun,
+		"admin_api", a.opts.AdminToken != "", "tls", a.opts.TLSCert != "")
+
+	var watch <-chan time.Time
+	if a.opts.WatchInterval > 0 {
+		t := time.NewTicker(a.opts.WatchInterval)
+		defer t.Stop()
+		watch = t.C
+	}
+	var runErr error
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case err, ok := <-serveErr:
+			if ok && err != nil {
+				runErr = fmt.Errorf("serve: %w", err)
+			}
+			break loop
+		case <-reload:
+			_ = a.Reload()
+		case <-watch:
+			if a.rulesFileChanged() {
+				a.log.Info("rules file changed; reloading", "file", a.opts.RulesPath)
+				_ = a.Reload()
+			}
+		}
+	}
+	a.shutdown(srv)
+	return runErr
+}
+
+func (a *App) shutdown(srv *http.Server) {
+	a.stopping.Store(true)
+	start := time.Now()
+	a.log.Info("shutting down", "grace", a.opts.ShutdownGrace.String())
+	ctx, cancel := context.WithTimeout(context.Background(), a.opts.ShutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		a.log.Warn("http shutdown", "error", err)
+	}
+	if err := a.store.Stop(ctx); err != nil {
+		a.log.Warn("stop deliveries", "error", err)
+	}
+	a.store.Close()
+	a.log.Info("stopped", "took", time.Since(start).String())
+}

@@ -1,0 +1,103 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/supportops/autoresponder/internal/event"
+	"github.com/supportops/autoresponder/internal/queue"
+	"github.com/supportops/autoresponder/internal/rules"
+	"github.com/supportops/autoresponder/internal/webhook"
+)
+
+// Explain evaluates every rule on ev and, when a store is given, says what
+// once, cooldown, budgets and pauses would do with each match right now.
+func Explain(ctx context.Context, rs *rules.Ruleset, store *queue.Store, ev *event.Event) (rules.Explanation, error) {
+	ex := rs.Explain(ev)
+	var in queue.Intake
+	var idx []int
+	for i, re := range ex.Rules {
+		if re.Match == nil {
+			continue
+		}
+		switch {
+		case re.RenderError != "":
+			ex.Rules[i].Delivery = "dead letter: the reply cannot be rendered"
+			continue
+		case re.Shadow:
+			ex.Rules[i].Delivery = "shadow: logged, not sent"
+			continue
+		case store == nil:
+			ex.Rules[i].Delivery = "would be queued (once, cooldown and budgets not checked: no store given)"
+			continue
+		}
+		m := re.Match
+		in.Actions = append(in.Actions, queue.Action{Rule: m.Rule.Name, Platform: m.Platform.Name, Request: m.Request,
+			Once: m.Rule.Once, Cooldown: m.Rule.Cooldown, ClaimKey: m.ClaimKey, TargetKey: m.TargetKey, MaxPerHour: m.Rule.MaxPerHour})
+		idx = append(idx, i)
+	}
+	if len(in.Actions) == 0 {
+		return ex, nil
+	}
+	in.Source, in.EventID, in.Topic, in.ReceivedAt = ev.Source, ev.ID, ev.Topic, ev.ReceivedAt
+	res, err := store.Preview(ctx, &in)
+	if err != nil {
+		return ex, err
+	}
+	for j, r := range res {
+		switch r.Outcome {
+		case queue.Queued:
+			ex.Rules[idx[j]].Delivery = "would be sent now"
+		case queue.Suppressed:
+			ex.Rules[idx[j]].Delivery = "suppressed now: " + r.Reason
+		}
+	}
+	return ex, nil
+}
+
+// adminExplain explains a stored event as of when it arrived.
+func (a *App) adminExplain(w http.ResponseWriter, r *http.Request) {
+	v := mux.Vars(r)
+	rt := a.rt.Load()
+	src, ok := rt.rules.Sources[v["source"]]
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": fmt.Sprintf("no source %q", v["source"])})
+		return
+	}
+	stored, err := a.store.Event(r.Context(), src.Name, v["event_id"])
+	if errors.Is(err, queue.ErrNotFound) {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error() +
+			" (kept for the dedup window; events that matched no rule are kept while the store keeps up)"})
+		return
+	}
+	if err != nil {
+		a.adminError(w, err)
+		return
+	}
+	if len(stored.Payload) == 0 {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "the event's payload was not kept"})
+		return
+	}
+	ev, err := webhook.Parse(src.Kind, src.Name, stored.Payload, stored.ReceivedAt)
+	if err != nil {
+		a.adminError(w, fmt.Errorf("parse stored event: %w", err))
+		return
+	}
+	at := stored.ReceivedAt
+	rs, err := rt.rules.WithClock(func() time.Time { return at })
+	if err != nil {
+		a.adminError(w, err)
+		return
+	}
+	ex, err := Explain(r.Context(), rs, a.store, ev)
+	if err != nil {
+		a.adminError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ex)
+}

@@ -1,0 +1,119 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/supportops/autoresponder/internal/event"
+	"github.com/supportops/autoresponder/internal/metrics"
+	"github.com/supportops/autoresponder/internal/queue"
+	"github.com/supportops/autoresponder/internal/rules"
+	"github.com/supportops/autoresponder/internal/webhook"
+)
+
+// pipeline turns a verified event into durable jobs: rules → store. It is
+// the webhook handler's Dispatcher.
+type pipeline struct {
+	current func() *runtime
+	store   *queue.Store
+	m       *metrics.Metrics
+	log     *slog.Logger
+	// ruleErrorLog limits condition-error logs to one per rule per minute.
+	ruleErrorLog sync.Map // rule name -> time.Time
+}
+
+func (p *pipeline) Dispatch(ctx context.Context, ev *event.Event) (webhook.Result, error) {
+	rt := p.current()
+	eval := rt.rules.Evaluate(ev)
+	for _, e := range eval.Errors {
+		p.m.RuleErrors.WithLabelValues(e.Rule.Name).Inc()
+		p.logRuleError(ev, e)
+	}
+	if len(eval.Matches) == 0 {
+		if eval.Ignored != "" {
+			return webhook.Result{Outcome: metrics.OutcomeIgnored, Reason: eval.Ignored}, nil
+		}
+		// Nothing to do, so nothing to store: acknowledging loses nothing.
+		return webhook.Result{Outcome: metrics.OutcomeAccepted}, nil
+	}
+	in := intakeOf(ev, eval, rt.rules)
+	res, err := p.store.Accept(ctx, in)
+	if err != nil {
+		return webhook.Result{}, fmt.Errorf("store event %s: %w", ev.Key(), err)
+	}
+	if res.Duplicate {
+		return webhook.Result{Outcome: metrics.OutcomeDuplicate}, nil
+	}
+	queued := 0
+	for i, ar := range res.Actions {
+		m := eval.Matches[i]
+		a := in.Actions[i]
+		p.m.RuleMatches.WithLabelValues(m.Rule.Name).Inc()
+		attrs := []any{"event_id", ev.ID, "source", ev.Source, "topic", ev.Topic, "rule", m.Rule.Name,
+			"platform", a.Platform, "target_type", a.Request.Target.Type, "target_id", a.Request.Target.ID}
+		switch ar.Outcome {
+		case queue.Queued:
+			queued++
+			p.log.Info("reply queued", append(attrs, "job_id", ar.JobID)...)
+		case queue.Shadowed:
+			p.m.RuleShadow.WithLabelValues(m.Rule.Name).Inc()
+			p.m.RepliesTotal.WithLabelValues(a.Platform, m.Rule.Name, metrics.ReplyShadow).Inc()
+			p.log.Info("shadow: would send", append(attrs, "as", a.Request.As, "body", a.Request.Body)...)
+		case queue.Suppressed:
+			p.m.Suppressed.WithLabelValues(m.Rule.Name, ar.Reason).Inc()
+			p.m.RepliesTotal.WithLabelValues(a.Platform, m.Rule.Name, metrics.ReplySuppressed).Inc()
+			p.log.Info("reply suppressed", append(attrs, "reason", ar.Reason)...)
+			if ar.Paused {
+				p.log.Warn("rule paused: it keeps going over max_per_hour", "rule", m.Rule.Name)
+			}
+		case queue.DeadLettered:
+			p.m.ReplyFailures.WithLabelValues(a.Platform, "render_error").Inc()
+			p.m.RepliesTotal.WithLabelValues(a.Platform, m.Rule.Name, metrics.ReplyDeadLettered).Inc()
+			p.log.Error("reply could not be rendered; dead-lettered", append(attrs, "error", a.RenderError)...)
+		}
+	}
+	return webhook.Result{Outcome: metrics.OutcomeAccepted, Actions: queued}, nil
+}
+
+// intakeOf turns matches into store actions.
+func intakeOf(ev *event.Event, eval rules.Evaluation, rs *rules.Ruleset) *queue.Intake {
+	payload, _ := json.Marshal(ev.Payload) // a parsed JSON document always re-encodes
+	in := &queue.Intake{Source: ev.Source, EventID: ev.ID, Topic: ev.Topic, ReceivedAt: ev.ReceivedAt, Payload: payload}
+	for _, m := range eval.Matches {
+		a := queue.Action{
+			Rule: m.Rule.Name, Request: m.Request, Shadow: m.Shadow, Once: m.Rule.Once, Cooldown: m.Rule.Cooldown,
+			ClaimKey: m.ClaimKey, TargetKey: m.TargetKey, MaxPerHour: m.Rule.MaxPerHour,
+		}
+		if m.Platform != nil {
+			a.Platform = m.Platform.Name
+		}
+		if m.Err != nil {
+			a.RenderError = m.Err.Error()
+		}
+		in.Actions = append(in.Actions, a)
+	}
+	return in
+}
+
+func (p *pipeline) logRuleError(ev *event.Event, e rules.RuleError) {
+	now := time.Now()
+	if last, ok := p.ruleErrorLog.Load(e.Rule.Name); ok && now.Sub(last.(time.Time)) < time.Minute {
+		return
+	}
+	p.ruleErrorLog.Store(e.Rule.Name, now)
+	p.log.Warn("rule condition failed; treated as no match (further errors of this rule are not logged for a minute)",
+		"rule", e.Rule.Name, "event_id", ev.ID, "source", ev.Source, "topic", ev.Topic, "error", e.Err.Error())
+}
+
+// policyOf maps the rules file's settings to the store's policy.
+func policyOf(l rules.Limits) queue.Policy {
+	return queue.Policy{
+		DedupWindow: l.DedupWindow, HistoryRetention: l.HistoryRetention, TargetMaxPerHour: l.TargetMaxPerHour,
+		PauseAfter: l.PauseAfter, PauseFor: l.PauseFor, MaxAttempts: l.MaxAttempts, MaxAge: l.MaxAge,
+		BackoffInitial: l.BackoffInitial, BackoffMax: l.BackoffMax, MaxRateLimitWait: l.MaxRateLimitWait,
+	}
+}

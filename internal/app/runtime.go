@@ -1,0 +1,114 @@
+package app
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/supportops/autoresponder/internal/event"
+	"github.com/supportops/autoresponder/internal/replier"
+	"github.com/supportops/autoresponder/internal/rules"
+	"github.com/supportops/autoresponder/internal/webhook"
+)
+
+// runtime is everything built from one rules file: swapped whole on reload.
+type runtime struct {
+	rules    *rules.Ruleset
+	repliers map[string]replier.Replier
+	sources  map[string]webhook.Source
+}
+
+// secretReader resolves *_env and *_file settings.
+type secretReader struct {
+	env      Env
+	readFile func(string) ([]byte, error)
+	dir      string // relative files resolve against the rules file
+}
+
+func newSecretReader(env Env, rulesPath string) secretReader {
+	return secretReader{env: env, readFile: os.ReadFile, dir: filepath.Dir(rulesPath)}
+}
+
+// read returns the secret named by an env var or file. Errors name the
+// variable or file, never the value.
+func (s secretReader) read(what, envName, file string) ([]byte, error) {
+	if envName != "" {
+		v := s.env(envName)
+		if v == "" {
+			return nil, fmt.Errorf("%s: environment variable %s is not set", what, envName)
+		}
+		return []byte(v), nil
+	}
+	if file != "" {
+		p := file
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(s.dir, p)
+		}
+		b, err := s.readFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("%s: read secret file %s: %w", what, p, err)
+		}
+		v := strings.TrimSpace(string(b))
+		if v == "" {
+			return nil, fmt.Errorf("%s: secret file %s is empty", what, p)
+		}
+		return []byte(v), nil
+	}
+	return nil, nil
+}
+
+// buildRuntime resolves secrets and builds a replier per platform. With
+// dryRun every platform prints instead of sending and needs no token.
+func buildRuntime(rs *rules.Ruleset, secrets secretReader, dryRun bool, client *http.Client, logOut io.Writer) (*runtime, error) {
+	rt := &runtime{rules: rs, repliers: map[string]replier.Replier{}, sources: map[string]webhook.Source{}}
+	for name, s := range rs.Sources {
+		secret, err := secrets.read("source "+name, s.Config.SecretEnv, s.Config.SecretFile)
+		if err != nil {
+			return nil, err
+		}
+		rt.sources[name] = webhook.Source{Name: name, Kind: s.Kind, Secret: secret, InsecureSkipVerify: s.Config.InsecureSkipVerify}
+	}
+	for name, p := range rs.Platforms {
+		r, err := buildReplier(p, rs.Settings, secrets, dryRun, client, logOut)
+		if err != nil {
+			return nil, fmt.Errorf("platform %s: %w", name, err)
+		}
+		rt.repliers[name] = r
+	}
+	return rt, nil
+}
+
+func buildReplier(p *rules.Platform, lim rules.Limits, secrets secretReader, dryRun bool, client *http.Client, logOut io.Writer) (replier.Replier, error) {
+	c := p.Config
+	if dryRun || c.Kind == "log" {
+		return replier.NewLog(p.Name, logOut), nil
+	}
+	token, err := secrets.read("token", c.TokenEnv, c.TokenFile)
+	if err != nil {
+		return nil, err
+	}
+	switch c.Kind {
+	case event.KindIntercom:
+		return replier.NewIntercom(replier.IntercomConfig{
+			Name: p.Name, BaseURL: c.BaseURL, Token: string(token), APIVersion: c.APIVersion, AdminID: c.AdminID,
+			Timeout: lim.Timeout, HTTPClient: client,
+		})
+	case event.KindWHMCS:
+		return replier.NewWHMCS(replier.WHMCSConfig{
+			Name: p.Name, BaseURL: c.BaseURL, Token: string(token), Timeout: lim.Timeout, HTTPClient: client,
+		})
+	}
+	return nil, fmt.Errorf("unknown kind %q", c.Kind)
+}
+
+// ReadSecret resolves a secret the way serve does (for tools like bot send).
+func ReadSecret(env Env, rulesPath, what, envName, file string) ([]byte, error) {
+	b, err := newSecretReader(env, rulesPath).read(what, envName, file)
+	if err == nil && b == nil {
+		err = fmt.Errorf("%s has no secret configured", what)
+	}
+	return b, err
+}

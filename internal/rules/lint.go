@@ -1,0 +1,199 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/vm"
+	"github.com/goccy/go-yaml/parser"
+
+	"github.com/supportops/autoresponder/internal/event"
+)
+
+// Warning is a problem that does not stop the rules from loading but
+// probably does not do what its author meant.
+type Warning Error
+
+func (w Warning) String() string {
+	e := Error(w)
+	return "warning: " + e.Error()
+}
+
+// neverPresent lists fields a source kind never fills: reading them is
+// always empty (or nil).
+var neverPresent = map[string][]string{
+	event.KindWHMCS: {
+		"item", "tags", "ticket.state", "ticket.state_label", "ticket.type", "ticket.attributes",
+		"contact.external_id", "contact.email", "contact.name", "message.author.email",
+	},
+	event.KindIntercom: {"ticket.department", "ticket.priority", "ticket.status"},
+}
+
+// Lint returns warnings about rules that load but are likely wrong.
+func (rs *Ruleset) Lint() []Warning {
+	pos := newPositioner(rs.File, rs.data)
+	file, err := parser.ParseBytes(rs.data, 0)
+	if err != nil {
+		return nil
+	}
+	var out []Warning
+	warn := func(at path, rule, format string, args ...any) {
+		line, col := pos.nodePos(pos.node(file, at))
+		out = append(out, Warning(*pos.at(line, col, rule, format, args...)))
+	}
+	for _, r := range rs.Rules {
+		at := path{"rules", r.Index}
+		kinds := rs.sourceKinds(r)
+		topics := sortedKeys(r.topics)
+
+		for _, t := range topics {
+			if !knownByAny(kinds, t) {
+				warn(append(at, "when"), r.Name, "no %s source sends topic %q, so this rule never matches%s",
+					strings.Join(kinds, " or "), t, suggestTopic(kinds, t))
+			}
+		}
+		if r.AllowBots && (r.topics == nil || slices.ContainsFunc(topics, isBotAuthored)) {
+			warn(append(at, "allow_bots"), r.Name, "allow_bots on a rule that sees admin and bot messages: the bot's own replies will reach it; make sure it cannot answer itself")
+		}
+		if !r.Once && r.Cooldown == 0 {
+			replied := slices.ContainsFunc(topics, isReplyTopic)
+			if replied || r.topics == nil {
+				what := "every reply"
+				if r.topics == nil {
+					what = "every event, replies included"
+				}
+				warn(at, r.Name, "fires on %s in a conversation: add cooldown or once so customers are not answered again and again", what)
+			}
+		}
+		for _, f := range rs.fieldsRead(r) {
+			for _, k := range kinds {
+				if never := neverField(k, f); never != "" {
+					warn(at, r.Name, "reads %s, which %s events never have", f, k)
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// sourceKinds are the kinds of source whose events a rule sees.
+func (rs *Ruleset) sourceKinds(r *Rule) []string {
+	seen := map[string]bool{}
+	for name, s := range rs.Sources {
+		if r.Source == "" || r.Source == name {
+			seen[s.Kind] = true
+		}
+	}
+	return sortedKeys(seen)
+}
+
+func knownByAny(kinds []string, topic string) bool {
+	for _, k := range kinds {
+		if event.KnownTopic(k, topic) {
+			return true
+		}
+	}
+	return false
+}
+
+func isBotAuthored(t string) bool { return slices.Contains(event.BotAuthoredTopics, t) }
+
+func isReplyTopic(t string) bool {
+	return strings.HasSuffix(t, ".replied") || t == "TicketUserReply"
+}
+
+// suggestTopic offers the closest known topic.
+func suggestTopic(kinds []string, t string) string {
+	best, bestD := "", 4
+	for _, k := range kinds {
+		known := event.IntercomTopics
+		if k == event.KindWHMCS {
+			known = event.WHMCSHookPoints
+		}
+		for _, c := range known {
+			if d := editDistance(strings.ToLower(t), strings.ToLower(c)); d < bestD {
+				best, bestD = c, d
+			}
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// fieldsRead lists the event fields (dotted paths) a rule's condition and
+// templates read.
+func (rs *Ruleset) fieldsRead(r *Rule) []string {
+	seen := map[string]bool{}
+	collect := func(p *vm.Program) {
+		if p == nil {
+			return
+		}
+		ast.Find(p.Node(), func(n ast.Node) bool {
+			if m, ok := n.(*ast.MemberNode); ok {
+				seen[strings.ReplaceAll(m.String(), "?", "")] = true
+			}
+			return false
+		})
+	}
+	collect(r.When)
+	for _, t := range r.Reply.templates() {
+		for _, part := range t.parts {
+			collect(part.program)
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for f := range seen {
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func neverField(kind, field string) string {
+	for _, n := range neverPresent[kind] {
+		if field == n || strings.HasPrefix(field, n+".") || strings.HasPrefix(field, n+"[") {
+			return n
+		}
+	}
+	return ""
+}
+
+// templates lists every template of a reply.
+func (t *ReplyTemplate) templates() []*Template {
+	out := []*Template{t.Body, t.ToID, t.Contact, t.Status}
+	out = append(out, t.Options...)
+	out = append(out, t.AttachmentURLs...)
+	for _, k := range sortedKeys(t.From) {
+		out = append(out, t.From[k])
+	}
+	for _, k := range sortedKeys(t.CustomFields) {
+		out = append(out, t.CustomFields[k])
+	}
+	return slices.DeleteFunc(out, func(t *Template) bool { return t == nil })
+}
