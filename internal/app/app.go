@@ -68,7 +68,7 @@ func New(ctx context.Context, opts Options, env Env, log *slog.Logger, logOut io
 	sender := &delivery.Sender{Repliers: a.repliers, Metrics: a.m, Logger: log}
 	store, err := queue.Open(ctx, queue.Options{
 		DatabaseURL: opts.DatabaseURL, DataDir: opts.DataDir, Sender: sender,
-		Policy: func() queue.Policy { return policyOf(a.rt.Load().rules.Settings) },
+		Policy:  func() queue.Policy { return policyOf(a.rt.Load().rules.Settings) },
 		Workers: opts.Workers, JobTimeout: opts.JobTimeout, RescueAfter: opts.RescueAfter,
 		FetchPollInterval: opts.FetchPollInterval, Logger: log, Metrics: a.m,
 	})

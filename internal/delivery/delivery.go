@@ -34,7 +34,7 @@ func (s *Sender) Send(ctx context.Context, job *queue.Job) (replier.Result, *rep
 	r, ok := s.Repliers()[a.Platform]
 	if !ok {
 		return replier.Result{}, s.fail(a.Platform, &replier.Error{
-			Reason: replier.ReasonInvalidRequest,
+			Reason:  replier.ReasonInvalidRequest,
 			Message: fmt.Sprintf("platform %q is not in the running configuration (removed by a reload?)", a.Platform),
 		})
 	}

@@ -1,0 +1,191 @@
+package platformfake
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxIntercomBody bounds what the fake reads; ten base64 files fit.
+const maxIntercomBody = 64 << 20
+
+// IntercomOptions configures the Intercom fake.
+type IntercomOptions struct {
+	// Token is the access token every request must carry as a Bearer
+	// token; empty accepts any non-empty token.
+	Token string
+	// APIVersion, when set, must be sent as Intercom-Version; when empty
+	// the header is optional but must name a known version.
+	APIVersion string
+	// AdminID, when set, is the only admin_id accepted.
+	AdminID string
+	// RateLimit enables fixed-window limiting (zero: off).
+	RateLimit RateLimit
+	// Hook decides answers; see Hook.
+	Hook Hook
+	// Now is the clock (rate-limit windows, recorded times); default time.Now.
+	Now func() time.Time
+	// DisableRecording keeps only counters, for long load runs.
+	DisableRecording bool
+}
+
+// Intercom is a strict fake of Intercom's two reply endpoints,
+// POST /conversations/{id}/reply and POST /tickets/{id}/reply.
+type Intercom struct {
+	*server
+}
+
+// NewIntercom starts the fake; Close it when done.
+func NewIntercom(opts IntercomOptions) *Intercom {
+	p := &intercomPlatform{opts: opts}
+	return &Intercom{server: newServer(p, opts.RateLimit, opts.Hook, opts.Now, opts.DisableRecording)}
+}
+
+type intercomPlatform struct {
+	opts IntercomOptions
+}
+
+func (*intercomPlatform) name() string { return "intercom" }
+
+// intercomVersions are the values Intercom-Version may take (2.16 spec).
+var intercomVersions = map[string]bool{
+	"1.0": true, "1.1": true, "1.2": true, "1.3": true, "1.4": true,
+	"2.0": true, "2.1": true, "2.2": true, "2.3": true, "2.4": true, "2.5": true,
+	"2.6": true, "2.7": true, "2.8": true, "2.9": true, "2.10": true, "2.11": true,
+	"2.12": true, "2.13": true, "2.14": true, "2.15": true, "2.16": true, "Unstable": true,
+}
+
+func (f *intercomPlatform) check(r *http.Request, rec *Recorded) *failure {
+	if r.Method != http.MethodPost {
+		return &failure{status: http.StatusNotFound, code: "not_found", problems: []string{"method " + r.Method + " not allowed; replies are POST"}}
+	}
+	endpoint, id, ok := intercomPath(rec.Path)
+	if !ok {
+		return &failure{status: http.StatusNotFound, code: "not_found", problems: []string{"no such endpoint " + rec.Path}}
+	}
+	rec.Endpoint, rec.TargetID = endpoint, id
+	if !checkBearer(r.Header, f.opts.Token) {
+		return &failure{status: http.StatusUnauthorized, code: "unauthorized", problems: []string{"Access Token Invalid"}}
+	}
+
+	var p problems
+	if mt, params := mediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		p.addf("Content-Type %q: want application/json", r.Header.Get("Content-Type"))
+	} else if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		p.addf("Content-Type charset %q: want utf-8", cs)
+	}
+	if !accepts(r.Header.Get("Accept"), "application/json") {
+		p.addf("Accept %q does not admit application/json", r.Header.Get("Accept"))
+	}
+	version := r.Header.Get("Intercom-Version")
+	switch {
+	case f.opts.APIVersion != "" && version != f.opts.APIVersion:
+		p.addf("Intercom-Version %q: want %q", version, f.opts.APIVersion)
+	case version != "" && !intercomVersions[version]:
+		p.addf("Intercom-Version %q is not a known version", version)
+	}
+	if r.Header.Get("User-Agent") == "" {
+		p.addf("no User-Agent")
+	}
+	if id == "" || id == "." || id == ".." || strings.Contains(id, "/") {
+		p.addf("path id %q is not an id", id)
+	}
+
+	raw, err := io.ReadAll(io.LimitReader(r.Body, maxIntercomBody+1))
+	switch {
+	case err != nil:
+		p.addf("reading body: %v", err)
+	case len(raw) > maxIntercomBody:
+		p.addf("body larger than %d bytes", maxIntercomBody)
+	default:
+		rec.RawBody = raw
+		rec.Body = f.checkBody(&p, endpoint, id, raw)
+	}
+	if len(p) > 0 {
+		return &failure{status: http.StatusBadRequest, code: "parameter_invalid", problems: p}
+	}
+	return nil
+}
+
+// intercomPath splits /conversations/{id}/reply or /tickets/{id}/reply.
+func intercomPath(escaped string) (endpoint, id string, ok bool) {
+	parts := strings.Split(escaped, "/")
+	if len(parts) != 4 || parts[0] != "" || parts[3] != "reply" {
+		return "", "", false
+	}
+	switch parts[1] {
+	case "conversations":
+		endpoint = "conversation"
+	case "tickets":
+		endpoint = "ticket"
+	default:
+		return "", "", false
+	}
+	id, err := url.PathUnescape(parts[2])
+	if err != nil {
+		return "", "", false
+	}
+	return endpoint, id, true
+}
+
+func (f *intercomPlatform) success(rec *Recorded, n int64) []byte {
+	partID := strconv.FormatInt(1_000_000+n, 10)
+	rec.ResponseID = partID
+	now := rec.Time.Unix()
+
+	messageType, _ := rec.Body["message_type"].(string)
+	author := map[string]any{"type": "admin", "id": rec.Body["admin_id"]}
+	if rec.Body["type"] == "user" {
+		uid, _ := rec.Body["intercom_user_id"].(string)
+		if uid == "" {
+			uid = "contact-" + partID
+		}
+		author = map[string]any{"type": "user", "id": uid}
+	}
+	part := map[string]any{
+		"id": partID, "part_type": messageType, "body": rec.Body["body"],
+		"created_at": now, "updated_at": now, "author": author,
+		"attachments": []any{}, "redacted": false,
+	}
+	if rec.Endpoint == "ticket" {
+		part["type"] = "ticket_part"
+		return mustJSON(part)
+	}
+	part["type"] = "conversation_part"
+	part["notified_at"] = now
+	convID := rec.TargetID
+	if convID == "last" {
+		convID = strconv.FormatInt(2_000_000+n, 10)
+	}
+	return mustJSON(map[string]any{
+		"type": "conversation", "id": convID, "created_at": now, "updated_at": now,
+		"open": true, "state": "open", "read": false,
+		"conversation_parts": map[string]any{
+			"type":               "conversation_part.list",
+			"conversation_parts": []any{part},
+			"total_count":        1,
+		},
+	})
+}
+
+func (f *intercomPlatform) errorBody(_ int, code, message string) []byte {
+	return mustJSON(map[string]any{
+		"type":       "error.list",
+		"request_id": newUUID(),
+		"errors":     []any{map[string]any{"code": code, "message": message}},
+	})
+}
+
+// mustJSON marshals values built here from JSON-safe types; it cannot fail,
+// and if it somehow did the client would see an empty, unreadable body.
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return b
+}

@@ -1,0 +1,122 @@
+package replier
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/supportops/autoresponder/internal/event"
+)
+
+// KindLog is the Kind of the log replier.
+const KindLog = "log"
+
+// Log writes what would be sent as one JSON line per request and reports
+// success. It lets people try the bot without a platform account, and it is
+// what --dry-run sends to.
+type Log struct {
+	name string
+	now  func() time.Time
+
+	mu sync.Mutex // one line per request, never interleaved
+	w  io.Writer
+}
+
+var _ Replier = (*Log)(nil)
+
+// NewLog returns a replier writing to w (standard output when nil); name
+// is the platform name the rules file uses for it.
+func NewLog(name string, w io.Writer) *Log {
+	if name == "" {
+		name = KindLog
+	}
+	if w == nil {
+		w = os.Stdout
+	}
+	return &Log{name: name, w: w, now: time.Now}
+}
+
+// Name is the platform name.
+func (l *Log) Name() string { return l.name }
+
+// Kind implements Replier.
+func (l *Log) Kind() string { return KindLog }
+
+// Supports implements Replier: every reply kind on every target type, so a
+// dry run can stand in for any platform.
+func (l *Log) Supports(as, targetType string) bool {
+	switch as {
+	case AsComment, AsNote, AsQuickReply, AsContactReply:
+	default:
+		return false
+	}
+	return targetType == event.TargetConversation || targetType == event.TargetTicket
+}
+
+// logLine is the request as written, with attachments summarised instead
+// of dumped.
+type logLine struct {
+	Time       string `json:"time"`
+	Replier    string `json:"replier"`
+	DryRun     bool   `json:"dry_run"`
+	ResponseID string `json:"response_id"`
+	*Request
+	// Shadows Request.Attachments (shallower fields win in encoding/json).
+	Attachments []loggedAttachment `json:"attachments,omitempty"`
+}
+
+type loggedAttachment struct {
+	Name        string `json:"name"`
+	ContentType string `json:"content_type,omitempty"`
+	Bytes       int    `json:"bytes"`
+}
+
+// Send implements Replier.
+func (l *Log) Send(_ context.Context, req *Request) (Result, error) {
+	if req == nil {
+		return Result{}, &Error{Reason: ReasonInvalidRequest, Message: "nil request"}
+	}
+	if !l.Supports(req.As, req.Target.Type) {
+		return Result{}, &Error{Reason: ReasonInvalidRequest, Message: fmt.Sprintf("unknown reply kind %q or target type %q", req.As, req.Target.Type)}
+	}
+	if req.Target.ID == "" {
+		return Result{}, &Error{Reason: ReasonInvalidRequest, Message: "target id is empty"}
+	}
+	id := randomID()
+	line := logLine{
+		Time:       l.now().UTC().Format(time.RFC3339Nano),
+		Replier:    l.name,
+		DryRun:     true,
+		ResponseID: id,
+		Request:    req,
+	}
+	for _, a := range req.Attachments {
+		line.Attachments = append(line.Attachments, loggedAttachment{Name: a.Name, ContentType: a.ContentType, Bytes: len(a.Data)})
+	}
+	data, err := encodeJSON(line)
+	if err != nil {
+		return Result{}, &Error{Reason: ReasonInvalidRequest, Message: err.Error()}
+	}
+	data = append(data, '\n')
+
+	l.mu.Lock()
+	_, err = l.w.Write(data)
+	l.mu.Unlock()
+	if err != nil {
+		// The output (stdout, a file) is unavailable; it may come back.
+		return Result{}, &Error{Reason: ReasonNetwork, Retry: true, Message: "writing dry-run line: " + err.Error()}
+	}
+	return Result{ResponseID: id}, nil
+}
+
+// randomID makes a response id that is unique across restarts too.
+func randomID() string {
+	var b [8]byte
+	rand.Read(b[:]) // never fails (crypto/rand, Go 1.24+)
+	return "dry-run-" + hex.EncodeToString(b[:])
+}

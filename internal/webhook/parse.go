@@ -1,0 +1,244 @@
+// Package webhook receives webhook deliveries from the support platforms,
+// checks their signatures and turns each into an event.Event for the rules.
+//
+// Parse (normalization, no signature) is exported on its own so that the CLI
+// tools can explain or test payload files; Handler is the HTTP side.
+package webhook
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/supportops/autoresponder/internal/event"
+)
+
+// MaxDepth is the deepest nesting of JSON objects and arrays Parse accepts.
+// Real deliveries nest about ten levels.
+const MaxDepth = 64
+
+// TopicPing is the topic of Intercom's ping notification: it never reaches the rules.
+const TopicPing = event.TopicPing
+
+// BadRequestError is a delivery Parse cannot turn into an event. Reason is
+// meant for the sender (it is the "error" of the 400 answer).
+type BadRequestError struct {
+	Reason string
+}
+
+func (e *BadRequestError) Error() string { return "bad webhook payload: " + e.Reason }
+
+func badRequest(reason string) error { return &BadRequestError{Reason: reason} }
+
+func badRequestf(format string, args ...any) error {
+	return &BadRequestError{Reason: fmt.Sprintf(format, args...)}
+}
+
+// Parse turns one delivery of a source of the given kind (event.KindIntercom
+// or event.KindWHMCS) into an event. source names the configured source and
+// becomes Event.Source; receivedAt becomes Event.ReceivedAt. It does not
+// check signatures (see Verify).
+//
+// A payload that cannot be an event is a *BadRequestError: not UTF-8, not
+// JSON, not an object, nested deeper than MaxDepth, or missing a field the
+// event needs. An unknown kind is a plain error (a configuration mistake, not
+// the sender's). Parse never panics, whatever the input.
+func Parse(kind, source string, body []byte, receivedAt time.Time) (*event.Event, error) {
+	var build func(*event.Event, map[string]any) error
+	switch kind {
+	case event.KindIntercom:
+		build = buildIntercom
+	case event.KindWHMCS:
+		build = buildWHMCS
+	default:
+		return nil, fmt.Errorf("webhook: unknown source kind %q", kind)
+	}
+	root, err := decodeObject(body)
+	if err != nil {
+		return nil, err
+	}
+	ev := &event.Event{Source: source, Kind: kind, ReceivedAt: receivedAt, Payload: root}
+	if err := build(ev, root); err != nil {
+		return nil, err
+	}
+	return ev, nil
+}
+
+// decodeObject checks body and decodes it as one JSON object.
+func decodeObject(body []byte) (map[string]any, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, badRequest("body is empty")
+	}
+	if !utf8.Valid(body) {
+		return nil, badRequest("body is not valid UTF-8")
+	}
+	if !depthWithin(body, MaxDepth) {
+		return nil, badRequestf("JSON is nested deeper than %d levels", MaxDepth)
+	}
+	// Into any, not map[string]any: the decoder then builds every level
+	// on its fast path, without reflection.
+	var v any
+	if err := json.Unmarshal(body, &v); err != nil {
+		return nil, badRequest("not JSON: " + err.Error())
+	}
+	root, ok := v.(map[string]any)
+	if !ok {
+		return nil, badRequestf("body must be a JSON object, not %s", typeName(v))
+	}
+	return root, nil
+}
+
+// depthWithin reports whether the objects and arrays of the JSON text b nest
+// at most max levels. It does not validate b; the decoder does that.
+func depthWithin(b []byte, max int) bool {
+	depth := 0
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			// Skip to the closing quote: one not preceded by an odd
+			// number of backslashes.
+			for {
+				k := bytes.IndexByte(b[i+1:], '"')
+				if k < 0 {
+					return true // unterminated string: the decoder reports it
+				}
+				i += k + 1
+				n := 0
+				for j := i - 1; j >= 0 && b[j] == '\\'; j-- {
+					n++
+				}
+				if n%2 == 0 {
+					break
+				}
+			}
+		case '{', '[':
+			depth++
+			if depth > max {
+				return false
+			}
+		case '}', ']':
+			depth--
+		}
+	}
+	return true
+}
+
+// JSON value helpers. Decoded JSON holds map[string]any, []any, string,
+// float64, bool and nil; every helper accepts any of them without panicking.
+
+// object returns v as an object, or nil.
+func object(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
+// scalar returns v as a string when it is a string or a number (numbers in
+// plain decimal: ids and counts often arrive as either); ok is false for any
+// other type. null is "" and ok.
+func scalar(v any) (s string, ok bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case float64:
+		return formatNumber(x), true
+	case nil:
+		return "", true
+	}
+	return "", false
+}
+
+// str is scalar for optional fields: anything that is not a string or a
+// number reads as "".
+func str(v any) string {
+	s, _ := scalar(v)
+	return s
+}
+
+func formatNumber(f float64) string {
+	if math.Abs(f) < 1e21 {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(f, 'g', -1, 64)
+}
+
+// typeName names a JSON value's type for error messages.
+func typeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case float64:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case []any:
+		return "an array"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
+// requiredString returns m[key] as a non-empty string. path names the field
+// in the reason of the error.
+func requiredString(m map[string]any, key, path string) (string, error) {
+	v, ok := m[key]
+	if !ok || v == nil {
+		return "", badRequest(path + " missing")
+	}
+	s, ok := v.(string)
+	if !ok {
+		return "", badRequestf("%s must be a string, not %s", path, typeName(v))
+	}
+	if s == "" {
+		return "", badRequest(path + " is empty")
+	}
+	return s, nil
+}
+
+// requiredID returns m[key] as a non-empty id; numbers are accepted.
+func requiredID(m map[string]any, key, path string) (string, error) {
+	v, ok := m[key]
+	if !ok || v == nil {
+		return "", badRequest(path + " missing")
+	}
+	s, ok := scalar(v)
+	if !ok {
+		return "", badRequestf("%s must be a string or a number, not %s", path, typeName(v))
+	}
+	if s == "" {
+		return "", badRequest(path + " is empty")
+	}
+	return s, nil
+}
+
+// requiredObject returns m[key] as an object.
+func requiredObject(m map[string]any, key, path string) (map[string]any, error) {
+	v, ok := m[key]
+	if !ok {
+		return nil, badRequest(path + " missing")
+	}
+	if v == nil {
+		return nil, badRequest(path + " is null")
+	}
+	o, ok := v.(map[string]any)
+	if !ok {
+		return nil, badRequestf("%s must be an object, not %s", path, typeName(v))
+	}
+	return o, nil
+}
+
+// message builds a Message from a body and its author object.
+func message(id, body string, author map[string]any) *event.Message {
+	return &event.Message{
+		ID:     id,
+		HTML:   body,
+		Text:   event.MessageText(body),
+		Author: event.Author{Type: str(author["type"]), ID: str(author["id"]), Name: str(author["name"]), Email: str(author["email"])},
+	}
+}
