@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	_ "time/tzdata" // calendars need zone data even in images without /usr/share/zoneinfo
 )
 
 // version is set at build time: -ldflags "-X main.version=1.2.3".

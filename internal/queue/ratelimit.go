@@ -21,24 +21,29 @@ func (r rateLimitStore) Update(ctx context.Context, account string, f func(ratel
 	q := r.s.backend.pool()
 	for range 100 {
 		var lim, remaining int
-		var resetAt, nextAt, version int64
-		err := q.queryRow(ctx, `SELECT lim, remaining, reset_at, next_at, version FROM bot_ratelimit WHERE account = ?`,
-			account).Scan(&lim, &remaining, &resetAt, &nextAt, &version)
+		var resetAt, reported, windowMs, nextAt, version int64
+		err := q.queryRow(ctx, `SELECT lim, remaining, reset_at, reported, window_ms, next_at, version
+			FROM bot_ratelimit WHERE account = ?`,
+			account).Scan(&lim, &remaining, &resetAt, &reported, &windowMs, &nextAt, &version)
 		exists := err == nil
 		if err != nil && !isNoRows(err) {
 			return fmt.Errorf("read rate limit of %s: %w", account, err)
 		}
-		st := ratelimit.State{Limit: lim, Remaining: remaining, ResetAt: fromMillis(resetAt), NextAt: fromMillis(nextAt)}
+		st := ratelimit.State{Limit: lim, Remaining: remaining, ResetAt: fromMillis(resetAt), Reported: fromMillis(reported),
+			Window: time.Duration(windowMs) * time.Millisecond, NextAt: fromMillis(nextAt)}
 		st = f(st)
 		var n int64
 		if exists {
-			n, err = q.exec(ctx, `UPDATE bot_ratelimit SET lim = ?, remaining = ?, reset_at = ?, next_at = ?, version = version + 1
+			n, err = q.exec(ctx, `UPDATE bot_ratelimit SET lim = ?, remaining = ?, reset_at = ?, reported = ?, window_ms = ?,
+					next_at = ?, version = version + 1
 				WHERE account = ? AND version = ?`,
-				st.Limit, st.Remaining, toMillis(st.ResetAt), toMillis(st.NextAt), account, version)
+				st.Limit, st.Remaining, toMillis(st.ResetAt), toMillis(st.Reported), st.Window.Milliseconds(),
+				toMillis(st.NextAt), account, version)
 		} else {
-			n, err = q.exec(ctx, `INSERT INTO bot_ratelimit (account, lim, remaining, reset_at, next_at, version)
-				VALUES (?, ?, ?, ?, ?, 1) ON CONFLICT (account) DO NOTHING`,
-				account, st.Limit, st.Remaining, toMillis(st.ResetAt), toMillis(st.NextAt))
+			n, err = q.exec(ctx, `INSERT INTO bot_ratelimit (account, lim, remaining, reset_at, reported, window_ms, next_at, version)
+				VALUES (?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT (account) DO NOTHING`,
+				account, st.Limit, st.Remaining, toMillis(st.ResetAt), toMillis(st.Reported), st.Window.Milliseconds(),
+				toMillis(st.NextAt))
 		}
 		if err != nil {
 			return fmt.Errorf("write rate limit of %s: %w", account, err)

@@ -116,6 +116,8 @@ func (d dialect) migrations() []string {
 			lim       INTEGER NOT NULL,
 			remaining INTEGER NOT NULL,
 			reset_at  BIGINT NOT NULL,
+			reported  BIGINT NOT NULL,
+			window_ms BIGINT NOT NULL,
 			next_at   BIGINT NOT NULL,
 			version   BIGINT NOT NULL
 		);`,

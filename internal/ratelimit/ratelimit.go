@@ -19,8 +19,14 @@ type State struct {
 	// locally with every request started).
 	Limit     int
 	Remaining int
-	// ResetAt is when the current window ends; zero while nothing is known.
+	// ResetAt is when the current window ends (reported, or estimated once
+	// a reported window is over); zero while nothing is known.
 	ResetAt time.Time
+	// Reported is the last window end the platform reported: an answer
+	// naming an earlier one is stale.
+	Reported time.Time
+	// Window is the window length, learned from consecutive resets.
+	Window time.Duration
 	// NextAt is the earliest start of the next request.
 	NextAt time.Time
 }
@@ -129,7 +135,10 @@ func plan(st State, now time.Time, window time.Duration, rpm int) (State, time.D
 	}
 	if !now.Before(st.ResetAt) {
 		// A new window began; until a response says more, assume the
-		// platform's full limit and the usual window length.
+		// platform's full limit and the window length seen so far.
+		if st.Window > 0 {
+			window = st.Window
+		}
 		for !now.Before(st.ResetAt) {
 			st.ResetAt = st.ResetAt.Add(window)
 		}
@@ -177,13 +186,31 @@ func observe(st State, limit, remaining int, reset time.Time, limited bool) Stat
 	}
 	switch {
 	case reset.IsZero():
-	case reset.After(st.ResetAt):
-		// A newer window than we knew: trust the platform.
-		st.ResetAt = reset
-		st.Remaining = remaining
-	case reset.Before(st.ResetAt):
+	case reset.After(st.Reported):
+		// A newer window than any reported before: trust the platform, and
+		// learn the window length from the step between resets.
+		if !st.Reported.IsZero() {
+			if w := reset.Sub(st.Reported); w > 0 && w <= time.Hour {
+				st.Window = w
+			}
+		}
+		st.Reported = reset
+		if st.ResetAt.Equal(reset) {
+			// We already rolled into this window and counted every
+			// request since; the header may predate some of them.
+			st.Remaining = min(st.Remaining, remaining)
+		} else {
+			st.ResetAt, st.Remaining = reset, remaining
+		}
+		if st.NextAt.After(reset) {
+			st.NextAt = reset
+		}
+	case reset.Before(st.Reported):
 		// An answer from a window that is already over says nothing now.
 	default:
+		if st.ResetAt.After(reset) {
+			break // our estimate has already moved on to the next window
+		}
 		// Same window: requests started since this response left may
 		// already have been counted locally; keep the lower figure.
 		st.Remaining = min(st.Remaining, remaining)

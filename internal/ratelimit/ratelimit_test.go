@@ -143,3 +143,28 @@ func TestWaitReturnsLongWaits(t *testing.T) {
 		t.Fatalf("Wait = %v, want a WaitError of 5s", err)
 	}
 }
+
+func TestWindowIsLearnedAndStaleAnswersIgnored(t *testing.T) {
+	st := observe(State{}, 100, 99, t0.Add(2*time.Second), false)
+	st = observe(st, 100, 99, t0.Add(4*time.Second), false)
+	if st.Window != 2*time.Second {
+		t.Fatalf("window = %s, want 2s learned from consecutive resets", st.Window)
+	}
+	// Past the reset, the next window is estimated with the learned length.
+	st, _, _ = plan(st, t0.Add(4*time.Second+time.Millisecond), 10*time.Second, 0)
+	if want := t0.Add(6 * time.Second); !st.ResetAt.Equal(want) {
+		t.Fatalf("estimated reset = %s, want %s", st.ResetAt, want)
+	}
+	// A late answer from the finished window changes nothing.
+	before := st.Remaining
+	st = observe(st, 100, 3, t0.Add(4*time.Second), false)
+	if st.Remaining != before {
+		t.Errorf("stale answer changed remaining from %d to %d", before, st.Remaining)
+	}
+	// The first answer of the estimated window cannot raise our count.
+	st.Remaining = 50
+	st = observe(st, 100, 90, t0.Add(6*time.Second), false)
+	if st.Remaining != 50 {
+		t.Errorf("remaining = %d, want 50 (requests counted locally since)", st.Remaining)
+	}
+}
