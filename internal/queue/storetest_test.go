@@ -2,23 +2,14 @@ package queue
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/supportops/autoresponder/internal/event"
 	"github.com/supportops/autoresponder/internal/replier"
+	"github.com/supportops/autoresponder/internal/testpg"
 )
-
-// pgURLEnv names the variable holding a PostgreSQL URL for tests; without
-// it the PostgreSQL half of the suite is skipped (.ci/run always sets it).
-const pgURLEnv = "BOT_TEST_DATABASE_URL"
 
 // storeKinds runs f once per store: SQLite always, PostgreSQL when
 // configured, each on a fresh database.
@@ -28,43 +19,8 @@ func storeKinds(t *testing.T, f func(t *testing.T, opts Options)) {
 		f(t, Options{DataDir: t.TempDir()})
 	})
 	t.Run("postgres", func(t *testing.T) {
-		f(t, Options{DatabaseURL: freshPostgres(t)})
+		f(t, Options{DatabaseURL: testpg.Fresh(t)})
 	})
-}
-
-// freshPostgres creates a database for one test and drops it afterwards.
-func freshPostgres(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv(pgURLEnv)
-	if base == "" {
-		t.Skipf("%s not set", pgURLEnv)
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to %s: %v", pgURLEnv, err)
-	}
-	defer conn.Close(ctx)
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	name := "bot_test_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), base)
-		if err != nil {
-			return
-		}
-		defer c.Close(context.Background())
-		_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("parse %s: %v", pgURLEnv, err)
-	}
-	u.Path = "/" + name
-	return u.String()
 }
 
 // recordingSender answers with scripted errors and records what it sent.

@@ -1,0 +1,53 @@
+// Package testpg gives tests a fresh PostgreSQL database of their own on the
+// server named by BOT_TEST_DATABASE_URL, and drops it afterwards. Without
+// the variable the test is skipped; .ci/run always sets it.
+package testpg
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// EnvVar names the variable holding the PostgreSQL URL for tests.
+const EnvVar = "BOT_TEST_DATABASE_URL"
+
+// Fresh creates an empty database for t and returns its URL.
+func Fresh(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(EnvVar)
+	if base == "" {
+		t.Skipf("%s not set: PostgreSQL tests skipped", EnvVar)
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("connect to %s: %v", EnvVar, err)
+	}
+	defer conn.Close(ctx)
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	name := "bot_test_" + hex.EncodeToString(b)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), base)
+		if err != nil {
+			return
+		}
+		defer c.Close(context.Background())
+		_, _ = c.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("parse %s: %v", EnvVar, err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
