@@ -155,8 +155,11 @@ func (rs *Ruleset) fieldsRead(r *Rule) []string {
 			return
 		}
 		ast.Find(p.Node(), func(n ast.Node) bool {
-			if m, ok := n.(*ast.MemberNode); ok {
-				seen[strings.ReplaceAll(m.String(), "?", "")] = true
+			switch x := n.(type) {
+			case *ast.MemberNode:
+				seen[strings.ReplaceAll(x.String(), "?", "")] = true
+			case *ast.IdentifierNode:
+				seen[x.Value] = true
 			}
 			return false
 		})

@@ -197,6 +197,10 @@ func (c *compiler) reply(rs *Ruleset, at path, r *Rule) *ReplyTemplate {
 		c.errAt(at, name, "reply.as is required (comment, note, quick_reply or contact_reply)")
 		return t
 	}
+	if !kinds["log"].as[rc.As] {
+		c.errAt(append(at, "as"), name, "reply.as %q is not a reply kind (comment, note, quick_reply or contact_reply)", rc.As)
+		return t
+	}
 	// The platforms this rule can post to, and the target types it may see.
 	type candidate struct {
 		platform *Platform

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/supportops/autoresponder/internal/event"
@@ -67,7 +69,12 @@ func compileTemplate(src string, opts []expr.Option) (*Template, error) {
 		}
 		p, err := expr.Compile(code, opts...)
 		if err != nil {
-			return nil, &templateError{offset + open + 2, exprMessage(err)}
+			at := offset + open + 2
+			var fe *file.Error
+			if errors.As(err, &fe) {
+				at += len(string([]rune(code)[:min(fe.From, len([]rune(code)))]))
+			}
+			return nil, &templateError{at, exprMessage(err)}
 		}
 		t.parts = append(t.parts, templatePart{program: p, source: strings.TrimSpace(code)})
 		rest = rest[open+2+end+2:]
