@@ -36,7 +36,8 @@ type Evaluation struct {
 type Match struct {
 	Rule     *Rule
 	Platform *Platform
-	// Request is the rendered reply; nil when rendering failed (Err).
+	// Request is the rendered reply. When rendering failed (Err) it only
+	// names the platform, kind and target, for the dead letter.
 	Request *replier.Request
 	Err     error
 	Shadow  bool
@@ -202,6 +203,7 @@ func (rs *Ruleset) render(run *runner, r *Rule, ev *event.Event) Match {
 		m.Err = err
 		// Still key claims on the event's target so the dead letter names it.
 		req = &replier.Request{Platform: m.Platform.Name, As: r.Reply.As, Target: ev.Target}
+		m.Request = req
 		m.TargetKey = targetKey(m.Platform.Name, req.Target)
 		m.ClaimKey = m.TargetKey
 		return m

@@ -72,7 +72,7 @@ func compileTemplate(src string, opts []expr.Option) (*Template, error) {
 			at := offset + open + 2
 			var fe *file.Error
 			if errors.As(err, &fe) {
-				at += len(string([]rune(code)[:min(fe.From, len([]rune(code)))]))
+				at += byteOffset(code, fe.From)
 			}
 			return nil, &templateError{at, exprMessage(err)}
 		}
@@ -80,6 +80,19 @@ func compileTemplate(src string, opts []expr.Option) (*Template, error) {
 		rest = rest[open+2+end+2:]
 		offset += open + 2 + end + 2
 	}
+}
+
+// byteOffset converts expr's rune offset into code to a byte offset. expr
+// counts an invalid UTF-8 byte as one rune, as ranging over a string does;
+// converting through []rune would count it as the 3 bytes of U+FFFD.
+func byteOffset(code string, runes int) int {
+	for i := range code {
+		if runes <= 0 {
+			return i
+		}
+		runes--
+	}
+	return len(code)
 }
 
 // IsStatic reports whether the template has no placeholders.
@@ -171,6 +184,15 @@ func exprMessage(err error) string {
 	msg := err.Error()
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {
 		msg = msg[:i]
+	}
+	// Reading a field of something the event does not have surfaces as
+	// reflection jargon; say it in the rule author's terms.
+	const zero = "reflect: call of reflect.Value.Field on zero Value"
+	if strings.Contains(msg, zero) {
+		msg = strings.Replace(msg, zero, "a field was read from a value the event does not have (nil)", 1)
+	}
+	if strings.Contains(msg, "(nil)") || strings.HasPrefix(msg, "cannot get ") || strings.HasPrefix(msg, "cannot fetch ") {
+		msg += "; use ?. and ?? for fields that may be missing, e.g. contact?.name ?? \"there\""
 	}
 	return msg
 }
