@@ -165,17 +165,11 @@ func runHistory(args []string, stdout, stderr io.Writer) error {
 }
 
 func parseSinceFlag(s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t, nil
-	}
-	d, err := rules.ParseDuration(s)
+	t, err := app.ParseSince(s, time.Now())
 	if err != nil {
-		return time.Time{}, fmt.Errorf("--since %q: want an RFC 3339 time or a duration like 2h or 7d", s)
+		return time.Time{}, fmt.Errorf("--%w", err)
 	}
-	return time.Now().Add(-d), nil
+	return t, nil
 }
 
 func writeJSONTo(w io.Writer, v any) error {

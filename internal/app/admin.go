@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/supportops/autoresponder/internal/queue"
+	"github.com/supportops/autoresponder/internal/rules"
 )
 
 // registerAdmin mounts /admin/* when BOT_ADMIN_TOKEN is set. Without a
@@ -81,7 +82,7 @@ func dlqFilter(r *http.Request) (queue.DLQFilter, error) {
 	}
 	f.Rule = q.Get("rule")
 	var err error
-	if f.Since, err = parseSince(q.Get("since"), time.Now()); err != nil {
+	if f.Since, err = ParseSince(q.Get("since"), time.Now()); err != nil {
 		return f, err
 	}
 	if v := q.Get("limit"); v != "" {
@@ -92,23 +93,20 @@ func dlqFilter(r *http.Request) (queue.DLQFilter, error) {
 	return f, nil
 }
 
-// ParseSince reads an RFC 3339 time or a duration ago ("2h", "7d").
-func parseSince(s string, now time.Time) (time.Time, error) {
+// ParseSince reads an RFC 3339 time or a duration ago ("2h", "7d"); empty
+// means no bound.
+func ParseSince(s string, now time.Time) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	if strings.HasSuffix(s, "d") {
-		if n, err := strconv.Atoi(strings.TrimSuffix(s, "d")); err == nil && n >= 0 {
-			return now.Add(-time.Duration(n) * 24 * time.Hour), nil
-		}
+	d, err := rules.ParseDuration(s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("since %q: want an RFC 3339 time or a duration like 2h or 7d", s)
 	}
-	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
-		return now.Add(-d), nil
-	}
-	return time.Time{}, fmt.Errorf("since %q: want an RFC 3339 time or a duration like 2h or 7d", s)
+	return now.Add(-d), nil
 }
 
 func (a *App) adminDLQList(w http.ResponseWriter, r *http.Request) {
@@ -175,7 +173,7 @@ func (a *App) adminHistory(w http.ResponseWriter, r *http.Request) {
 	f := queue.HistoryFilter{Rule: q.Get("rule"), Target: q.Get("target"), Source: q.Get("source"),
 		EventID: q.Get("event_id"), Outcome: q.Get("outcome")}
 	var err error
-	if f.Since, err = parseSince(q.Get("since"), time.Now()); err != nil {
+	if f.Since, err = ParseSince(q.Get("since"), time.Now()); err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return
 	}
