@@ -43,7 +43,7 @@ func (p *pipeline) Dispatch(ctx context.Context, ev *event.Event) (webhook.Resul
 	in := intakeOf(ev, eval, rt.rules)
 	res, err := p.store.Accept(ctx, in)
 	if err != nil {
-		return webhook.Result{}, fmt.Errorf("store event %s: %w", ev.Key(), err)
+		return webhook.Result{}, fmt.Errorf("store event %s/%s: %w", ev.Source, ev.ID, err)
 	}
 	if res.Duplicate {
 		return webhook.Result{Outcome: metrics.OutcomeDuplicate}, nil

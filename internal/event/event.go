@@ -85,6 +85,3 @@ type Ticket struct {
 	Priority   string         `expr:"priority" json:"priority"`
 	Status     string         `expr:"status" json:"status"`
 }
-
-// Key identifies an event for deduplication.
-func (e *Event) Key() string { return e.Source + "/" + e.ID }

@@ -24,9 +24,19 @@ var disabledBuiltins = []string{"repeat", "now"}
 // and `bot check`.
 var Functions = []string{"now", "in_hours", "outside_hours", "raw", "text"}
 
+// matcherTable holds the prefiltered regular expressions of a ruleset;
+// patched conditions refer to them by index.
+type matcherTable struct{ list []*matcher }
+
+func (t *matcherTable) add(m *matcher) int {
+	t.list = append(t.list, m)
+	return len(t.list) - 1
+}
+
 // exprEnv builds the compile options shared by conditions and templates.
 // clock is read by now(), in_hours() and outside_hours() at evaluation time.
 func exprEnv(cals map[string]*Calendar, clock func() time.Time) []expr.Option {
+	mt := &matcherTable{}
 	hours := func(name string) (*Calendar, error) {
 		c, ok := cals[name]
 		if !ok {
@@ -61,6 +71,12 @@ func exprEnv(cals map[string]*Calendar, clock func() time.Time) []expr.Option {
 			return event.HTMLToText(p[0].(string)), nil
 		}, new(func(string) string)),
 	}
+	opts = append(opts,
+		expr.Patch(matchPatcher{add: mt.add}),
+		expr.Function(matchFunc, func(p ...any) (any, error) {
+			return mt.list[p[1].(int)].match(p[0]), nil
+		}, new(func(any, int) bool)),
+	)
 	for _, b := range disabledBuiltins {
 		opts = append(opts, expr.DisableBuiltin(b))
 	}

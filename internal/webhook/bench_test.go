@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gorilla/mux"
@@ -34,6 +35,46 @@ func BenchmarkParseIntercom(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	for b.Loop() {
 		if _, err := Parse(event.KindIntercom, "intercom", body, testNow); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchWHMCSPayload is a TicketOpen delivery of the WHMCS hook file, with
+// a customer message of about 2 KB (the testdata one is a few lines).
+func benchWHMCSPayload(b *testing.B) []byte {
+	b.Helper()
+	var root map[string]any
+	if err := json.Unmarshal(readFile(b, filepath.Join("testdata", "whmcs_TicketOpen.json")), &root); err != nil {
+		b.Fatal(err)
+	}
+	vars := root["vars"].(map[string]any)
+	vars["message"] = strings.Repeat("I was charged twice for invoice #5531 & can't see why.\r\n", 36)
+	body, err := json.Marshal(root)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return body
+}
+
+func BenchmarkParseWHMCS(b *testing.B) {
+	body := benchWHMCSPayload(b)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if _, err := Parse(event.KindWHMCS, "whmcs", body, testNow); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkVerifyWHMCS(b *testing.B) {
+	body := benchWHMCSPayload(b)
+	h := http.Header{HeaderWHMCSSignature: {Sign(event.KindWHMCS, whmcsSecret, body)}}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if err := Verify(event.KindWHMCS, whmcsSecret, body, h); err != nil {
 			b.Fatal(err)
 		}
 	}

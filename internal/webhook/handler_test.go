@@ -333,7 +333,7 @@ func TestHandlerEvent(t *testing.T) {
 	}
 	ev := evs[0]
 	if ev.Source != "intercom" || ev.Kind != event.KindIntercom || !ev.ReceivedAt.Equal(testNow) ||
-		ev.Target != (event.Target{Type: "ticket", ID: "215472629600001"}) || ev.Key() != "intercom/notif_5b0d3c1e-8f4a-4b7e-9c2d-1a2b3c4d5e05" {
+		ev.Target != (event.Target{Type: "ticket", ID: "215472629600001"}) || ev.Source+"/"+ev.ID != "intercom/notif_5b0d3c1e-8f4a-4b7e-9c2d-1a2b3c4d5e05" {
 		t.Errorf("event = %+v", ev)
 	}
 }
