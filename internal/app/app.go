@@ -108,6 +108,9 @@ func (a *App) load() error {
 	if err != nil {
 		return fmt.Errorf("load rules %s: %w", a.opts.RulesPath, err)
 	}
+	// Remembered even when loading fails, so the watcher tries a broken
+	// file once instead of failing (and logging) every interval.
+	a.fileHash = sha256.Sum256(data)
 	rs, err := rules.Load(data, a.opts.RulesPath, rules.Options{})
 	if err != nil {
 		return err
@@ -122,7 +125,6 @@ func (a *App) load() error {
 		}
 	}
 	old := a.rt.Swap(rt)
-	a.fileHash = sha256.Sum256(data)
 	a.m.RulesLoaded.Set(float64(len(rs.Rules)))
 	a.m.ConfigHash.Set(float64(rs.Hash))
 	a.m.ReloadSuccessful.Set(1)
@@ -196,7 +198,7 @@ func (a *App) logChanges(old, cur *runtime) {
 }
 
 // rulesFileChanged reports whether the file's content differs from what
-// was last loaded.
+// was last loaded or tried.
 func (a *App) rulesFileChanged() bool {
 	data, err := os.ReadFile(a.opts.RulesPath)
 	if err != nil {

@@ -1,0 +1,408 @@
+// Package ruletest runs rule tests: YAML files that feed recorded webhook
+// payloads to a rules file and state which rules must match and what they
+// must render (`bot test rules_test.yaml`).
+//
+// A test file:
+//
+//	rules: rules.yaml                  # relative to the test file
+//	tests:
+//	  - name: refund note on a new conversation
+//	    source: intercom                 # a source of the rules file
+//	    event: testdata/created.json     # relative to the test file; or payload: {...}
+//	    at: 2026-03-02T10:00:00Z         # the clock of now(), in_hours(), outside_hours()
+//	    expect:                          # every match, in file order; [] for none
+//	      - rule: refund-triage
+//	        as: note
+//	        body_contains: routing to billing
+//
+// Tests check what the rules match and render. once, cooldown and the
+// budgets depend on what the bot sent before, so they are not applied here
+// (`bot explain --store` shows them against a real store).
+package ruletest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	goyaml "github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+
+	"github.com/supportops/autoresponder/internal/event"
+	"github.com/supportops/autoresponder/internal/rules"
+	"github.com/supportops/autoresponder/internal/webhook"
+)
+
+// DefaultAt is the clock of a test without `at`: Wednesday 7 January 2026,
+// 12:00 UTC (a working day, midday in Europe and morning in the Americas),
+// fixed so that a test never depends on when it runs.
+var DefaultAt = time.Date(2026, time.January, 7, 12, 0, 0, 0, time.UTC)
+
+// maxFileSize bounds a test file and each event file it names.
+const maxFileSize = 4 << 20
+
+// File is a test file as written.
+type File struct {
+	// Rules is the rules file under test, relative to the test file.
+	Rules string `yaml:"rules"`
+	// Tests run in file order.
+	Tests []*Case `yaml:"tests"`
+}
+
+// Case is one test: an event and the matches it must produce.
+type Case struct {
+	// Name says what the test is about; it must be unique in the file.
+	Name string `yaml:"name"`
+	// Source is the name of a source in the rules file; its kind says how
+	// the payload is parsed.
+	Source string `yaml:"source"`
+	// Event is a JSON payload file, relative to the test file.
+	Event string `yaml:"event"`
+	// Payload is the payload written inline, as a YAML mapping.
+	Payload map[string]any `yaml:"payload"`
+	// At is the RFC 3339 time the event is received and the rules'
+	// clock (default DefaultAt).
+	At string `yaml:"at"`
+	// Expect lists every match, in the order the rules file has them.
+	Expect *[]*Expect `yaml:"expect"`
+
+	file  string
+	line  int
+	at    time.Time
+	what  string // the event file or "inline payload"
+	event *event.Event
+}
+
+// Expect is one expected match. Fields left out are not checked.
+type Expect struct {
+	Rule string `yaml:"rule"`
+	// As is comment, note, quick_reply or contact_reply.
+	As string `yaml:"as"`
+	// Body is the exact rendered body (a trailing newline is ignored).
+	Body *string `yaml:"body"`
+	// BodyContains are texts the rendered body must contain: one or a list.
+	BodyContains stringList `yaml:"body_contains"`
+	// To is the target the reply goes to.
+	To *Target `yaml:"to"`
+	// Options are the quick-reply button texts, in order.
+	Options *[]string `yaml:"options"`
+	// Platform is the platform the reply is posted to.
+	Platform string `yaml:"platform"`
+	// Shadow says whether the match is in shadow mode (logged, never sent).
+	Shadow *bool `yaml:"shadow"`
+}
+
+// Target is a conversation or ticket.
+type Target struct {
+	Type string `yaml:"type"`
+	ID   string `yaml:"id"`
+}
+
+// stringList is a string or a list of strings.
+type stringList []string
+
+// UnmarshalYAML accepts `x` as well as `[x, y]`.
+func (l *stringList) UnmarshalYAML(node ast.Node) error {
+	switch n := node.(type) {
+	case *ast.NullNode:
+		*l = nil
+		return nil
+	case *ast.SequenceNode:
+		out := make([]string, 0, len(n.Values))
+		for _, v := range n.Values {
+			s, ok := scalarText(v)
+			if !ok {
+				return &goyaml.SyntaxError{Message: "body_contains: want a text or a list of texts", Token: v.GetToken()}
+			}
+			out = append(out, s)
+		}
+		*l = out
+		return nil
+	}
+	s, ok := scalarText(node)
+	if !ok {
+		return &goyaml.SyntaxError{Message: "body_contains: want a text or a list of texts", Token: node.GetToken()}
+	}
+	*l = stringList{s}
+	return nil
+}
+
+func scalarText(n ast.Node) (string, bool) {
+	switch v := n.(type) {
+	case *ast.StringNode:
+		return v.Value, true
+	case *ast.LiteralNode:
+		if v.Value != nil {
+			return v.Value.Value, true
+		}
+		return "", true
+	case ast.ScalarNode:
+		return strings.TrimSpace(n.String()), true
+	}
+	return "", false
+}
+
+// Suite is a loaded test file, ready to run.
+type Suite struct {
+	// File is the test file; RulesFile the rules file it tests.
+	File      string
+	RulesFile string
+	Cases     []*Case
+
+	rules *rules.Ruleset
+	// byClock caches the rules compiled for each `at`.
+	byClock map[time.Time]*rules.Ruleset
+}
+
+// LoadFile reads a test file, the rules file it names and every event file,
+// and checks them. All problems are returned together as a rules.ErrorList
+// (positioned like the rules loader's errors).
+func LoadFile(path string) (*Suite, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("load rule tests: %w", err)
+	}
+	if info.Size() > maxFileSize {
+		return nil, fmt.Errorf("load rule tests %s: file is larger than %d bytes", path, maxFileSize)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load rule tests: %w", err)
+	}
+	return Load(data, path)
+}
+
+// Load is LoadFile on a file held in memory; name is used in messages and
+// to resolve the paths the file names.
+func Load(data []byte, name string) (*Suite, error) {
+	f, err := parser.ParseBytes(data, 0)
+	pos := newPositioner(name, data, f)
+	if err != nil {
+		return nil, rules.ErrorList{pos.fromYAML(err)}
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, rules.ErrorList{pos.at(0, 0, "the file is empty: a test file has rules: (the rules file) and tests:")}
+	}
+	var file File
+	if err := goyaml.NewDecoder(bytes.NewReader(data), goyaml.Strict()).Decode(&file); err != nil {
+		return nil, rules.ErrorList{pos.fromYAML(err)}
+	}
+	dir := filepath.Dir(name)
+	if strings.TrimSpace(file.Rules) == "" {
+		pos.errAt(nil, "rules is required: the rules file under test, relative to this file")
+		return nil, pos.errs
+	}
+	s := &Suite{File: name, RulesFile: resolve(dir, file.Rules), byClock: map[time.Time]*rules.Ruleset{}}
+	s.rules, err = rules.LoadFile(s.RulesFile, rules.Options{Clock: fixedClock(DefaultAt)})
+	if err != nil {
+		if list := rules.Errors(err); list != nil {
+			pos.errAt([]any{"rules"}, "the rules file %s does not load (%d problem(s) follow)", s.RulesFile, len(list))
+			pos.errs = append(pos.errs, list...)
+		} else {
+			pos.errAt([]any{"rules"}, "%v", err)
+		}
+		return nil, pos.errs
+	}
+	s.byClock[DefaultAt] = s.rules
+	if len(file.Tests) == 0 {
+		pos.errAt([]any{"tests"}, "tests is empty: add at least one test")
+	}
+	names := map[string]int{}
+	for i, c := range file.Tests {
+		at := []any{"tests", i}
+		if c == nil {
+			pos.errAt(at, "test %d is empty", i+1)
+			continue
+		}
+		c.file = name
+		c.line, _ = pos.pos(append(at, "name"))
+		if first, dup := names[c.Name]; dup && c.Name != "" {
+			pos.errAt(append(at, "name"), "duplicate test name %q (first used by test %d)", c.Name, first+1)
+		} else {
+			names[c.Name] = i
+		}
+		s.loadCase(pos, at, dir, c)
+		s.Cases = append(s.Cases, c)
+	}
+	if len(pos.errs) > 0 {
+		return nil, pos.errs
+	}
+	return s, nil
+}
+
+// loadCase checks one test and reads its event.
+func (s *Suite) loadCase(pos *positioner, at []any, dir string, c *Case) {
+	field := func(name string) []any { return append(append([]any{}, at...), name) }
+	if strings.TrimSpace(c.Name) == "" {
+		pos.errAt(at, "test: name is required")
+	}
+	label := fmt.Sprintf("test %q: ", c.Name)
+	c.at = DefaultAt
+	if c.At != "" {
+		t, err := time.Parse(time.RFC3339, c.At)
+		if err != nil {
+			pos.errAt(field("at"), "%sat: want an RFC 3339 time like 2026-03-02T10:00:00Z, not %q", label, c.At)
+		} else {
+			c.at = t
+		}
+	}
+	for i, e := range derefExpect(c.Expect) {
+		s.checkExpect(pos, append(field("expect"), i), label, e)
+	}
+	if c.Expect == nil {
+		pos.errAt(at, "%sexpect is required (write `expect: []` when no rule may match)", label)
+	} else {
+		seen := map[string]bool{}
+		for i, e := range *c.Expect {
+			if e != nil && e.Rule != "" && seen[e.Rule] {
+				pos.errAt(append(field("expect"), i, "rule"), "%srule %q is expected twice (a rule matches an event at most once)", label, e.Rule)
+			}
+			if e != nil {
+				seen[e.Rule] = true
+			}
+		}
+	}
+	var src *rules.Source
+	switch {
+	case c.Source == "":
+		pos.errAt(at, "%ssource is required (%s)", label, s.sourceNames())
+	default:
+		var ok bool
+		if src, ok = s.rules.Sources[c.Source]; !ok {
+			pos.errAt(field("source"), "%sunknown source %q (%s has %s)", label, c.Source, s.RulesFile, s.sourceNames())
+		}
+	}
+	var body []byte
+	var where []any
+	switch {
+	case c.Event != "" && c.Payload != nil:
+		pos.errAt(field("payload"), "%sgive event or payload, not both", label)
+		return
+	case c.Event != "":
+		where = field("event")
+		p := resolve(dir, c.Event)
+		c.what = c.Event
+		b, err := readEvent(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			pos.errAt(where, "%sevent file %s does not exist (paths are relative to the test file)", label, p)
+			return
+		}
+		if err != nil {
+			pos.errAt(where, "%scannot read the event: %v", label, err)
+			return
+		}
+		body = b
+	case c.Payload != nil:
+		where = field("payload")
+		c.what = "inline payload"
+		b, err := json.Marshal(c.Payload)
+		if err != nil {
+			pos.errAt(where, "%spayload cannot be turned into JSON: %v", label, err)
+			return
+		}
+		body = b
+	default:
+		pos.errAt(at, "%sevent (a JSON file) or payload (inline) is required", label)
+		return
+	}
+	if src == nil {
+		return
+	}
+	ev, err := webhook.Parse(src.Kind, src.Name, body, c.at)
+	if err != nil {
+		pos.errAt(where, "%sthe bot would reject this %s payload: %v", label, src.Kind, err)
+		return
+	}
+	c.event = ev
+}
+
+func (s *Suite) checkExpect(pos *positioner, at []any, label string, e *Expect) {
+	field := func(name string) []any { return append(append([]any{}, at...), name) }
+	if e == nil {
+		pos.errAt(at, "%sexpect: an entry is empty", label)
+		return
+	}
+	if e.Rule == "" {
+		pos.errAt(at, "%sexpect: rule is required", label)
+	} else if !s.hasRule(e.Rule) {
+		pos.errAt(field("rule"), "%sno rule named %q in %s", label, e.Rule, s.RulesFile)
+	}
+	if e.To != nil && (e.To.Type == "" || e.To.ID == "") {
+		pos.errAt(field("to"), "%sexpect: to needs both type and id", label)
+	}
+	if e.Body != nil && len(e.BodyContains) > 0 {
+		pos.errAt(field("body_contains"), "%sexpect: give body or body_contains, not both", label)
+	}
+}
+
+func (s *Suite) hasRule(name string) bool {
+	for _, r := range s.rules.Rules {
+		if r.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Suite) sourceNames() string {
+	names := make([]string, 0, len(s.rules.Sources))
+	for n := range s.rules.Sources {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return "sources: " + strings.Join(names, ", ")
+}
+
+// Untested lists the rules no test expects to match, in file order.
+func (s *Suite) Untested() []string {
+	expected := map[string]bool{}
+	for _, c := range s.Cases {
+		for _, e := range derefExpect(c.Expect) {
+			if e != nil {
+				expected[e.Rule] = true
+			}
+		}
+	}
+	var out []string
+	for _, r := range s.rules.Rules {
+		if !expected[r.Name] {
+			out = append(out, r.Name)
+		}
+	}
+	return out
+}
+
+func derefExpect(e *[]*Expect) []*Expect {
+	if e == nil {
+		return nil
+	}
+	return *e
+}
+
+func readEvent(path string) ([]byte, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if info.Size() > maxFileSize {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, maxFileSize)
+	}
+	return os.ReadFile(path)
+}
+
+func resolve(dir, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
+}
+
+func fixedClock(t time.Time) func() time.Time { return func() time.Time { return t } }
