@@ -63,10 +63,14 @@ type Store struct {
 	policy  func() Policy
 	sender  Sender
 
-	intake   chan *acceptRequest
-	stopOnce sync.Once
-	closing  chan struct{}
-	loops    sync.WaitGroup
+	intake chan *acceptRequest
+	// unrecorded holds outcomes the platform produced but the store could
+	// not write (job id -> unrecordedOutcome), so the job's next attempt
+	// retries the write instead of posting the reply again.
+	unrecorded sync.Map
+	stopOnce   sync.Once
+	closing    chan struct{}
+	loops      sync.WaitGroup
 }
 
 // Open connects to the store, runs migrations (under a lock), and prepares

@@ -72,6 +72,11 @@ func backoff(initial, max time.Duration, attempt int) time.Duration {
 }
 
 func (s *Store) work(ctx context.Context, rj *river.Job[DeliveryArgs]) error {
+	if v, ok := s.unrecorded.Load(rj.ID); ok {
+		// Sent (or given up) already; only writing that down failed.
+		o := v.(unrecordedOutcome)
+		return s.finish(ctx, rj, o.history, o.dead)
+	}
 	job := &Job{ID: rj.ID, Attempt: rj.Attempt - snoozes(rj), Args: &rj.Args}
 	res, serr := s.safeSend(ctx, job)
 	pol := s.policy()
@@ -169,11 +174,21 @@ func (s *Store) finish(ctx context.Context, rj *river.Job[DeliveryArgs], h *Hist
 			time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
 		}
 		if err = s.finishTx(ctx, rj, h, dead); err == nil {
+			s.unrecorded.Delete(rj.ID)
 			return nil
 		}
 		s.log.Warn("record delivery outcome", "event_id", h.EventID, "rule", h.Rule, "error", err)
 	}
+	// River retries the job; that attempt must not post the reply again
+	// (found by the e2e disk-full test: every held reply went out twice).
+	s.unrecorded.Store(rj.ID, unrecordedOutcome{history: h, dead: dead})
 	return fmt.Errorf("record delivery outcome: %w", err)
+}
+
+// unrecordedOutcome is a job's final outcome waiting to be written.
+type unrecordedOutcome struct {
+	history *History
+	dead    *DeadLetter
 }
 
 func (s *Store) finishTx(jobCtx context.Context, rj *river.Job[DeliveryArgs], h *History, dead *DeadLetter) error {

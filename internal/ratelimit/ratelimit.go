@@ -133,6 +133,13 @@ func plan(st State, now time.Time, window time.Duration, rpm int) (State, time.D
 		st.NextAt = slot.Add(time.Minute / time.Duration(rpm))
 		return st, slot.Sub(now), true
 	}
+	if !now.Before(st.ResetAt) && st.Limit <= 0 {
+		// The window was a guess (a 429 without rate-limit headers) and
+		// it is over: nothing is known again. Rolling it over would
+		// refill it with the unknown limit, 0, and wait forever.
+		st.ResetAt, st.Remaining = time.Time{}, 0
+		return plan(st, now, window, rpm)
+	}
 	if !now.Before(st.ResetAt) {
 		// A new window began; until a response says more, assume the
 		// platform's full limit and the window length seen so far.

@@ -88,13 +88,18 @@ type positioner struct {
 }
 
 func newPositioner(file string, data []byte) *positioner {
-	return &positioner{file: file, lines: strings.Split(string(data), "\n")}
+	// Lines as the parser sees them (a lone CR ends a line too).
+	return &positioner{file: file, lines: strings.Split(string(yamlLineBreaks(data)), "\n")}
 }
 
 func (p *positioner) at(line, column int, rule, format string, args ...any) *Error {
 	e := &Error{File: p.file, Line: line, Column: column, Rule: rule, Msg: fmt.Sprintf(format, args...)}
 	if line > 0 && line <= len(p.lines) {
 		e.Source = strings.TrimRight(p.lines[line-1], "\r")
+		// The YAML parser places an implicit null past the end of its
+		// line, and a folded block's blank first line at column 0: keep
+		// the caret on the line it names.
+		e.Column = max(1, min(column, utf8.RuneCountInString(e.Source)+1))
 	}
 	return e
 }

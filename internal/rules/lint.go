@@ -35,7 +35,7 @@ var neverPresent = map[string][]string{
 // Lint returns warnings about rules that load but are likely wrong.
 func (rs *Ruleset) Lint() []Warning {
 	pos := newPositioner(rs.File, rs.data)
-	file, err := parser.ParseBytes(rs.data, 0)
+	file, err := parser.ParseBytes(yamlLineBreaks(rs.data), 0)
 	if err != nil {
 		return nil
 	}

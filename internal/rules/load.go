@@ -81,15 +81,11 @@ func Load(data []byte, name string, opts Options) (*Ruleset, error) {
 		opts.ReadFile = os.ReadFile
 	}
 	pos := newPositioner(name, data)
-	f, err := parser.ParseBytes(data, 0)
+	f, cfg, err := parseYAML(data)
 	if err != nil {
 		return nil, ErrorList{pos.fromYAML(err)}
 	}
-	var cfg Config
-	if err := goyaml.NewDecoder(bytes.NewReader(data), goyaml.Strict()).Decode(&cfg); err != nil {
-		return nil, ErrorList{pos.fromYAML(err)}
-	}
-	c := &compiler{pos: pos, file: f, cfg: &cfg, opts: opts, dir: filepath.Dir(name)}
+	c := &compiler{pos: pos, file: f, cfg: cfg, opts: opts, dir: filepath.Dir(name)}
 	rs := c.compile()
 	if len(pos.errs) > 0 {
 		return nil, pos.errs
@@ -99,6 +95,39 @@ func Load(data []byte, name string, opts Options) (*Ruleset, error) {
 	rs.File = name
 	rs.data, rs.opts = data, opts
 	return rs, nil
+}
+
+// parseYAML parses data (for positions) and decodes it strictly. The YAML
+// library panics on some malformed documents (`rules: ! `, found by
+// FuzzLoadRules); a rules file must never crash the bot, least of all on a
+// reload, so such a panic is an error.
+func parseYAML(data []byte) (f *ast.File, cfg *Config, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			f, cfg, err = nil, nil, fmt.Errorf("the YAML parser gave up on this file (%v); check its syntax", p)
+		}
+	}()
+	data = yamlLineBreaks(data)
+	if f, err = parser.ParseBytes(data, 0); err != nil {
+		return nil, nil, err
+	}
+	cfg = &Config{}
+	if err := goyaml.NewDecoder(bytes.NewReader(data), goyaml.Strict()).Decode(cfg); err != nil {
+		return nil, nil, err
+	}
+	return f, cfg, nil
+}
+
+// yamlLineBreaks turns CRLF and lone CR line breaks into LF. YAML reads
+// them all as LF, but the parser counts the CRLF ending a comment as two
+// lines, which put every later error of a file saved on Windows on the
+// wrong line (found by FuzzLoadRules).
+func yamlLineBreaks(data []byte) []byte {
+	if !bytes.ContainsRune(data, '\r') {
+		return data
+	}
+	data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
+	return bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
 }
 
 // compiler validates a decoded Config and builds the Ruleset, collecting
