@@ -39,7 +39,13 @@ func (a *App) Handler() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	}).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/readyz", a.readyz).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc("/-/reload", a.reloadHandler).Methods(http.MethodPost)
+	// With an admin token set, reloading needs it too; without one the
+	// endpoint only rereads the file the operator controls.
+	var reload http.Handler = http.HandlerFunc(a.reloadHandler)
+	if a.opts.AdminToken != "" {
+		reload = a.requireToken(reload)
+	}
+	r.Handle("/-/reload", reload).Methods(http.MethodPost)
 	a.registerAdmin(r)
 	return a.recoverPanics(r)
 }

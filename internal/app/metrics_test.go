@@ -137,7 +137,8 @@ func TestMetricsLint(t *testing.T) {
 	}{
 		{http.MethodGet, "/admin/dlq", "metrics-admin", http.StatusOK},
 		{http.MethodGet, "/admin/history", "wrong", http.StatusUnauthorized},
-		{http.MethodPost, "/-/reload", "", http.StatusOK},
+		{http.MethodPost, "/-/reload", "", http.StatusUnauthorized}, // an admin token guards reloads too
+		{http.MethodPost, "/-/reload", "metrics-admin", http.StatusOK},
 	} {
 		req, _ := http.NewRequest(r.method, srv.URL+r.path, nil)
 		req.Header.Set("Authorization", "Bearer "+r.token)

@@ -80,7 +80,14 @@ func TestSecretsNeverLeakOnTheMainPath(t *testing.T) {
 	if code, _ := adminRaw(t, bot, "Bearer "+leakAdminToken[:10], "/admin/dlq"); code != http.StatusUnauthorized {
 		t.Errorf("admin API with a wrong token = %d; want 401", code)
 	}
-	if resp, err := http.Post(bot.URL+"/-/reload", "", nil); err != nil || resp.StatusCode != http.StatusOK {
+	if resp, err := http.Post(bot.URL+"/-/reload", "", nil); err != nil || resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("reload without the admin token = %v %v; want 401", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	reloadReq, _ := http.NewRequest(http.MethodPost, bot.URL+"/-/reload", nil)
+	reloadReq.Header.Set("Authorization", "Bearer "+leakAdminToken)
+	if resp, err := http.DefaultClient.Do(reloadReq); err != nil || resp.StatusCode != http.StatusOK {
 		t.Errorf("reload = %v %v", resp, err)
 	} else {
 		resp.Body.Close()

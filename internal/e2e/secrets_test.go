@@ -291,7 +291,9 @@ func TestSecretsNeverLeakOnEveryPath(t *testing.T) {
 		if err := os.WriteFile(rulesPath, []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		resp, err := http.Post(bot.URL+"/-/reload", "", nil)
+		req, _ := http.NewRequest(http.MethodPost, bot.URL+"/-/reload", nil)
+		req.Header.Set("Authorization", "Bearer "+trustSecrets["admin token"])
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
