@@ -25,6 +25,8 @@ func TestPlan(t *testing.T) {
 		{"empty window: wait for the reset", State{Limit: 10, Remaining: 0, ResetAt: t0.Add(3 * time.Second)}, t0, 0, 3 * time.Second, false, 0},
 		{"window over: full limit again", State{Limit: 10, Remaining: 0, ResetAt: t0.Add(-time.Second)}, t0, 0, 0, true, 9},
 		{"next slot after the reset: wait for it", State{Limit: 10, Remaining: 3, ResetAt: t0.Add(time.Second), NextAt: t0.Add(2 * time.Second)}, t0, 0, time.Second, false, 3},
+		{"a guessed window (429, no headers) is over: go", State{Limit: 0, Remaining: 0, ResetAt: t0.Add(-time.Second)}, t0, 0, 0, true, 0},
+		{"a guessed window still running: wait", State{Limit: 0, Remaining: 0, ResetAt: t0.Add(2 * time.Second)}, t0, 0, 2 * time.Second, false, 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
