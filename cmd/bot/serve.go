@@ -75,6 +75,7 @@ func serveOptions(args []string, env app.Env, stderr io.Writer) (app.Options, er
 	fs.Int64Var(&o.MaxBodyBytes, "max-body-bytes", int64(maxBody), "largest webhook body accepted (env BOT_MAX_BODY_BYTES)")
 	fs.StringVar(&o.TLSCert, "tls-cert", env("BOT_TLS_CERT"), "serve HTTPS with this certificate (env BOT_TLS_CERT)")
 	fs.StringVar(&o.TLSKey, "tls-key", env("BOT_TLS_KEY"), "private key of --tls-cert (env BOT_TLS_KEY)")
+	fs.StringVar(&o.DebugListen, "debug-listen", env("BOT_DEBUG_LISTEN"), "serve pprof profiles on this private address (env BOT_DEBUG_LISTEN; off by default)")
 	fs.StringVar(&o.LogLevel, "log-level", env.String("BOT_LOG_LEVEL", "info"), "debug, info, warn or error (env BOT_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
 		return o, err

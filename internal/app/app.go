@@ -224,6 +224,15 @@ func (a *App) Run(ctx context.Context, reload <-chan struct{}) error {
 		a.store.Close()
 		return err
 	}
+	if a.opts.DebugListen != "" {
+		dbg, err := serveDebug(a.opts.DebugListen, a.log)
+		if err != nil {
+			_ = ln.Close()
+			a.store.Close()
+			return err
+		}
+		defer dbg.Close()
+	}
 	serveErr := make(chan error, 1)
 	go func() {
 		var err error

@@ -32,6 +32,9 @@ type Options struct {
 	MaxBodyBytes int64
 	// TLSCert and TLSKey serve HTTPS when both are set.
 	TLSCert, TLSKey string
+	// DebugListen serves Go's pprof profiles on a separate address (off
+	// when empty; never expose it).
+	DebugListen string
 	// JobTimeout bounds one delivery attempt; RescueAfter is when a
 	// PostgreSQL replica retries a delivery left running by a dead one.
 	JobTimeout, RescueAfter time.Duration

@@ -2,6 +2,8 @@ package rules
 
 import (
 	"fmt"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -16,9 +18,10 @@ type HTML string
 // better split.
 const maxExprNodes = 2000
 
-// disabledBuiltins are expr builtins rules may not use: repeat() can build
-// huge strings, now() is replaced by the bot's clock.
-var disabledBuiltins = []string{"repeat", "now"}
+// disabledBuiltins are expr builtins rules may not use (repeat() can build
+// huge strings) or that the bot replaces (now() reads the bot's clock,
+// lower() remembers its last answer).
+var disabledBuiltins = []string{"repeat", "now", "lower"}
 
 // Functions lists the functions the bot adds to expr's builtins, for docs
 // and `bot check`.
@@ -44,8 +47,9 @@ func exprEnv(cals map[string]*Calendar, clock func() time.Time) []expr.Option {
 		}
 		return c, nil
 	}
+	var lastLower atomic.Pointer[[2]string]
 	opts := []expr.Option{
-		expr.Env(&event.Event{}),
+		expr.Env(event.Event{}),
 		expr.MaxNodes(maxExprNodes),
 		expr.Function("now", func(...any) (any, error) {
 			return clock(), nil
@@ -67,6 +71,17 @@ func exprEnv(cals map[string]*Calendar, clock func() time.Time) []expr.Option {
 		expr.Function("raw", func(p ...any) (any, error) {
 			return HTML(formatValue(p[0])), nil
 		}, new(func(any) HTML)),
+		// Many rules lower-case the same message; lowering it once per
+		// event instead of once per rule matters with hundreds of rules.
+		expr.Function("lower", func(p ...any) (any, error) {
+			s := p[0].(string)
+			if last := lastLower.Load(); last != nil && last[0] == s {
+				return last[1], nil
+			}
+			out := strings.ToLower(s)
+			lastLower.Store(&[2]string{s, out})
+			return out, nil
+		}, new(func(string) string)),
 		expr.Function("text", func(p ...any) (any, error) {
 			return event.HTMLToText(p[0].(string)), nil
 		}, new(func(string) string)),
