@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -21,11 +22,11 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	source := fs.String("source", "", "source the event came from (required)")
 	at := fs.String("at", "", "evaluate as of this RFC 3339 time (default: now)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	useStore := fs.Bool("store", false, "check once, cooldown and budgets against the store (--data or --database-url)")
+	useStore := fs.Bool("store", false, "check once, cooldown and budgets against the store at --data (implied by --data or --database-url)")
 	var sf storeFlags
 	sf.register(fs, app.OSEnv)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: bot explain --source NAME [--rules FILE] [--at TIME] [--store --data DIR] event.json")
+		fmt.Fprintln(stderr, "usage: bot explain --source NAME [--rules FILE] [--at TIME] [--data DIR | --database-url URL] event.json")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -58,6 +59,14 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	ev, err := webhook.Parse(src.Kind, src.Name, body, now)
 	if err != nil {
 		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "data" || f.Name == "database-url" {
+			*useStore = true
+		}
+	})
+	if sf.databaseURL != "" {
+		*useStore = true
 	}
 	ctx := context.Background()
 	var store *queue.Store

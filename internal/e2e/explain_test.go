@@ -83,7 +83,7 @@ func TestExplainStoredEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out := Run(t, bot.Dir, []string{"INTERCOM_CLIENT_SECRET=" + IntercomSecret},
-		"explain", "--rules", filepath.Join(bot.Dir, "rules.yaml"), "--source", "intercom", "--store", "--data", filepath.Join(bot.Dir, "data"), payload)
+		"explain", "--rules", filepath.Join(bot.Dir, "rules.yaml"), "--source", "intercom", "--data", filepath.Join(bot.Dir, "data"), payload)
 	if code != 0 {
 		t.Fatalf("bot explain: exit %d\n%s", code, out)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite"
 )
 
 // sqliteBackend keeps everything in one SQLite file. One process owns a data
@@ -46,11 +46,7 @@ func openSQLite(ctx context.Context, opts Options, workers *river.Workers) (*sql
 		b.unlock = unlock
 	}
 	path := filepath.Join(opts.DataDir, "bot.db")
-	db, err := sql.Open("sqlite", sqliteDSN(path))
-	if err != nil {
-		b.unlock()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
+	db := sql.OpenDB(cachingConnector{dsn: sqliteDSN(path), drv: &sqlite.Driver{}})
 	// One connection: SQLite has one writer, and River's SQLite driver
 	// avoids SQLITE_BUSY this way.
 	db.SetMaxOpenConns(1)
