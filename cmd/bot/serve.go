@@ -52,7 +52,7 @@ func serveOptions(args []string, env app.Env, stderr io.Writer) (app.Options, er
 		{&o.WatchInterval, "watch-interval", "BOT_WATCH_INTERVAL", app.DefaultWatchInterval, "how often to check the rules file for changes (0: never)"},
 		{&o.JobTimeout, "job-timeout", "BOT_JOB_TIMEOUT", time.Minute, "upper bound of one delivery attempt"},
 		{&o.RescueAfter, "rescue-after", "BOT_RESCUE_AFTER", 2 * time.Minute, "PostgreSQL: retry deliveries left running this long by a dead replica"},
-		{&o.FetchPollInterval, "poll-interval", "BOT_POLL_INTERVAL", 0, "how often idle workers look for jobs (default 20ms SQLite, 1s PostgreSQL)"},
+		{&o.FetchPollInterval, "poll-interval", "BOT_POLL_INTERVAL", 0, "how often idle workers look for jobs (default 20ms SQLite, 100ms PostgreSQL)"},
 	}
 	for _, d := range durations {
 		def, derr := env.Duration(d.env, d.def)

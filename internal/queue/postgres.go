@@ -57,7 +57,7 @@ func (b *postgresBackend) setup(ctx context.Context, opts Options, workers *rive
 	}
 	driver := riverpgxv5.New(b.pgPool)
 	var err error
-	b.client, err = river.NewClient(driver, riverConfig(opts, workers, time.Second))
+	b.client, err = river.NewClient(driver, riverConfig(opts, workers, 100*time.Millisecond))
 	if err != nil {
 		return fmt.Errorf("job client: %w", err)
 	}

@@ -39,7 +39,7 @@ type Options struct {
 	// MaxBatch bounds events per intake transaction (default 128).
 	MaxBatch int
 	// FetchPollInterval is how often idle workers look for new jobs
-	// (default 20ms on SQLite, 1s on PostgreSQL, which also listens).
+	// (default 20ms on SQLite, 100ms on PostgreSQL, which is also notified).
 	FetchPollInterval time.Duration
 	// JobTimeout bounds one delivery attempt (default 1m).
 	JobTimeout time.Duration
