@@ -96,8 +96,8 @@ func newLogger(level string, w io.Writer) *slog.Logger {
 }
 
 // tuneGC trades memory for CPU: intake allocates a lot of short-lived
-// garbage (decoded payloads), and with the default GOGC=100 the collector
-// took about a quarter of the CPU at saturation. GOGC=300 keeps peak RSS
+// garbage (decoded payloads), and with the default GOGC=100 allocation and
+// collection took about a quarter of the CPU at saturation. GOGC=300 keeps peak RSS
 // near 65 MiB under load; a soft limit of 200 MiB makes the collector work
 // harder before memory grows further. GOGC and GOMEMLIMIT override both.
 func tuneGC(env app.Env) {
