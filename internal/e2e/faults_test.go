@@ -124,7 +124,7 @@ func TestPlatformFaults(t *testing.T) {
 	wh := platformfake.NewWHMCS(platformfake.WHMCSOptions{Token: WHMCSToken, Hook: whScript.hook})
 	defer ic.Close()
 	defer wh.Close()
-	down := hostileFreeAddr(t) // nothing listens here until the test says so
+	down := freeAddr(t) // nothing listens here until the test says so
 
 	fail := func(status int) func() platformfake.Response { return answer(platformfake.Response{Status: status}) }
 	garbage := func(body, contentType string) func() platformfake.Response {
@@ -194,7 +194,7 @@ func TestPlatformFaults(t *testing.T) {
 	WaitFor(t, 20*time.Second, "two refused connections", func() bool {
 		return bot.Metric(`autoresponder_reply_failures_total{platform="ic-down",reason="network"}`) >= 2
 	})
-	hostileProxy(t, down, ic.URL())
+	startProxy(t, down, ic.URL())
 
 	eventID := func(i int) string {
 		if cases[i].platform == "whmcs" {
@@ -203,7 +203,7 @@ func TestPlatformFaults(t *testing.T) {
 		return fmt.Sprintf("notif_fault-%d", i)
 	}
 	WaitFor(t, 60*time.Second, "every case's final outcome", func() bool {
-		return len(hostileHistory(t, bot, "limit=1000")) >= len(cases)
+		return len(history(t, bot, "limit=1000")) >= len(cases)
 	})
 	took := time.Since(start)
 	hostileWaitIdle(t, bot)
@@ -226,12 +226,12 @@ func TestPlatformFaults(t *testing.T) {
 			if len(recs) != c.requests || accepted != c.accepted {
 				t.Errorf("the platform got %d requests, answered %d of them 2xx; want %d and %d", len(recs), accepted, c.requests, c.accepted)
 			}
-			h := hostileHistory(t, bot, "event_id="+eventID(i))
+			h := history(t, bot, "event_id="+eventID(i))
 			if len(h) != 1 || h[0].Outcome != c.outcome || h[0].Reason != c.reason {
 				t.Fatalf("history = %+v; want one %s (%s)", h, c.outcome, c.reason)
 			}
 			dl := 0
-			for _, d := range hostileDeadLetters(t, bot, "limit=1000") {
+			for _, d := range deadLetters(t, bot, "limit=1000") {
 				if d.EventID == eventID(i) {
 					dl++
 					if d.Reason != c.reason || d.Attempts != 1 {
@@ -317,7 +317,7 @@ func TestSlowPlatformDoesNotBlockOthers(t *testing.T) {
 	})
 	hostileWaitIdle(t, bot)
 	for i := range slow {
-		if h := hostileHistory(t, bot, fmt.Sprintf("event_id=notif_slow-%d", i)); len(h) != 1 || h[0].Outcome != "sent" {
+		if h := history(t, bot, fmt.Sprintf("event_id=notif_slow-%d", i)); len(h) != 1 || h[0].Outcome != "sent" {
 			t.Errorf("slow %d: history %+v; want one sent", i, h)
 		}
 	}
@@ -549,7 +549,7 @@ func startPrivatePostgres(t *testing.T) *privatePostgres {
 	if out, err := p.run("initdb", "-D", p.data, "-A", "trust", "-U", "postgres", "--no-sync"); err != nil {
 		t.Skipf("initdb: %v: %s", err, out)
 	}
-	_, portStr, _ := net.SplitHostPort(hostileFreeAddr(t))
+	_, portStr, _ := net.SplitHostPort(freeAddr(t))
 	p.port, _ = strconv.Atoi(portStr)
 	if out, err := p.ctl("start"); err != nil {
 		t.Skipf("pg_ctl start: %v: %s", err, out)

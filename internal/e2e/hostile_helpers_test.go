@@ -14,14 +14,11 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"io"
 	"math/big"
 	"net"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -191,34 +188,12 @@ func (k *hostileKit) healthy() {
 // history lists delivery history through the admin API.
 func (k *hostileKit) history(query string) []queue.History {
 	k.t.Helper()
-	return hostileHistory(k.t, k.bot, query)
+	return history(k.t, k.bot, query)
 }
 
 func (k *hostileKit) deadLetters(query string) []queue.DeadLetter {
 	k.t.Helper()
-	return hostileDeadLetters(k.t, k.bot, query)
-}
-
-func hostileHistory(t testing.TB, b *Bot, query string) []queue.History {
-	t.Helper()
-	var out struct {
-		History []queue.History `json:"history"`
-	}
-	if code, err := b.Admin(http.MethodGet, "/admin/history?"+query, &out); code != http.StatusOK || err != nil {
-		t.Fatalf("GET /admin/history?%s = %d, %v", query, code, err)
-	}
-	return out.History
-}
-
-func hostileDeadLetters(t testing.TB, b *Bot, query string) []queue.DeadLetter {
-	t.Helper()
-	var out struct {
-		DeadLetters []queue.DeadLetter `json:"dead_letters"`
-	}
-	if code, err := b.Admin(http.MethodGet, "/admin/dlq?"+query, &out); code != http.StatusOK || err != nil {
-		t.Fatalf("GET /admin/dlq?%s = %d, %v", query, code, err)
-	}
-	return out.DeadLetters
+	return deadLetters(k.t, k.bot, query)
 }
 
 var hostileQueueJobsRE = regexp.MustCompile(`(?m)^autoresponder_queue_jobs\{state="[a-z_]+"\} (\S+)$`)
@@ -314,41 +289,6 @@ func hostileLogsOnFailure(t *testing.T, b *Bot) {
 		}
 		t.Logf("last %d lines of the bot's log:\n%s", len(lines), strings.Join(lines, "\n"))
 	})
-}
-
-// hostileFreeAddr returns a loopback address nothing listens on (for now).
-func hostileFreeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	if err := ln.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return addr
-}
-
-// hostileProxy serves addr by forwarding to target (a fake's URL), so a
-// platform can come up at an address the bot was already configured with.
-func hostileProxy(t *testing.T, addr, target string) {
-	t.Helper()
-	u, err := url.Parse(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatalf("listen on %s for the platform: %v", addr, err)
-	}
-	srv := &http.Server{Handler: httputil.NewSingleHostReverseProxy(u), ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("platform proxy: %v", err)
-		}
-	}()
-	t.Cleanup(func() { _ = srv.Close() })
 }
 
 // hostileSelfSigned writes a self-signed certificate for 127.0.0.1 and its

@@ -404,7 +404,7 @@ func TestDatabasePasswordNeverLeaks(t *testing.T) {
 	trustLeaks(t, "/metrics", k.bot.Metrics())
 	trustLeaks(t, "logs", k.bot.Logs())
 
-	u.Host = hostileFreeAddr(t) // nothing listens there
+	u.Host = freeAddr(t) // nothing listens there
 	failed, err := StartErr(t, Config{DatabaseURL: u.String(), Rules: RulesFile("", "", "", hostileRules)})
 	if err == nil {
 		failed.Kill()
@@ -555,7 +555,7 @@ func TestTemplatedTargetCannotChangePath(t *testing.T) {
 	if code, body := bot.Post("intercom", "intercom", hostileIntercomEvent("notif_target-payload", "../../admins")); code != http.StatusOK {
 		t.Fatalf("POST = %d %s", code, body)
 	}
-	WaitFor(t, 20*time.Second, "every outcome", func() bool { return len(hostileHistory(t, bot, "limit=100")) >= len(tests)+1 })
+	WaitFor(t, 20*time.Second, "every outcome", func() bool { return len(history(t, bot, "limit=100")) >= len(tests)+1 })
 	hostileWaitIdle(t, bot)
 
 	paths := map[string]string{} // target id -> path requested
@@ -564,7 +564,7 @@ func TestTemplatedTargetCannotChangePath(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := hostileHistory(t, bot, fmt.Sprintf("event_id=notif_target-%d", i))
+			h := history(t, bot, fmt.Sprintf("event_id=notif_target-%d", i))
 			if len(h) != 1 {
 				t.Fatalf("history %+v", h)
 			}
@@ -583,7 +583,7 @@ func TestTemplatedTargetCannotChangePath(t *testing.T) {
 			}
 		})
 	}
-	if h := hostileHistory(t, bot, "event_id=notif_target-payload"); len(h) != 1 || h[0].Reason != "invalid_request" {
+	if h := history(t, bot, "event_id=notif_target-payload"); len(h) != 1 || h[0].Reason != "invalid_request" {
 		t.Errorf("payload id ../../admins: history %+v; want dead_lettered (invalid_request)", h)
 	}
 	if st := ic.Stats(); st.Requests != 3 || st.Violations != 0 {
@@ -608,7 +608,7 @@ func TestTLS(t *testing.T) {
 	if err := os.WriteFile(rulesPath, []byte(RulesFile(ic.URL(), "", "", hostileRules)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	addr := hostileFreeAddr(t)
+	addr := freeAddr(t)
 	cmd := exec.Command(Binary(t), "serve", "--rules", rulesPath, "--listen", addr, "--data", filepath.Join(dir, "data"),
 		"--watch-interval", "0", "--tls-cert", cert, "--tls-key", key)
 	cmd.Env = append(os.Environ(), "INTERCOM_CLIENT_SECRET="+IntercomSecret, "WHMCS_WEBHOOK_SECRET="+WHMCSSecret,

@@ -2,12 +2,12 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 )
 
 // backend is what differs between SQLite and PostgreSQL.
@@ -115,10 +115,27 @@ func migrateBot(ctx context.Context, d dialect, q querier, begin func(context.Co
 	return nil
 }
 
-func jobIDs(results []*rivertype.JobInsertResult) []int64 {
-	ids := make([]int64, len(results))
-	for i, r := range results {
+// insertJobsTx inserts jobs in the caller's transaction and returns their ids.
+func insertJobsTx[TTx any](ctx context.Context, c *river.Client[TTx], tx TTx, params []river.InsertManyParams) ([]int64, error) {
+	res, err := c.InsertManyTx(ctx, tx, params)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(res))
+	for i, r := range res {
 		ids[i] = r.Job.ID
 	}
-	return ids
+	return ids, nil
+}
+
+// stopClient stops a River client, letting running jobs finish until ctx
+// ends; then it cancels them (they stay queued for the next start).
+func stopClient[TTx any](ctx context.Context, c *river.Client[TTx]) error {
+	err := c.Stop(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return c.StopAndCancel(cctx)
+	}
+	return err
 }

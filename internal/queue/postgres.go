@@ -115,11 +115,7 @@ func (b *postgresBackend) begin(ctx context.Context) (txn, error) {
 }
 
 func (b *postgresBackend) insertJobs(ctx context.Context, tx txn, params []river.InsertManyParams) ([]int64, error) {
-	res, err := b.client.InsertManyTx(ctx, tx.(*postgresTxn).tx, params)
-	if err != nil {
-		return nil, err
-	}
-	return jobIDs(res), nil
+	return insertJobsTx(ctx, b.client, tx.(*postgresTxn).tx, params)
 }
 
 func (b *postgresBackend) complete(ctx context.Context, tx txn, rj *river.Job[DeliveryArgs]) error {
@@ -129,14 +125,6 @@ func (b *postgresBackend) complete(ctx context.Context, tx txn, rj *river.Job[De
 
 func (b *postgresBackend) start(ctx context.Context) error { return b.client.Start(ctx) }
 
-func (b *postgresBackend) stop(ctx context.Context) error {
-	err := b.client.Stop(ctx)
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return b.client.StopAndCancel(cctx)
-	}
-	return err
-}
+func (b *postgresBackend) stop(ctx context.Context) error { return stopClient(ctx, b.client) }
 
 func (b *postgresBackend) close() { b.pgPool.Close() }

@@ -3,7 +3,6 @@ package queue
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -116,11 +115,7 @@ func (b *sqliteBackend) begin(ctx context.Context) (txn, error) {
 }
 
 func (b *sqliteBackend) insertJobs(ctx context.Context, tx txn, params []river.InsertManyParams) ([]int64, error) {
-	res, err := b.client.InsertManyTx(ctx, tx.(*sqliteTxn).tx, params)
-	if err != nil {
-		return nil, err
-	}
-	return jobIDs(res), nil
+	return insertJobsTx(ctx, b.client, tx.(*sqliteTxn).tx, params)
 }
 
 func (b *sqliteBackend) complete(ctx context.Context, tx txn, rj *river.Job[DeliveryArgs]) error {
@@ -130,16 +125,7 @@ func (b *sqliteBackend) complete(ctx context.Context, tx txn, rj *river.Job[Deli
 
 func (b *sqliteBackend) start(ctx context.Context) error { return b.client.Start(ctx) }
 
-func (b *sqliteBackend) stop(ctx context.Context) error {
-	err := b.client.Stop(ctx)
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		// Out of grace time: cancel what still runs (it stays queued).
-		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return b.client.StopAndCancel(cctx)
-	}
-	return err
-}
+func (b *sqliteBackend) stop(ctx context.Context) error { return stopClient(ctx, b.client) }
 
 func (b *sqliteBackend) close() {
 	if b.db != nil {

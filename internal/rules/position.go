@@ -60,6 +60,16 @@ func (p *positioner) nodePos(node ast.Node) (int, int) {
 	if node == nil {
 		return 0, 0
 	}
+	// A mapping is reported at its first key, not at a colon (goccy
+	// represents a one-key mapping as a MappingValueNode).
+	switch m := node.(type) {
+	case *ast.MappingNode:
+		if !m.IsFlowStyle && len(m.Values) > 0 {
+			node = m.Values[0].Key
+		}
+	case *ast.MappingValueNode:
+		node = m.Key
+	}
 	if lit, ok := node.(*ast.LiteralNode); ok && lit.Value != nil {
 		node = lit.Value
 	}
@@ -117,3 +127,39 @@ func (p *positioner) scalarOffset(node ast.Node, offset int) (int, int, bool) {
 	}
 	return line, utf8.RuneCountInString(src[:idx]) + offset + 1, true
 }
+
+// Positioner points errors at the YAML text they are about, in the form of
+// the rules loader's own (file:line:column, the line, a caret). The rule
+// test runner reports problems in its files with it.
+type Positioner struct {
+	p    *positioner
+	file *ast.File
+	// Errs collects the errors recorded with ErrAt.
+	Errs ErrorList
+}
+
+// NewPositioner returns a Positioner for a file's text and its parsed AST
+// (nil when it did not parse: positions are then unknown).
+func NewPositioner(name string, data []byte, f *ast.File) *Positioner {
+	return &Positioner{p: newPositioner(name, data), file: f}
+}
+
+// At builds an error at a line and column (0: unknown).
+func (ps *Positioner) At(line, column int, format string, args ...any) *Error {
+	return ps.p.at(line, column, "", format, args...)
+}
+
+// Pos is the line and column of the node at path (map keys and list
+// indexes), or of its closest ancestor that exists.
+func (ps *Positioner) Pos(at ...any) (int, int) {
+	return ps.p.nodePos(ps.p.node(ps.file, at))
+}
+
+// ErrAt records an error at the node at path.
+func (ps *Positioner) ErrAt(at []any, format string, args ...any) {
+	line, col := ps.Pos(at...)
+	ps.Errs = append(ps.Errs, ps.At(line, col, format, args...))
+}
+
+// FromYAML converts a parsing or strict-decoding error of goccy/go-yaml.
+func (ps *Positioner) FromYAML(err error) *Error { return ps.p.fromYAML(err) }

@@ -184,72 +184,72 @@ func LoadFile(path string) (*Suite, error) {
 // to resolve the paths the file names.
 func Load(data []byte, name string) (*Suite, error) {
 	f, err := parser.ParseBytes(data, 0)
-	pos := newPositioner(name, data, f)
+	pos := rules.NewPositioner(name, data, f)
 	if err != nil {
-		return nil, rules.ErrorList{pos.fromYAML(err)}
+		return nil, rules.ErrorList{pos.FromYAML(err)}
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, rules.ErrorList{pos.at(0, 0, "the file is empty: a test file has rules: (the rules file) and tests:")}
+		return nil, rules.ErrorList{pos.At(0, 0, "the file is empty: a test file has rules: (the rules file) and tests:")}
 	}
 	var file File
 	if err := goyaml.NewDecoder(bytes.NewReader(data), goyaml.Strict()).Decode(&file); err != nil {
-		return nil, rules.ErrorList{pos.fromYAML(err)}
+		return nil, rules.ErrorList{pos.FromYAML(err)}
 	}
 	dir := filepath.Dir(name)
 	if strings.TrimSpace(file.Rules) == "" {
-		pos.errAt(nil, "rules is required: the rules file under test, relative to this file")
-		return nil, pos.errs
+		pos.ErrAt(nil, "rules is required: the rules file under test, relative to this file")
+		return nil, pos.Errs
 	}
 	s := &Suite{File: name, RulesFile: resolve(dir, file.Rules), byClock: map[time.Time]*rules.Ruleset{}}
 	s.rules, err = rules.LoadFile(s.RulesFile, rules.Options{Clock: fixedClock(DefaultAt)})
 	if err != nil {
 		if list := rules.Errors(err); list != nil {
-			pos.errAt([]any{"rules"}, "the rules file %s does not load (%d problem(s) follow)", s.RulesFile, len(list))
-			pos.errs = append(pos.errs, list...)
+			pos.ErrAt([]any{"rules"}, "the rules file %s does not load (%d problem(s) follow)", s.RulesFile, len(list))
+			pos.Errs = append(pos.Errs, list...)
 		} else {
-			pos.errAt([]any{"rules"}, "%v", err)
+			pos.ErrAt([]any{"rules"}, "%v", err)
 		}
-		return nil, pos.errs
+		return nil, pos.Errs
 	}
 	s.byClock[DefaultAt] = s.rules
 	if len(file.Tests) == 0 {
-		pos.errAt([]any{"tests"}, "tests is empty: add at least one test")
+		pos.ErrAt([]any{"tests"}, "tests is empty: add at least one test")
 	}
 	names := map[string]int{}
 	for i, c := range file.Tests {
 		at := []any{"tests", i}
 		if c == nil {
-			pos.errAt(at, "test %d is empty", i+1)
+			pos.ErrAt(at, "test %d is empty", i+1)
 			continue
 		}
 		c.file = name
-		c.line, _ = pos.pos(append(at, "name"))
+		c.line, _ = pos.Pos(append(at, "name")...)
 		if first, dup := names[c.Name]; dup && c.Name != "" {
-			pos.errAt(append(at, "name"), "duplicate test name %q (first used by test %d)", c.Name, first+1)
+			pos.ErrAt(append(at, "name"), "duplicate test name %q (first used by test %d)", c.Name, first+1)
 		} else {
 			names[c.Name] = i
 		}
 		s.loadCase(pos, at, dir, c)
 		s.Cases = append(s.Cases, c)
 	}
-	if len(pos.errs) > 0 {
-		return nil, pos.errs
+	if len(pos.Errs) > 0 {
+		return nil, pos.Errs
 	}
 	return s, nil
 }
 
 // loadCase checks one test and reads its event.
-func (s *Suite) loadCase(pos *positioner, at []any, dir string, c *Case) {
+func (s *Suite) loadCase(pos *rules.Positioner, at []any, dir string, c *Case) {
 	field := func(name string) []any { return append(append([]any{}, at...), name) }
 	if strings.TrimSpace(c.Name) == "" {
-		pos.errAt(at, "test: name is required")
+		pos.ErrAt(at, "test: name is required")
 	}
 	label := fmt.Sprintf("test %q: ", c.Name)
 	c.at = DefaultAt
 	if c.At != "" {
 		t, err := time.Parse(time.RFC3339, c.At)
 		if err != nil {
-			pos.errAt(field("at"), "%sat: want an RFC 3339 time like 2026-03-02T10:00:00Z, not %q", label, c.At)
+			pos.ErrAt(field("at"), "%sat: want an RFC 3339 time like 2026-03-02T10:00:00Z, not %q", label, c.At)
 		} else {
 			c.at = t
 		}
@@ -258,12 +258,12 @@ func (s *Suite) loadCase(pos *positioner, at []any, dir string, c *Case) {
 		s.checkExpect(pos, append(field("expect"), i), label, e)
 	}
 	if c.Expect == nil {
-		pos.errAt(at, "%sexpect is required (write `expect: []` when no rule may match)", label)
+		pos.ErrAt(at, "%sexpect is required (write `expect: []` when no rule may match)", label)
 	} else {
 		seen := map[string]bool{}
 		for i, e := range *c.Expect {
 			if e != nil && e.Rule != "" && seen[e.Rule] {
-				pos.errAt(append(field("expect"), i, "rule"), "%srule %q is expected twice (a rule matches an event at most once)", label, e.Rule)
+				pos.ErrAt(append(field("expect"), i, "rule"), "%srule %q is expected twice (a rule matches an event at most once)", label, e.Rule)
 			}
 			if e != nil {
 				seen[e.Rule] = true
@@ -273,18 +273,18 @@ func (s *Suite) loadCase(pos *positioner, at []any, dir string, c *Case) {
 	var src *rules.Source
 	switch {
 	case c.Source == "":
-		pos.errAt(at, "%ssource is required (%s)", label, s.sourceNames())
+		pos.ErrAt(at, "%ssource is required (%s)", label, s.sourceNames())
 	default:
 		var ok bool
 		if src, ok = s.rules.Sources[c.Source]; !ok {
-			pos.errAt(field("source"), "%sunknown source %q (%s has %s)", label, c.Source, s.RulesFile, s.sourceNames())
+			pos.ErrAt(field("source"), "%sunknown source %q (%s has %s)", label, c.Source, s.RulesFile, s.sourceNames())
 		}
 	}
 	var body []byte
 	var where []any
 	switch {
 	case c.Event != "" && c.Payload != nil:
-		pos.errAt(field("payload"), "%sgive event or payload, not both", label)
+		pos.ErrAt(field("payload"), "%sgive event or payload, not both", label)
 		return
 	case c.Event != "":
 		where = field("event")
@@ -292,11 +292,11 @@ func (s *Suite) loadCase(pos *positioner, at []any, dir string, c *Case) {
 		c.what = c.Event
 		b, err := readEvent(p)
 		if errors.Is(err, fs.ErrNotExist) {
-			pos.errAt(where, "%sevent file %s does not exist (paths are relative to the test file)", label, p)
+			pos.ErrAt(where, "%sevent file %s does not exist (paths are relative to the test file)", label, p)
 			return
 		}
 		if err != nil {
-			pos.errAt(where, "%scannot read the event: %v", label, err)
+			pos.ErrAt(where, "%scannot read the event: %v", label, err)
 			return
 		}
 		body = b
@@ -305,12 +305,12 @@ func (s *Suite) loadCase(pos *positioner, at []any, dir string, c *Case) {
 		c.what = "inline payload"
 		b, err := json.Marshal(c.Payload)
 		if err != nil {
-			pos.errAt(where, "%spayload cannot be turned into JSON: %v", label, err)
+			pos.ErrAt(where, "%spayload cannot be turned into JSON: %v", label, err)
 			return
 		}
 		body = b
 	default:
-		pos.errAt(at, "%sevent (a JSON file) or payload (inline) is required", label)
+		pos.ErrAt(at, "%sevent (a JSON file) or payload (inline) is required", label)
 		return
 	}
 	if src == nil {
@@ -318,28 +318,28 @@ func (s *Suite) loadCase(pos *positioner, at []any, dir string, c *Case) {
 	}
 	ev, err := webhook.Parse(src.Kind, src.Name, body, c.at)
 	if err != nil {
-		pos.errAt(where, "%sthe bot would reject this %s payload: %v", label, src.Kind, err)
+		pos.ErrAt(where, "%sthe bot would reject this %s payload: %v", label, src.Kind, err)
 		return
 	}
 	c.event = ev
 }
 
-func (s *Suite) checkExpect(pos *positioner, at []any, label string, e *Expect) {
+func (s *Suite) checkExpect(pos *rules.Positioner, at []any, label string, e *Expect) {
 	field := func(name string) []any { return append(append([]any{}, at...), name) }
 	if e == nil {
-		pos.errAt(at, "%sexpect: an entry is empty", label)
+		pos.ErrAt(at, "%sexpect: an entry is empty", label)
 		return
 	}
 	if e.Rule == "" {
-		pos.errAt(at, "%sexpect: rule is required", label)
+		pos.ErrAt(at, "%sexpect: rule is required", label)
 	} else if !s.hasRule(e.Rule) {
-		pos.errAt(field("rule"), "%sno rule named %q in %s", label, e.Rule, s.RulesFile)
+		pos.ErrAt(field("rule"), "%sno rule named %q in %s", label, e.Rule, s.RulesFile)
 	}
 	if e.To != nil && (e.To.Type == "" || e.To.ID == "") {
-		pos.errAt(field("to"), "%sexpect: to needs both type and id", label)
+		pos.ErrAt(field("to"), "%sexpect: to needs both type and id", label)
 	}
 	if e.Body != nil && len(e.BodyContains) > 0 {
-		pos.errAt(field("body_contains"), "%sexpect: give body or body_contains, not both", label)
+		pos.ErrAt(field("body_contains"), "%sexpect: give body or body_contains, not both", label)
 	}
 }
 

@@ -14,8 +14,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	fastjson "github.com/goccy/go-json"
-
 	"github.com/supportops/autoresponder/internal/event"
 )
 
@@ -84,14 +82,8 @@ func decodeObject(body []byte) (map[string]any, error) {
 	// Into any, not map[string]any: the decoder then builds every level
 	// on its fast path, without reflection.
 	var v any
-	if err := fastjson.Unmarshal(body, &v); err != nil {
-		// goccy/go-json decodes 5 KB payloads about 1.4 times as fast as
-		// encoding/json, but says less about broken input: ask the
-		// standard library what is wrong (a rare, already failed path).
-		v = nil
-		if err := json.Unmarshal(body, &v); err != nil {
-			return nil, badRequest("not JSON: " + err.Error())
-		}
+	if err := json.Unmarshal(body, &v); err != nil {
+		return nil, badRequest("not JSON: " + err.Error())
 	}
 	root, ok := v.(map[string]any)
 	if !ok {
