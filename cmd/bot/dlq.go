@@ -30,17 +30,18 @@ func runDLQ(args []string, stdout, stderr io.Writer) error {
 	since := fs.String("since", "", "only dead letters since this RFC 3339 time or duration ago (2h, 7d)")
 	limit := fs.Int("limit", 100, "at most this many (list)")
 	dryRun := fs.Bool("dry-run", false, "replay: say what would be replayed, change nothing")
+	force := fs.Bool("force", false, "replay even when another event now holds the rule's once/cooldown claim")
 	rulesPath := fs.String("rules", app.OSEnv.String("BOT_RULES", app.DefaultRulesPath), "replay: rules file whose retry settings apply (env BOT_RULES)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
+	ids, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
 	f := queue.DLQFilter{Rule: *rule, Limit: *limit}
-	var err error
 	if f.Since, err = parseSinceFlag(*since); err != nil {
 		return err
 	}
-	for _, a := range fs.Args() {
+	for _, a := range ids {
 		id, err := strconv.ParseInt(a, 10, 64)
 		if err != nil {
 			return fmt.Errorf("%q is not a dead-letter id", a)
@@ -85,7 +86,7 @@ func runDLQ(args []string, stdout, stderr io.Writer) error {
 			pol = queue.Policy{MaxAttempts: rs.Settings.MaxAttempts, MaxAge: rs.Settings.MaxAge}
 		}
 		f.Limit = 0
-		out, err := store.Replay(ctx, f, pol, *dryRun)
+		out, err := store.Replay(ctx, f, pol, queue.ReplayOptions{DryRun: *dryRun, Force: *force})
 		if err != nil {
 			return err
 		}
@@ -93,14 +94,20 @@ func runDLQ(args []string, stdout, stderr io.Writer) error {
 		if *dryRun {
 			verb = "would replay"
 		}
+		n := 0
 		for _, r := range out {
-			if r.JobID != 0 {
+			switch {
+			case r.Skipped != "":
+				fmt.Fprintf(stdout, "skipped dead letter %d: %s\n", r.DeadLetterID, r.Skipped)
+			case r.JobID != 0:
 				fmt.Fprintf(stdout, "%s dead letter %d as job %d\n", verb, r.DeadLetterID, r.JobID)
-			} else {
+				n++
+			default:
 				fmt.Fprintf(stdout, "%s dead letter %d\n", verb, r.DeadLetterID)
+				n++
 			}
 		}
-		fmt.Fprintf(stdout, "%d %s\n", len(out), verb)
+		fmt.Fprintf(stdout, "%d %s\n", n, verb)
 		return nil
 	case "drop":
 		n, err := store.Drop(ctx, f)

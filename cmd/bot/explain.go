@@ -29,10 +29,11 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "usage: bot explain --source NAME [--rules FILE] [--at TIME] [--data DIR | --database-url URL] event.json")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if *source == "" || fs.NArg() != 1 {
+	if *source == "" || len(files) != 1 {
 		fs.Usage()
 		return exitError{2}
 	}
@@ -52,20 +53,20 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	if !ok {
 		return fmt.Errorf("no source %q in %s (have %s)", *source, *rulesPath, strings.Join(sortedNames(rs.Sources), ", "))
 	}
-	body, err := os.ReadFile(fs.Arg(0))
+	body, err := os.ReadFile(files[0])
 	if err != nil {
 		return err
 	}
 	ev, err := webhook.Parse(src.Kind, src.Name, body, now)
 	if err != nil {
-		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+		return fmt.Errorf("%s: %w", files[0], err)
 	}
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "data" || f.Name == "database-url" {
 			*useStore = true
 		}
 	})
-	if sf.databaseURL != "" {
+	if sf.dbURL() != "" {
 		*useStore = true
 	}
 	ctx := context.Background()

@@ -26,10 +26,11 @@ func runSend(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "usage: bot send --source NAME [--rules FILE] [--url URL] payload.json")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
 		return err
 	}
-	if *source == "" || fs.NArg() != 1 {
+	if *source == "" || len(files) != 1 {
 		fs.Usage()
 		return exitError{2}
 	}
@@ -41,7 +42,7 @@ func runSend(args []string, stdout, stderr io.Writer) error {
 	if !ok {
 		return fmt.Errorf("no source %q in %s", *source, *rulesPath)
 	}
-	body, err := os.ReadFile(fs.Arg(0))
+	body, err := os.ReadFile(files[0])
 	if err != nil {
 		return err
 	}

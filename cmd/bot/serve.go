@@ -22,16 +22,28 @@ import (
 type storeFlags struct {
 	data        string
 	databaseURL string
+	env         app.Env
 }
 
 func (s *storeFlags) register(fs *flag.FlagSet, env app.Env) {
+	s.env = env
 	fs.StringVar(&s.data, "data", env.String("BOT_DATA", app.DefaultDataDir), "data directory of the embedded store (env BOT_DATA)")
-	fs.StringVar(&s.databaseURL, "database-url", env("BOT_DATABASE_URL"), "PostgreSQL URL; replaces the embedded store (env BOT_DATABASE_URL)")
+	// No default from the environment: -h and flag errors print defaults,
+	// and this one holds a password.
+	fs.StringVar(&s.databaseURL, "database-url", "", "PostgreSQL URL; replaces the embedded store (env BOT_DATABASE_URL)")
+}
+
+// dbURL is --database-url, or BOT_DATABASE_URL.
+func (s *storeFlags) dbURL() string {
+	if s.databaseURL != "" {
+		return s.databaseURL
+	}
+	return s.env("BOT_DATABASE_URL")
 }
 
 // open opens the store for a tool: no deliveries, no lock on the data dir.
 func (s *storeFlags) open(ctx context.Context) (*queue.Store, error) {
-	return queue.Open(ctx, queue.Options{DataDir: s.data, DatabaseURL: s.databaseURL})
+	return queue.Open(ctx, queue.Options{DataDir: s.data, DatabaseURL: s.dbURL()})
 }
 
 // serveOptions parses serve's flags over defaults taken from env.
@@ -49,6 +61,7 @@ func serveOptions(args []string, env app.Env, stderr io.Writer) (app.Options, er
 		help string
 	}{
 		{&o.ShutdownGrace, "shutdown-grace", "BOT_SHUTDOWN_GRACE", app.DefaultShutdownGrace, "how long in-flight deliveries may finish at shutdown"},
+		{&o.DrainDelay, "drain-delay", "BOT_DRAIN_DELAY", 0, "after a stop signal, keep serving this long with /readyz failing"},
 		{&o.WatchInterval, "watch-interval", "BOT_WATCH_INTERVAL", app.DefaultWatchInterval, "how often to check the rules file for changes (0: never)"},
 		{&o.JobTimeout, "job-timeout", "BOT_JOB_TIMEOUT", time.Minute, "upper bound of one delivery attempt"},
 		{&o.RescueAfter, "rescue-after", "BOT_RESCUE_AFTER", 2 * time.Minute, "PostgreSQL: retry deliveries left running this long by a dead replica"},
@@ -84,7 +97,7 @@ func serveOptions(args []string, env app.Env, stderr io.Writer) (app.Options, er
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	o.DataDir, o.DatabaseURL = sf.data, sf.databaseURL
+	o.DataDir, o.DatabaseURL = sf.data, sf.dbURL()
 	o.AdminToken = env("BOT_ADMIN_TOKEN")
 	return o, o.Validate()
 }

@@ -144,7 +144,8 @@ func (a *App) adminDLQReplay(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	dry := r.URL.Query().Get("dry_run") == "true"
-	out, err := a.store.Replay(r.Context(), f, policyOf(a.rt.Load().rules.Settings), dry)
+	force := r.URL.Query().Get("force") == "true"
+	out, err := a.store.Replay(r.Context(), f, policyOf(a.rt.Load().rules.Settings), queue.ReplayOptions{DryRun: dry, Force: force})
 	if err != nil {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
 		return

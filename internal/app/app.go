@@ -191,7 +191,7 @@ func (a *App) logChanges(old, cur *runtime) {
 	}
 	for name := range before {
 		removed = append(removed, name)
-		a.m.RuleMatches.DeleteLabelValues(name)
+		a.m.ForgetRule(name)
 	}
 	a.log.Info("rules reloaded", "file", a.opts.RulesPath, "rules", len(cur.rules.Rules),
 		"added", added, "changed", changed, "removed", removed)
@@ -219,11 +219,6 @@ func (a *App) Run(ctx context.Context, reload <-chan struct{}) error {
 		a.store.Close()
 		return fmt.Errorf("listen on %s: %w", a.opts.Listen, err)
 	}
-	if err := a.store.Start(ctx); err != nil {
-		_ = ln.Close()
-		a.store.Close()
-		return err
-	}
 	if a.opts.DebugListen != "" {
 		dbg, err := serveDebug(a.opts.DebugListen, a.log)
 		if err != nil {
@@ -232,6 +227,13 @@ func (a *App) Run(ctx context.Context, reload <-chan struct{}) error {
 			return err
 		}
 		defer dbg.Close()
+	}
+	// Not ctx: cancelling the context River was started with cancels the
+	// deliveries in flight at once. Shutdown stops it with the grace period.
+	if err := a.store.Start(context.WithoutCancel(ctx)); err != nil {
+		_ = ln.Close()
+		a.store.Close()
+		return err
 	}
 	serveErr := make(chan error, 1)
 	go func() {
@@ -282,7 +284,9 @@ loop:
 func (a *App) shutdown(srv *http.Server) {
 	a.stopping.Store(true)
 	start := time.Now()
-	a.log.Info("shutting down", "grace", a.opts.ShutdownGrace.String())
+	a.log.Info("shutting down", "grace", a.opts.ShutdownGrace.String(), "drain_delay", a.opts.DrainDelay.String())
+	// /readyz now answers 503; keep serving while load balancers notice.
+	time.Sleep(a.opts.DrainDelay)
 	ctx, cancel := context.WithTimeout(context.Background(), a.opts.ShutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil {

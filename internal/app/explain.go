@@ -72,7 +72,7 @@ func (a *App) adminExplain(w http.ResponseWriter, r *http.Request) {
 	stored, err := a.store.Event(r.Context(), src.Name, v["event_id"])
 	if errors.Is(err, queue.ErrNotFound) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error() +
-			" (kept for the dedup window; events that matched no rule are kept while the store keeps up)"})
+			" (events that matched a rule are kept for the dedup window; events that matched none are not stored: explain their payload with bot explain)"})
 		return
 	}
 	if err != nil {

@@ -25,6 +25,9 @@ type Options struct {
 	Workers int
 	// ShutdownGrace bounds the wait for in-flight deliveries at shutdown.
 	ShutdownGrace time.Duration
+	// DrainDelay keeps serving after a stop signal, with /readyz failing,
+	// so load balancers stop sending first.
+	DrainDelay time.Duration
 	// WatchInterval is how often the rules file is checked for changes
 	// (0 disables watching).
 	WatchInterval time.Duration
@@ -80,6 +83,9 @@ func (o *Options) Validate() error {
 	}
 	if o.ShutdownGrace <= 0 {
 		errs = append(errs, errors.New("--shutdown-grace must be positive"))
+	}
+	if o.DrainDelay < 0 || o.DrainDelay > 5*time.Minute {
+		errs = append(errs, errors.New("--drain-delay must be between 0 and 5m"))
 	}
 	if o.MaxBodyBytes < 1024 {
 		errs = append(errs, errors.New("--max-body-bytes must be at least 1024"))

@@ -205,3 +205,11 @@ func (m *Metrics) InitPlatform(platform string, reasons []string) {
 		m.ReplyFailures.WithLabelValues(platform, r)
 	}
 }
+
+// ForgetRule drops every series of a rule that a reload removed.
+func (m *Metrics) ForgetRule(rule string) {
+	l := prometheus.Labels{"rule": rule}
+	for _, v := range []*prometheus.CounterVec{m.RuleMatches, m.RuleErrors, m.RuleShadow, m.Suppressed, m.RepliesTotal} {
+		v.DeletePartialMatch(l)
+	}
+}

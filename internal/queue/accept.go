@@ -122,7 +122,7 @@ func (s *Store) acceptOne(ctx context.Context, q querier, in *Intake, pol Policy
 		case Queued:
 			jobs = append(jobs, pendingJob{action: i, args: &DeliveryArgs{
 				Source: in.Source, EventID: in.EventID, Topic: in.Topic, Rule: a.Rule, Platform: a.Platform,
-				Request: *a.Request, ClaimKey: claimKeyIf(a), TargetKey: a.TargetKey,
+				Request: *a.Request, ClaimKey: claimKeyIf(a), ClaimTTL: a.Cooldown, TargetKey: a.TargetKey,
 				ReceivedAt: in.ReceivedAt, Deadline: in.ReceivedAt.Add(pol.MaxAge), MaxAttempts: pol.MaxAttempts,
 			}})
 			if _, err := q.exec(ctx, `INSERT INTO bot_sends (rule, target_key, at) VALUES (?, ?, ?)`, a.Rule, a.TargetKey, nowMs); err != nil {

@@ -119,9 +119,12 @@ type DeliveryArgs struct {
 	ReceivedAt time.Time       `json:"received_at"`
 	// Deadline is when the job stops retrying (received_at + max_age).
 	Deadline time.Time `json:"deadline"`
-	// MaxAttempts is the configured attempts; River raises its own count
-	// on every snooze, so attempts used = Attempt - (River max - this).
+	// MaxAttempts bounds tries; waits for a rate limit (River snoozes) do
+	// not count, River gives the attempt back.
 	MaxAttempts int `json:"max_attempts"`
+	// ClaimTTL is the once/cooldown claim's lifetime (0: once, forever),
+	// for retaking it on a replay.
+	ClaimTTL time.Duration `json:"claim_ttl,omitempty"`
 }
 
 // Kind is the River job kind.

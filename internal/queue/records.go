@@ -62,7 +62,7 @@ func insertHistory(ctx context.Context, q querier, h *History) error {
 			outcome, reason, attempts, response_id, error, received_at, finished_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		h.JobID, h.Source, h.EventID, h.Rule, h.Platform, h.Target.Type, h.Target.ID,
-		h.Outcome, h.Reason, h.Attempts, h.ResponseID, h.Error, h.ReceivedAt.UnixMilli(), h.FinishedAt.UnixMilli())
+		h.Outcome, h.Reason, h.Attempts, storable(h.ResponseID), storable(h.Error), h.ReceivedAt.UnixMilli(), h.FinishedAt.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("record history: %w", err)
 	}
@@ -155,6 +155,7 @@ type DeadLetter struct {
 	Platform    string          `json:"platform"`
 	TargetKey   string          `json:"target_key"`
 	ClaimKey    string          `json:"claim_key,omitempty"`
+	ClaimTTL    time.Duration   `json:"claim_ttl,omitempty"`
 	Request     replier.Request `json:"request"`
 	RequestJSON []byte          `json:"-"`
 	Reason      string          `json:"reason"`
@@ -163,14 +164,18 @@ type DeadLetter struct {
 	Attempts    int             `json:"attempts"`
 	ReceivedAt  time.Time       `json:"received_at"`
 	DeadAt      time.Time       `json:"dead_at"`
+
+	// keepClaim leaves the once/cooldown claim in place (the reply may
+	// have been posted).
+	keepClaim bool
 }
 
 func insertDeadLetter(ctx context.Context, q querier, d *DeadLetter) error {
 	_, err := q.exec(ctx, `INSERT INTO bot_dead_letters (job_id, source, event_id, topic, rule, platform, target_key,
-			claim_key, request, reason, status, error, attempts, received_at, dead_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.JobID, d.Source, d.EventID, d.Topic, d.Rule, d.Platform, d.TargetKey, d.ClaimKey, string(d.RequestJSON),
-		d.Reason, d.Status, d.Error, d.Attempts, d.ReceivedAt.UnixMilli(), d.DeadAt.UnixMilli())
+			claim_key, claim_ttl_ms, request, reason, status, error, attempts, received_at, dead_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.JobID, d.Source, d.EventID, d.Topic, d.Rule, d.Platform, d.TargetKey, d.ClaimKey, d.ClaimTTL.Milliseconds(), string(d.RequestJSON),
+		d.Reason, d.Status, storable(d.Error), d.Attempts, d.ReceivedAt.UnixMilli(), d.DeadAt.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("record dead letter: %w", err)
 	}
@@ -218,7 +223,7 @@ func (s *Store) deadLetters(ctx context.Context, q querier, f DLQFilter) ([]Dead
 	where, args := f.where()
 	args = append(args, limitOr(f.Limit))
 	rows, err := q.query(ctx, `SELECT id, job_id, source, event_id, topic, rule, platform, target_key, claim_key,
-			request, reason, status, error, attempts, received_at, dead_at
+			claim_ttl_ms, request, reason, status, error, attempts, received_at, dead_at
 		FROM bot_dead_letters`+where+` ORDER BY id DESC LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list dead letters: %w", err)
@@ -229,14 +234,15 @@ func (s *Store) deadLetters(ctx context.Context, q querier, f DLQFilter) ([]Dead
 		var d DeadLetter
 		var jobID *int64
 		var req string
-		var recv, dead int64
+		var recv, dead, ttl int64
 		if err := rows.Scan(&d.ID, &jobID, &d.Source, &d.EventID, &d.Topic, &d.Rule, &d.Platform, &d.TargetKey,
-			&d.ClaimKey, &req, &d.Reason, &d.Status, &d.Error, &d.Attempts, &recv, &dead); err != nil {
+			&d.ClaimKey, &ttl, &req, &d.Reason, &d.Status, &d.Error, &d.Attempts, &recv, &dead); err != nil {
 			return nil, fmt.Errorf("list dead letters: %w", err)
 		}
 		if jobID != nil {
 			d.JobID = *jobID
 		}
+		d.ClaimTTL = time.Duration(ttl) * time.Millisecond
 		d.RequestJSON = []byte(req)
 		if err := json.Unmarshal(d.RequestJSON, &d.Request); err != nil {
 			return nil, fmt.Errorf("dead letter %d: decode request: %w", d.ID, err)
@@ -262,18 +268,30 @@ func (s *Store) DeadLetter(ctx context.Context, id int64) (*DeadLetter, error) {
 // ErrNotFound is returned for an id that does not exist.
 var ErrNotFound = fmt.Errorf("not found")
 
-// Replayed describes one dead letter put back on the queue.
+// ReplayResult is what became of one selected dead letter.
 type ReplayResult struct {
 	DeadLetterID int64 `json:"dead_letter_id"`
 	JobID        int64 `json:"job_id,omitempty"`
+	// Skipped says why the letter was not replayed.
+	Skipped string `json:"skipped,omitempty"`
+}
+
+// ReplayOptions tune Replay.
+type ReplayOptions struct {
+	// DryRun reports what would happen and changes nothing.
+	DryRun bool
+	// Force replays even when another event now holds the rule's once or
+	// cooldown claim on the target.
+	Force bool
 }
 
 // Replay queues the selected dead letters again with a fresh deadline and
-// attempt count, retaking their once/cooldown claims, and removes them from
-// the dead-letter queue. A render failure has no request to send and is
-// skipped (fix the rule; the event is not replayed). With dryRun nothing
-// changes and the letters that would be replayed are returned.
-func (s *Store) Replay(ctx context.Context, f DLQFilter, pol Policy, dryRun bool) ([]ReplayResult, error) {
+// attempt count and the same request (quick-reply uuids included), retakes
+// their once/cooldown claims, and removes them from the dead-letter queue,
+// all in one transaction. A letter is skipped when it cannot be sent (a
+// render failure: fix the rule), when another event has since taken its
+// claim (unless Force), or when a concurrent replay or drop took it first.
+func (s *Store) Replay(ctx context.Context, f DLQFilter, pol Policy, o ReplayOptions) ([]ReplayResult, error) {
 	if len(f.IDs) == 0 && f.Rule == "" && f.Since.IsZero() {
 		return nil, fmt.Errorf("replay: select dead letters by id, rule or since")
 	}
@@ -290,58 +308,100 @@ func (s *Store) Replay(ctx context.Context, f DLQFilter, pol Policy, dryRun bool
 		return nil, err
 	}
 	now := s.now()
-	var out []ReplayResult
+	out := make([]ReplayResult, 0, len(letters))
 	var params []river.InsertManyParams
+	var queued []int // indexes in out of the letters queued
 	for _, d := range letters {
-		if d.Reason == "render_error" {
-			continue
-		}
-		out = append(out, ReplayResult{DeadLetterID: d.ID})
-		if dryRun {
-			continue
-		}
-		args := DeliveryArgs{
-			Source: d.Source, EventID: d.EventID, Topic: d.Topic, Rule: d.Rule, Platform: d.Platform,
-			Request: d.Request, ClaimKey: d.ClaimKey, TargetKey: d.TargetKey,
-			ReceivedAt: d.ReceivedAt, Deadline: now.Add(pol.MaxAge), MaxAttempts: pol.MaxAttempts,
-		}
-		params = append(params, river.InsertManyParams{Args: args, InsertOpts: &river.InsertOpts{
-			Queue: deliveryQueue, MaxAttempts: pol.MaxAttempts,
-		}})
-		if d.ClaimKey != "" {
-			if _, err := tx.exec(ctx, `INSERT INTO bot_claims (rule, claim_key, claimed_at, expires_at, event_key)
-				VALUES (?, ?, ?, ?, ?) ON CONFLICT (rule, claim_key) DO UPDATE SET
-					claimed_at = excluded.claimed_at, event_key = excluded.event_key`,
-				d.Rule, d.ClaimKey, now.UnixMilli(), neverExpires, d.Source+"/"+d.EventID); err != nil {
-				return nil, fmt.Errorf("replay %d: retake claim: %w", d.ID, err)
-			}
-		}
-		if _, err := tx.exec(ctx, `DELETE FROM bot_dead_letters WHERE id = ?`, d.ID); err != nil {
+		res, args, err := s.replayOne(ctx, tx, &d, pol, o, now)
+		if err != nil {
 			return nil, fmt.Errorf("replay %d: %w", d.ID, err)
 		}
-		h := &History{Source: d.Source, EventID: d.EventID, Rule: d.Rule, Platform: d.Platform,
-			Target: d.Request.Target, Outcome: Replayed, Reason: fmt.Sprintf("dead letter %d", d.ID),
-			Attempts: d.Attempts, ReceivedAt: d.ReceivedAt, FinishedAt: now}
-		if err := insertHistory(ctx, tx, h); err != nil {
-			return nil, err
+		out = append(out, res)
+		if args != nil {
+			queued = append(queued, len(out)-1)
+			params = append(params, river.InsertManyParams{Args: *args, InsertOpts: &river.InsertOpts{
+				Queue: deliveryQueue, MaxAttempts: pol.MaxAttempts,
+			}})
 		}
 	}
-	if dryRun || len(params) == 0 {
-		return out, nil
+	if o.DryRun || len(params) == 0 {
+		return out, nil // the deferred rollback undoes a dry run
 	}
 	ids, err := s.backend.insertJobs(ctx, tx, params)
 	if err != nil {
 		return nil, fmt.Errorf("replay: insert jobs: %w", err)
 	}
-	j := 0
-	for i := range out {
+	for j, i := range queued {
 		out[i].JobID = ids[j]
-		j++
 	}
 	if err := tx.commit(ctx); err != nil {
 		return nil, fmt.Errorf("replay: commit: %w", err)
 	}
 	return out, nil
+}
+
+// replayOne takes one letter out of the queue and retakes its claim, inside
+// a savepoint so a skipped letter leaves no trace; it returns the job to
+// insert, or nil when the letter is skipped.
+func (s *Store) replayOne(ctx context.Context, tx txn, d *DeadLetter, pol Policy, o ReplayOptions, now time.Time) (ReplayResult, *DeliveryArgs, error) {
+	res := ReplayResult{DeadLetterID: d.ID}
+	if d.Reason == "render_error" {
+		res.Skipped = "the reply could not be rendered: fix the rule; there is no request to send"
+		return res, nil, nil
+	}
+	if _, err := tx.exec(ctx, `SAVEPOINT replay_letter`); err != nil {
+		return res, nil, err
+	}
+	skip := func(why string) (ReplayResult, *DeliveryArgs, error) {
+		res.Skipped = why
+		_, err := tx.exec(ctx, `ROLLBACK TO SAVEPOINT replay_letter`)
+		return res, nil, err
+	}
+	// Only one of two concurrent replays (or a replay and a drop) gets the
+	// row; the other skips it.
+	n, err := tx.exec(ctx, `DELETE FROM bot_dead_letters WHERE id = ?`, d.ID)
+	if err != nil {
+		return res, nil, err
+	}
+	if n == 0 {
+		return skip("already replayed or dropped")
+	}
+	eventKey := d.Source + "/" + d.EventID
+	if d.ClaimKey != "" {
+		expires := neverExpires
+		if d.ClaimTTL > 0 {
+			expires = now.Add(d.ClaimTTL).UnixMilli()
+		}
+		q := `INSERT INTO bot_claims (rule, claim_key, claimed_at, expires_at, event_key)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT (rule, claim_key) DO UPDATE SET
+				claimed_at = excluded.claimed_at, expires_at = excluded.expires_at, event_key = excluded.event_key`
+		args := []any{d.Rule, d.ClaimKey, now.UnixMilli(), expires, eventKey}
+		if !o.Force {
+			q += ` WHERE bot_claims.event_key = excluded.event_key OR bot_claims.expires_at <= ?`
+			args = append(args, now.UnixMilli())
+		}
+		n, err := tx.exec(ctx, q, args...)
+		if err != nil {
+			return res, nil, fmt.Errorf("retake claim: %w", err)
+		}
+		if n == 0 {
+			return skip("another event now holds the rule's once/cooldown claim on this target (replay with force to send anyway)")
+		}
+	}
+	h := &History{Source: d.Source, EventID: d.EventID, Rule: d.Rule, Platform: d.Platform,
+		Target: d.Request.Target, Outcome: Replayed, Reason: fmt.Sprintf("dead letter %d", d.ID),
+		Attempts: d.Attempts, ReceivedAt: d.ReceivedAt, FinishedAt: now}
+	if err := insertHistory(ctx, tx, h); err != nil {
+		return res, nil, err
+	}
+	if _, err := tx.exec(ctx, `RELEASE SAVEPOINT replay_letter`); err != nil {
+		return res, nil, err
+	}
+	return res, &DeliveryArgs{
+		Source: d.Source, EventID: d.EventID, Topic: d.Topic, Rule: d.Rule, Platform: d.Platform,
+		Request: d.Request, ClaimKey: d.ClaimKey, ClaimTTL: d.ClaimTTL, TargetKey: d.TargetKey,
+		ReceivedAt: d.ReceivedAt, Deadline: now.Add(pol.MaxAge), MaxAttempts: pol.MaxAttempts,
+	}, nil
 }
 
 // Drop deletes the selected dead letters and returns how many went.
@@ -413,4 +473,10 @@ func (s *Store) Preview(ctx context.Context, in *Intake) ([]ActionResult, error)
 		}
 	}
 	return out, nil
+}
+
+// storable replaces NUL, which PostgreSQL text cannot hold, in strings that
+// come from a platform's answer.
+func storable(s string) string {
+	return strings.ReplaceAll(s, "\x00", "\uFFFD")
 }

@@ -95,6 +95,7 @@ func (d dialect) migrations() []string {
 			platform    TEXT NOT NULL,
 			target_key  TEXT NOT NULL,
 			claim_key   TEXT NOT NULL,
+			claim_ttl_ms BIGINT NOT NULL,
 			request     ` + d.blob + ` NOT NULL,
 			reason      TEXT NOT NULL,
 			status      INTEGER NOT NULL,

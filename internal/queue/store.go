@@ -48,9 +48,11 @@ type Options struct {
 	RescueAfter time.Duration
 	// MaintenanceInterval is how often old rows are pruned (default 5m).
 	MaintenanceInterval time.Duration
-	Logger              *slog.Logger
-	Metrics             *metrics.Metrics
-	Now                 func() time.Time
+	// MaxSnoozes caps the rate-limit waits of one job (default 100).
+	MaxSnoozes int
+	Logger     *slog.Logger
+	Metrics    *metrics.Metrics
+	Now        func() time.Time
 }
 
 // Store is the bot's durable state.
@@ -93,6 +95,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	if opts.MaintenanceInterval <= 0 {
 		opts.MaintenanceInterval = 5 * time.Minute
+	}
+	if opts.MaxSnoozes <= 0 {
+		opts.MaxSnoozes = DefaultMaxSnoozes
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)

@@ -324,7 +324,7 @@ func TestReplayAndDrop(t *testing.T) {
 			return len(dead) == 3
 		})
 		ctx := context.Background()
-		dry, err := s.Replay(ctx, DLQFilter{IDs: []int64{dead[0].ID}}, fastPolicy(), true)
+		dry, err := s.Replay(ctx, DLQFilter{IDs: []int64{dead[0].ID}}, fastPolicy(), ReplayOptions{DryRun: true})
 		if err != nil || len(dry) != 1 {
 			t.Fatalf("dry run: %v %v", dry, err)
 		}
@@ -332,7 +332,7 @@ func TestReplayAndDrop(t *testing.T) {
 			t.Fatalf("dry run changed the queue: %d left", len(still))
 		}
 		failing.Store(false)
-		out, err := s.Replay(ctx, DLQFilter{IDs: []int64{dead[0].ID}}, fastPolicy(), false)
+		out, err := s.Replay(ctx, DLQFilter{IDs: []int64{dead[0].ID}}, fastPolicy(), ReplayOptions{})
 		if err != nil || len(out) != 1 || out[0].JobID == 0 {
 			t.Fatalf("replay: %+v %v", out, err)
 		}
@@ -382,4 +382,110 @@ func TestSQLiteDataDirIsExclusive(t *testing.T) {
 		t.Fatalf("tool open: %v", err)
 	}
 	tool.Close()
+}
+
+func TestReplayRespectsClaimsAndRaces(t *testing.T) {
+	storeKinds(t, func(t *testing.T, opts Options) {
+		var failing atomic.Bool
+		failing.Store(true)
+		snd := newRecordingSender(func(*Job) *replier.Error {
+			if failing.Load() {
+				return &replier.Error{Reason: replier.ReasonClientError, Status: 403, Message: "plan restricted"}
+			}
+			return nil
+		})
+		s := openTestStore(t, opts, snd, fastPolicy())
+		ctx := context.Background()
+		once := action("welcome", "c1")
+		once.Once = true
+		mustAccept(t, s, intake("e1", once))
+		var dead []DeadLetter
+		waitFor(t, "the dead letter", func() bool {
+			dead, _ = s.DeadLetters(ctx, DLQFilter{})
+			return len(dead) == 1
+		})
+		// The claim was released; a later event on the target takes it.
+		failing.Store(false)
+		if res := mustAccept(t, s, intake("e2", once)); res.Actions[0].Outcome != Queued {
+			t.Fatalf("e2: %+v", res.Actions[0])
+		}
+		waitFor(t, "e2's reply", func() bool { return snd.sentCount() == 1 })
+
+		// Replaying e1 would post "once" twice: skipped, and the letter stays.
+		out, err := s.Replay(ctx, DLQFilter{IDs: []int64{dead[0].ID}}, fastPolicy(), ReplayOptions{})
+		if err != nil || len(out) != 1 || out[0].Skipped == "" || out[0].JobID != 0 {
+			t.Fatalf("replay while another event holds the once claim = %+v, %v; want skipped", out, err)
+		}
+		if still, _ := s.DeadLetters(ctx, DLQFilter{}); len(still) != 1 {
+			t.Fatalf("a skipped replay removed the letter: %d left", len(still))
+		}
+
+		// Two replays at once with force: only one gets the letter.
+		var wg sync.WaitGroup
+		var queued atomic.Int32
+		for range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				out, err := s.Replay(ctx, DLQFilter{IDs: []int64{dead[0].ID}}, fastPolicy(), ReplayOptions{Force: true})
+				if err != nil {
+					t.Errorf("replay: %v", err)
+					return
+				}
+				for _, r := range out {
+					if r.JobID != 0 {
+						queued.Add(1)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		if queued.Load() != 1 {
+			t.Fatalf("concurrent replays queued %d jobs, want 1", queued.Load())
+		}
+		waitFor(t, "the forced replay", func() bool { return snd.sentCount() == 2 })
+		time.Sleep(100 * time.Millisecond)
+		if snd.sentCount() != 2 {
+			t.Errorf("sent %d, want 2 (e2, then the forced replay of e1)", snd.sentCount())
+		}
+	})
+}
+
+func TestPlatformAnswersWithNULAreKept(t *testing.T) {
+	storeKinds(t, func(t *testing.T, opts Options) {
+		snd := newRecordingSender(func(*Job) *replier.Error {
+			return &replier.Error{Reason: replier.ReasonClientError, Status: 400, Message: "bad\x00field"}
+		})
+		s := openTestStore(t, opts, snd, fastPolicy())
+		mustAccept(t, s, intake("e1", action("greet", "c1")))
+		var dead []DeadLetter
+		waitFor(t, "the dead letter", func() bool {
+			dead, _ = s.DeadLetters(context.Background(), DLQFilter{})
+			return len(dead) == 1
+		})
+		if !strings.Contains(dead[0].Error, "bad\uFFFDfield") {
+			t.Errorf("dead letter error = %q", dead[0].Error)
+		}
+	})
+}
+
+// TestRateLimitWaitsAreCapped: a platform that answers 429 forever ends in
+// the dead-letter queue after maxSnoozes waits, not never.
+func TestRateLimitWaitsAreCapped(t *testing.T) {
+	var calls atomic.Int32
+	snd := newRecordingSender(func(*Job) *replier.Error {
+		calls.Add(1)
+		return &replier.Error{Reason: replier.ReasonRateLimited, Retry: true, Status: 429, RetryAfter: time.Millisecond}
+	})
+	opts := Options{DataDir: t.TempDir(), MaxSnoozes: 5}
+	s := openTestStore(t, opts, snd, fastPolicy())
+	mustAccept(t, s, intake("e1", action("greet", "c1")))
+	var dead []DeadLetter
+	waitFor(t, "the dead letter", func() bool {
+		dead, _ = s.DeadLetters(context.Background(), DLQFilter{})
+		return len(dead) == 1
+	})
+	if n := int(calls.Load()); n != 6 || dead[0].Reason != "rate_limited" || dead[0].Attempts != 1 {
+		t.Errorf("%d calls, dead letter %+v; want 6 calls (5 waits, which use no attempt) and a rate_limited letter", n, dead[0])
+	}
 }

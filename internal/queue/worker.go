@@ -15,9 +15,10 @@ import (
 	"github.com/supportops/autoresponder/internal/replier"
 )
 
-// maxSnoozes caps rate-limit waits of one job; with max_rate_limit_wait it
-// bounds how long a job can wait for a platform that keeps answering 429.
-const maxSnoozes = 100
+// DefaultMaxSnoozes caps rate-limit waits of one job; with
+// max_rate_limit_wait it bounds how long a job can wait for a platform that
+// keeps answering 429.
+const DefaultMaxSnoozes = 100
 
 // worker adapts River to the Store's delivery logic.
 type worker struct {
@@ -36,17 +37,19 @@ func (w *worker) NextRetry(rj *river.Job[DeliveryArgs]) time.Time {
 
 func (w *worker) Timeout(*river.Job[DeliveryArgs]) time.Duration { return w.store.opts.JobTimeout }
 
+// snoozes is how often the job waited for a rate limit. River keeps the
+// count in the job's metadata and gives the attempt back on every snooze.
 func snoozes(rj *river.Job[DeliveryArgs]) int {
-	if n := rj.MaxAttempts - rj.Args.MaxAttempts; n > 0 {
-		return n
+	var md struct {
+		Snoozes int `json:"snoozes"`
 	}
-	return 0
+	_ = json.Unmarshal(rj.Metadata, &md)
+	return md.Snoozes
 }
 
 func (s *Store) nextRetry(rj *river.Job[DeliveryArgs]) time.Time {
 	pol := s.policy()
-	attempt := rj.Attempt - snoozes(rj)
-	d := backoff(pol.BackoffInitial, pol.BackoffMax, attempt)
+	d := backoff(pol.BackoffInitial, pol.BackoffMax, rj.Attempt)
 	next := s.now().Add(d)
 	if dl := rj.Args.Deadline; !dl.IsZero() && next.After(dl) {
 		next = dl
@@ -77,7 +80,7 @@ func (s *Store) work(ctx context.Context, rj *river.Job[DeliveryArgs]) error {
 		o := v.(unrecordedOutcome)
 		return s.finish(ctx, rj, o.history, o.dead)
 	}
-	job := &Job{ID: rj.ID, Attempt: rj.Attempt - snoozes(rj), Args: &rj.Args}
+	job := &Job{ID: rj.ID, Attempt: rj.Attempt, Args: &rj.Args}
 	res, serr := s.safeSend(ctx, job)
 	pol := s.policy()
 	now := s.now()
@@ -105,12 +108,13 @@ func (s *Store) work(ctx context.Context, rj *river.Job[DeliveryArgs]) error {
 		return s.deadLetter(ctx, rj, job, serr, logArgs)
 	}
 	if serr.Reason == replier.ReasonRateLimited {
+		// River gives the attempt back on a snooze; cap the waits here.
 		wait := serr.RetryAfter
 		if wait <= 0 {
 			wait = 10 * time.Second
 		}
 		wait = min(wait, pol.MaxRateLimitWait)
-		if now.Add(wait).After(a.Deadline) || snoozes(rj) >= maxSnoozes {
+		if now.Add(wait).After(a.Deadline) || snoozes(rj) >= s.opts.MaxSnoozes {
 			return s.deadLetter(ctx, rj, job, serr, logArgs)
 		}
 		s.log.Info("reply rate limited, waiting", append(logArgs, "wait", wait.String())...)
@@ -154,9 +158,13 @@ func (s *Store) deadLetter(ctx context.Context, rj *river.Job[DeliveryArgs], job
 	}
 	d := &DeadLetter{
 		JobID: job.ID, Source: a.Source, EventID: a.EventID, Topic: a.Topic, Rule: a.Rule, Platform: a.Platform,
-		TargetKey: a.TargetKey, ClaimKey: a.ClaimKey, RequestJSON: reqJSON, Reason: string(serr.Reason),
+		TargetKey: a.TargetKey, ClaimKey: a.ClaimKey, ClaimTTL: a.ClaimTTL, RequestJSON: reqJSON, Reason: string(serr.Reason),
 		Status: serr.Status, Error: serr.Error(), Attempts: job.Attempt, ReceivedAt: a.ReceivedAt, DeadAt: now,
 	}
+	// After an answer that is not the platform's, or a timeout, the reply
+	// may have been posted: keep the once/cooldown claim so the next event
+	// does not post it again.
+	d.keepClaim = serr.Reason == replier.ReasonInvalidResponse || serr.Reason == replier.ReasonTimeout
 	h := historyFromJob(job, DeadLettered, string(serr.Reason), now)
 	h.Error = serr.Error()
 	s.count(a, metrics.ReplyDeadLettered)
@@ -166,24 +174,35 @@ func (s *Store) deadLetter(ctx context.Context, rj *river.Job[DeliveryArgs], job
 
 // finish records the job's outcome and completes it in one transaction, so
 // a crash cannot leave a sent reply queued (or a dead letter working). The
-// platform has already acted, so the write is retried for a while.
+// platform has already acted, so the write is retried for a while; if the
+// store stays unwritable, the outcome is kept in memory and the job is
+// snoozed (no attempt used, so River never discards it): its next run in
+// this process only writes the record. A replica that takes the job over
+// meanwhile has no such memory and posts again; that window is as long as
+// the database outage.
 func (s *Store) finish(ctx context.Context, rj *river.Job[DeliveryArgs], h *History, dead *DeadLetter) error {
 	var err error
-	for attempt := 0; attempt < 5; attempt++ {
-		if attempt > 0 {
-			time.Sleep(time.Duration(attempt) * 200 * time.Millisecond)
-		}
+	wait := 100 * time.Millisecond
+	for deadline := time.Now().Add(finishPatience); ; {
 		if err = s.finishTx(ctx, rj, h, dead); err == nil {
 			s.unrecorded.Delete(rj.ID)
 			return nil
 		}
 		s.log.Warn("record delivery outcome", "event_id", h.EventID, "rule", h.Rule, "error", err)
+		if time.Now().Add(wait).After(deadline) {
+			break
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, 5*time.Second)
 	}
-	// River retries the job; that attempt must not post the reply again
-	// (found by the e2e disk-full test: every held reply went out twice).
 	s.unrecorded.Store(rj.ID, unrecordedOutcome{history: h, dead: dead})
-	return fmt.Errorf("record delivery outcome: %w", err)
+	s.log.Error("cannot record a delivery outcome; keeping it in memory and trying again later",
+		"event_id", h.EventID, "rule", h.Rule, "outcome", h.Outcome, "error", err)
+	return river.JobSnooze(5 * time.Second)
 }
+
+// finishPatience bounds the in-process retries of recording an outcome.
+const finishPatience = 30 * time.Second
 
 // unrecordedOutcome is a job's final outcome waiting to be written.
 type unrecordedOutcome struct {
@@ -208,7 +227,7 @@ func (s *Store) finishTx(jobCtx context.Context, rj *river.Job[DeliveryArgs], h 
 		if err := insertDeadLetter(ctx, tx, dead); err != nil {
 			return err
 		}
-		if dead.ClaimKey != "" {
+		if dead.ClaimKey != "" && !dead.keepClaim {
 			if _, err := tx.exec(ctx, `DELETE FROM bot_claims WHERE rule = ? AND claim_key = ? AND event_key = ?`,
 				dead.Rule, dead.ClaimKey, dead.Source+"/"+dead.EventID); err != nil {
 				return fmt.Errorf("release claim: %w", err)

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"html"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -86,6 +87,19 @@ func exprEnv(cals map[string]*Calendar, clock func() time.Time) []expr.Option {
 			return event.HTMLToText(p[0].(string)), nil
 		}, new(func(string) string)),
 	}
+	// raw('<b>') + contact.name stays HTML, with the plain string escaped.
+	opts = append(opts,
+		expr.Function("$html+str", func(p ...any) (any, error) {
+			return p[0].(HTML) + HTML(html.EscapeString(p[1].(string))), nil
+		}, new(func(HTML, string) HTML)),
+		expr.Function("$str+html", func(p ...any) (any, error) {
+			return HTML(html.EscapeString(p[0].(string))) + p[1].(HTML), nil
+		}, new(func(string, HTML) HTML)),
+		expr.Function("$html+html", func(p ...any) (any, error) {
+			return p[0].(HTML) + p[1].(HTML), nil
+		}, new(func(HTML, HTML) HTML)),
+		expr.Operator("+", "$html+str", "$str+html", "$html+html"),
+	)
 	opts = append(opts,
 		expr.Patch(matchPatcher{add: mt.add}),
 		expr.Function(matchFunc, func(p ...any) (any, error) {

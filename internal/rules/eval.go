@@ -167,8 +167,10 @@ func (rs *Ruleset) Evaluate(ev *event.Event) Evaluation {
 		if !ok {
 			continue
 		}
-		out.Matches = append(out.Matches, rs.render(run, r, ev))
-		if r.Stop {
+		m := rs.render(run, r, ev)
+		out.Matches = append(out.Matches, m)
+		// A rule on trial (shadow) must not change what live rules do.
+		if r.Stop && !m.Shadow {
 			break
 		}
 	}

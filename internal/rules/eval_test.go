@@ -304,3 +304,35 @@ func TestLint(t *testing.T) {
 		t.Errorf("%d warnings, want 4:\n%s", len(got), all)
 	}
 }
+
+func TestRawConcatenationStaysEscaped(t *testing.T) {
+	rs := mustLoad(t, header+`  - name: html
+    source: intercom
+    when: "true"
+    reply: {as: note, body: "{{ raw('<b>') + contact.name + raw('</b>') }} {{ 'x<' + raw('<br>') }}"}
+`)
+	out := rs.Evaluate(conversationEvent("conversation.user.created", customer, "x"))
+	if len(out.Matches) != 1 || out.Matches[0].Err != nil {
+		t.Fatalf("matches: %+v", out.Matches)
+	}
+	if got := out.Matches[0].Request.Body; got != "<b>Ada &lt;Lovelace&gt;</b> x&lt;<br>" {
+		t.Errorf("body = %q", got)
+	}
+}
+
+func TestShadowStopDoesNotSilenceLiveRules(t *testing.T) {
+	rs := mustLoad(t, header+`  - name: trial
+    source: intercom
+    when: "true"
+    mode: shadow
+    stop: true
+    reply: {as: note, body: x}
+  - name: live
+    source: intercom
+    when: "true"
+    reply: {as: note, body: y}
+`)
+	if got := matchedRules(rs.Evaluate(conversationEvent("conversation.user.created", customer, "x"))); fmt.Sprint(got) != "[trial live]" {
+		t.Errorf("matched %v, want [trial live]: a shadow rule's stop must not apply", got)
+	}
+}

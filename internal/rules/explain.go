@@ -93,14 +93,14 @@ func (rs *Ruleset) Explain(ev *event.Event) Explanation {
 				re.Verdict = VerdictMatched
 				m := rs.render(run, r, ev)
 				re.Match = &m
-				re.Request, re.Shadow, re.Stops = m.Request, m.Shadow, r.Stop
+				re.Request, re.Shadow, re.Stops = m.Request, m.Shadow, r.Stop && !m.Shadow
 				if m.Platform != nil {
 					re.Platform = m.Platform.Name
 				}
 				if m.Err != nil {
 					re.RenderError = m.Err.Error()
 				}
-				if r.Stop {
+				if re.Stops {
 					stopped = r.Name
 				}
 			default:

@@ -22,6 +22,10 @@ type matcher struct {
 	// ASCII case-insensitively (lits are then lower case).
 	lits []string
 	fold bool
+	// unicodeFold: under (?i) the literals' k or s also match the Kelvin
+	// sign (U+212A) and the long s (U+017F); texts with those skip the
+	// prefilter.
+	unicodeFold bool
 }
 
 // match reports whether s matches; a nil left side (message?.text on an
@@ -30,6 +34,9 @@ func (m *matcher) match(v any) bool {
 	s, ok := v.(string)
 	if !ok {
 		return false
+	}
+	if m.unicodeFold && strings.ContainsAny(s, "\u212A\u017F") {
+		return m.re.MatchString(s)
 	}
 	found := false
 	for _, l := range m.lits {
@@ -64,7 +71,11 @@ func newMatcher(pattern string) *matcher {
 			lits[i] = strings.ToLower(l)
 		}
 	}
-	return &matcher{re: re, lits: lits, fold: fold}
+	m := &matcher{re: re, lits: lits, fold: fold}
+	for _, l := range lits {
+		m.unicodeFold = m.unicodeFold || (fold && strings.ContainsAny(l, "ks"))
+	}
+	return m
 }
 
 // requiredLiterals returns strings of which at least one occurs in every

@@ -16,8 +16,10 @@ func TestMatcherAgreesWithRegexp(t *testing.T) {
 		`(foo)+bar`,
 		`x*`,
 		`(?i)(ab){2,}`,
+		`(?i)(refund|money back)`, // k folds to the Kelvin sign
+		`(?i)unsubscribe`,         // s folds to the long s
 	}
-	texts := []string{"", "I want a REFUND now", "money back please", "Invoice #42 is wrong", "URGENT", "urgent help",
+	texts := []string{"", "I want a REFUND now", "money bac\u212A", "un\u017Fubscribe", "money back please", "Invoice #42 is wrong", "URGENT", "urgent help",
 		"foofoobar", "CAFÉ au lait", "xx", "ABAB", "refunded", "no match here"}
 	for _, p := range patterns {
 		re := regexp.MustCompile(p)

@@ -110,7 +110,7 @@ func (t *Template) Render(run *runner, ev *event.Event, escapeHTML bool) (string
 		return "", nil
 	}
 	if t.IsStatic() {
-		return t.src, nil
+		return strings.ReplaceAll(t.src, "\x00", "\uFFFD"), nil
 	}
 	var b strings.Builder
 	b.Grow(len(t.src) + 64)
@@ -133,7 +133,8 @@ func (t *Template) Render(run *runner, ev *event.Event, escapeHTML bool) (string
 		}
 		b.WriteString(html.EscapeString(formatValue(v)))
 	}
-	return b.String(), nil
+	// A NUL (from a rule's own text) cannot be stored by PostgreSQL.
+	return strings.ReplaceAll(b.String(), "\x00", "\uFFFD"), nil
 }
 
 // formatValue turns an expression's result into text.

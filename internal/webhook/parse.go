@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -84,6 +85,11 @@ func decodeObject(body []byte) (map[string]any, error) {
 	var v any
 	if err := json.Unmarshal(body, &v); err != nil {
 		return nil, badRequest("not JSON: " + err.Error())
+	}
+	// JSON can carry NUL only escaped; PostgreSQL cannot store it (text or
+	// jsonb), so it is replaced before anything keeps or renders it.
+	if bytes.Contains(body, []byte(`\u0000`)) {
+		v = withoutNUL(v)
 	}
 	root, ok := v.(map[string]any)
 	if !ok {
@@ -241,4 +247,26 @@ func message(id, body string, author map[string]any) *event.Message {
 		Text:   event.MessageText(body),
 		Author: event.Author{Type: str(author["type"]), ID: str(author["id"]), Name: str(author["name"]), Email: str(author["email"])},
 	}
+}
+
+// withoutNUL replaces U+0000 in every string and key of a decoded document
+// with U+FFFD.
+func withoutNUL(v any) any {
+	switch x := v.(type) {
+	case string:
+		return strings.ReplaceAll(x, "\x00", "\uFFFD")
+	case []any:
+		for i := range x {
+			x[i] = withoutNUL(x[i])
+		}
+	case map[string]any:
+		for k, e := range x {
+			clean := withoutNUL(k).(string)
+			if clean != k {
+				delete(x, k)
+			}
+			x[clean] = withoutNUL(e)
+		}
+	}
+	return v
 }

@@ -642,3 +642,19 @@ func TestKnownTopics(t *testing.T) {
 		t.Errorf("%d Intercom topics, %d WHMCS hook points", len(event.IntercomTopics), len(event.WHMCSHookPoints))
 	}
 }
+
+func TestParseReplacesNUL(t *testing.T) {
+	body := []byte(`{"type":"notification_event","id":"notif_nul","topic":"conversation.user.created","created_at":1767225600,
+"data":{"type":"notification_event_data","item":{"type":"conversation","id":"c1",
+"source":{"type":"conversation","id":"s1","body":"<p>a\u0000b</p>","author":{"type":"user","id":"u1"}},"x\u0000y":"z"}}}`)
+	ev, err := Parse(event.KindIntercom, "intercom", body, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Message.Text != "a\uFFFDb" || strings.ContainsRune(ev.Message.HTML, 0) {
+		t.Errorf("message = %q / %q: NUL must become U+FFFD (PostgreSQL cannot store it)", ev.Message.Text, ev.Message.HTML)
+	}
+	if _, ok := ev.Item["x\uFFFDy"]; !ok {
+		t.Errorf("item keys = %v", ev.Item)
+	}
+}
