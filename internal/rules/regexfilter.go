@@ -35,7 +35,9 @@ func (m *matcher) match(v any) bool {
 	if !ok {
 		return false
 	}
-	if m.unicodeFold && strings.ContainsAny(s, "\u212A\u017F") {
+	// strings.Contains finds a multi-byte rune with a vectorised byte search;
+	// ContainsAny would decode every rune.
+	if m.unicodeFold && (strings.Contains(s, "\u212A") || strings.Contains(s, "\u017F")) {
 		return m.re.MatchString(s)
 	}
 	found := false
