@@ -218,7 +218,9 @@ func FuzzTemplate(f *testing.F) {
 					}
 					continue
 				}
-				if placeholders == 0 && out != src {
+				// A static template renders as itself, but for NUL, which
+				// PostgreSQL cannot store.
+				if placeholders == 0 && out != strings.ReplaceAll(src, "\x00", "\uFFFD") {
 					t.Fatalf("static template rendered %q, not itself", out)
 				}
 				// Escaping at most multiplies each byte by 6 (&quot;).
