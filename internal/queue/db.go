@@ -79,10 +79,14 @@ type pgxExecer interface {
 	QueryRow(ctx context.Context, q string, args ...any) pgx.Row
 }
 
-type pgxQuerier struct{ db pgxExecer }
+// pgxQuerier runs the bot's ?-placeholder SQL on pgx, which wants $1, $2.
+type pgxQuerier struct {
+	db     pgxExecer
+	rebind *rebinder
+}
 
 func (p pgxQuerier) exec(ctx context.Context, q string, args ...any) (int64, error) {
-	tag, err := p.db.Exec(ctx, rebind(q), args...)
+	tag, err := p.db.Exec(ctx, p.rebind.sql(q), args...)
 	if err != nil {
 		return 0, err
 	}
@@ -90,7 +94,7 @@ func (p pgxQuerier) exec(ctx context.Context, q string, args ...any) (int64, err
 }
 
 func (p pgxQuerier) query(ctx context.Context, q string, args ...any) (rows, error) {
-	r, err := p.db.Query(ctx, rebind(q), args...)
+	r, err := p.db.Query(ctx, p.rebind.sql(q), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -98,18 +102,18 @@ func (p pgxQuerier) query(ctx context.Context, q string, args ...any) (rows, err
 }
 
 func (p pgxQuerier) queryRow(ctx context.Context, q string, args ...any) scanner {
-	return p.db.QueryRow(ctx, rebind(q), args...)
+	return p.db.QueryRow(ctx, p.rebind.sql(q), args...)
 }
 
 var _ pgxExecer = (*pgxpool.Pool)(nil)
 var _ pgxExecer = (pgx.Tx)(nil)
 
-var rebound sync.Map // string -> string
+// rebinder turns ? placeholders into $1, $2, ... (the bot's SQL has no ? in
+// string literals), remembering each statement's translation.
+type rebinder struct{ done sync.Map } // string -> string
 
-// rebind turns ? placeholders into $1, $2, ... (the bot's SQL has no ? in
-// string literals).
-func rebind(q string) string {
-	if v, ok := rebound.Load(q); ok {
+func (r *rebinder) sql(q string) string {
+	if v, ok := r.done.Load(q); ok {
 		return v.(string)
 	}
 	var b strings.Builder
@@ -124,6 +128,6 @@ func rebind(q string) string {
 		b.WriteByte(q[i])
 	}
 	out := b.String()
-	rebound.Store(q, out)
+	r.done.Store(q, out)
 	return out
 }

@@ -37,7 +37,7 @@ func openPostgres(ctx context.Context, opts Options, workers *river.Workers) (*p
 	if err != nil {
 		return nil, fmt.Errorf("connect to PostgreSQL: %w", err)
 	}
-	b := &postgresBackend{pgPool: p, q: pgxQuerier{p}}
+	b := &postgresBackend{pgPool: p, q: pgxQuerier{p, &rebinder{}}}
 	if err := b.setup(ctx, opts, workers); err != nil {
 		p.Close()
 		return nil, err
@@ -111,7 +111,7 @@ func (b *postgresBackend) begin(ctx context.Context) (txn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &postgresTxn{pgxQuerier{tx}, tx}, nil
+	return &postgresTxn{pgxQuerier{tx, b.q.rebind}, tx}, nil
 }
 
 func (b *postgresBackend) insertJobs(ctx context.Context, tx txn, params []river.InsertManyParams) ([]int64, error) {

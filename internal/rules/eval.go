@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/expr-lang/expr/vm"
 	"github.com/google/uuid"
@@ -60,8 +59,6 @@ type runner struct{ vm vm.VM }
 func (r *runner) run(p *vm.Program, ev *event.Event) (any, error) {
 	return r.vm.Run(p, ev)
 }
-
-var runners = sync.Pool{New: func() any { return new(runner) }}
 
 // sourceIndex lists, for one source, the rules to try per topic, in file
 // order: rules whose condition names topics only appear under those topics.
@@ -153,8 +150,8 @@ func (rs *Ruleset) LoopGuard(ev *event.Event) string {
 func (rs *Ruleset) Evaluate(ev *event.Event) Evaluation {
 	var out Evaluation
 	out.Ignored = rs.LoopGuard(ev)
-	run := runners.Get().(*runner)
-	defer runners.Put(run)
+	run := rs.runners.Get().(*runner)
+	defer rs.runners.Put(run)
 	for _, r := range rs.candidates(ev) {
 		if out.Ignored != "" && !r.AllowBots {
 			continue

@@ -72,8 +72,8 @@ const (
 // and explains each verdict.
 func (rs *Ruleset) Explain(ev *event.Event) Explanation {
 	out := Explanation{Source: ev.Source, Topic: ev.Topic, EventID: ev.ID, Ignored: rs.LoopGuard(ev)}
-	run := runners.Get().(*runner)
-	defer runners.Put(run)
+	run := rs.runners.Get().(*runner)
+	defer rs.runners.Put(run)
 	stopped := ""
 	for _, r := range rs.Rules {
 		re := RuleExplanation{Rule: r.Name, Line: r.Line}

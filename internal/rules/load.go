@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/expr-lang/expr"
@@ -147,6 +148,7 @@ func (c *compiler) errAt(at path, rule, format string, args ...any) {
 
 func (c *compiler) compile() *Ruleset {
 	rs := &Ruleset{
+		runners:   sync.Pool{New: func() any { return new(runner) }},
 		Config:    c.cfg,
 		Sources:   map[string]*Source{},
 		Platforms: map[string]*Platform{},

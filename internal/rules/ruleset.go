@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/expr-lang/expr/ast"
@@ -35,9 +36,11 @@ type Ruleset struct {
 	Rules     []*Rule
 
 	clock func() time.Time
-	data  []byte
-	opts  Options
-	index map[string]*sourceIndex
+	// runners pools VMs: a VM is reused between evaluations but not shared.
+	runners sync.Pool
+	data    []byte
+	opts    Options
+	index   map[string]*sourceIndex
 	// botAdmins are the platforms' own admin ids and names (loop guard).
 	botAdminIDs   map[string]bool
 	botAdminNames map[string]bool

@@ -96,6 +96,9 @@ type Handler struct {
 
 	stats sync.Map // label → *sourceStats
 	logs  logLimiter
+	// bodies and answers reuse buffers between requests.
+	bodies  sync.Pool // *bytes.Buffer
+	answers sync.Pool // *[]byte
 }
 
 // NewHandler builds a Handler. It panics when Lookup or Dispatcher is nil.
@@ -188,7 +191,6 @@ var (
 	allowHeader       = []string{"POST, HEAD"}
 	jsonContentHeader = []string{"application/json"}
 	retryAfterHeader  = []string{strconv.Itoa(RetryAfterSeconds)}
-	bodyPool          = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 )
 
 func (h *Handler) post(w http.ResponseWriter, r *http.Request, x *exchange, src Source) {
@@ -196,11 +198,14 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, x *exchange, src 
 		h.refuse(w, x, http.StatusRequestEntityTooLarge, metrics.OutcomeBadRequest, h.tooLarge())
 		return
 	}
-	buf := bodyPool.Get().(*bytes.Buffer)
+	buf, _ := h.bodies.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
 	defer func() {
 		if buf.Cap() <= maxPooledBuffer {
 			buf.Reset()
-			bodyPool.Put(buf)
+			h.bodies.Put(buf)
 		}
 	}()
 	buf.Reset()
@@ -316,12 +321,14 @@ func isJSONContentType(ct string) bool {
 	return true
 }
 
-var outPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
-
 // respond writes a JSON answer built by body.
 func (h *Handler) respond(w http.ResponseWriter, x *exchange, status int, outcome string, body func([]byte) []byte) {
 	x.status, x.outcome, x.wrote = status, outcome, true
-	bp := outPool.Get().(*[]byte)
+	bp, _ := h.answers.Get().(*[]byte)
+	if bp == nil {
+		b := make([]byte, 0, 256)
+		bp = &b
+	}
 	b := body((*bp)[:0])
 	b = append(b, '\n')
 	w.Header()["Content-Type"] = jsonContentHeader
@@ -329,7 +336,7 @@ func (h *Handler) respond(w http.ResponseWriter, x *exchange, status int, outcom
 	w.Write(b)
 	if cap(b) <= 4096 {
 		*bp = b[:0]
-		outPool.Put(bp)
+		h.answers.Put(bp)
 	}
 }
 
