@@ -21,7 +21,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -613,7 +612,7 @@ func TestTLS(t *testing.T) {
 		"--watch-interval", "0", "--tls-cert", cert, "--tls-key", key)
 	cmd.Env = append(os.Environ(), "INTERCOM_CLIENT_SECRET="+IntercomSecret, "WHMCS_WEBHOOK_SECRET="+WHMCSSecret,
 		"INTERCOM_ACCESS_TOKEN="+IntercomToken, "WHMCS_API_TOKEN="+WHMCSToken)
-	var logs trustBuffer
+	var logs syncBuffer
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -665,20 +664,3 @@ func TestTLS(t *testing.T) {
 	ic.AssertNoViolations(t)
 }
 
-// trustBuffer is a goroutine-safe log sink.
-type trustBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (w *trustBuffer) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.Write(p)
-}
-
-func (w *trustBuffer) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.b.String()
-}
