@@ -663,4 +663,3 @@ func TestTLS(t *testing.T) {
 	}
 	ic.AssertNoViolations(t)
 }
-
