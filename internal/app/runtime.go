@@ -83,7 +83,7 @@ func buildRuntime(rs *rules.Ruleset, secrets secretReader, dryRun bool, client *
 
 func buildReplier(p *rules.Platform, lim rules.Limits, secrets secretReader, dryRun bool, client *http.Client, logOut io.Writer) (replier.Replier, error) {
 	c := p.Config
-	if dryRun || c.Kind == "log" {
+	if dryRun || c.Kind == replier.KindLog {
 		return replier.NewLog(p.Name, logOut), nil
 	}
 	token, err := secrets.read("token", c.TokenEnv, c.TokenFile)

@@ -81,14 +81,9 @@ func (i *Intercom) Name() string { return i.name }
 // Kind implements Replier.
 func (i *Intercom) Kind() string { return KindIntercom }
 
-// Supports implements Replier: every reply kind on conversations and tickets.
+// Supports implements Replier (see Capability).
 func (i *Intercom) Supports(as, targetType string) bool {
-	switch as {
-	case AsComment, AsNote, AsQuickReply, AsContactReply:
-	default:
-		return false
-	}
-	return targetType == event.TargetConversation || targetType == event.TargetTicket
+	return Supports(KindIntercom, as, targetType)
 }
 
 // Send implements Replier.

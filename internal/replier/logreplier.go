@@ -9,8 +9,6 @@ import (
 	"os"
 	"sync"
 	"time"
-
-	"github.com/supportops/autoresponder/internal/event"
 )
 
 // KindLog is the Kind of the log replier.
@@ -47,15 +45,9 @@ func (l *Log) Name() string { return l.name }
 // Kind implements Replier.
 func (l *Log) Kind() string { return KindLog }
 
-// Supports implements Replier: every reply kind on every target type, so a
-// dry run can stand in for any platform.
+// Supports implements Replier (see Capability).
 func (l *Log) Supports(as, targetType string) bool {
-	switch as {
-	case AsComment, AsNote, AsQuickReply, AsContactReply:
-	default:
-		return false
-	}
-	return targetType == event.TargetConversation || targetType == event.TargetTicket
+	return Supports(KindLog, as, targetType)
 }
 
 // logLine is the request as written, with attachments summarised instead

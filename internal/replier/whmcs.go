@@ -68,9 +68,9 @@ func (w *WHMCS) Name() string { return w.name }
 // Kind implements Replier.
 func (w *WHMCS) Kind() string { return KindWHMCS }
 
-// Supports implements Replier: public replies and private notes on tickets.
+// Supports implements Replier (see Capability).
 func (w *WHMCS) Supports(as, targetType string) bool {
-	return (as == AsComment || as == AsNote) && targetType == event.TargetTicket
+	return Supports(KindWHMCS, as, targetType)
 }
 
 // Send implements Replier.

@@ -219,7 +219,7 @@ func orDefault(d Duration, def time.Duration) time.Duration {
 	return d.Std()
 }
 
-var platformKinds = []string{event.KindIntercom, event.KindWHMCS, "log"}
+var platformKinds = []string{event.KindIntercom, event.KindWHMCS, replier.KindLog}
 
 func (c *compiler) platforms(rs *Ruleset) {
 	for _, name := range sortedKeys(c.cfg.Platforms) {
@@ -252,7 +252,7 @@ func (c *compiler) platforms(rs *Ruleset) {
 			if p.Kind != event.KindWHMCS && p.AdminName != "" {
 				c.errAt(append(at, "admin_name"), "", "platform %q: admin_name only applies to whmcs", name)
 			}
-		case "log":
+		case replier.KindLog:
 		case "":
 			c.errAt(at, "", "platform %q: kind is required (%s)", name, strings.Join(platformKinds, ", "))
 		default:

@@ -154,25 +154,21 @@ type kindSupport struct {
 	html    bool // bodies are HTML: escape interpolated values
 }
 
+// kinds adds to each platform kind's replier.Capability the reply fields it
+// takes and whether its bodies are HTML.
 var kinds = map[string]kindSupport{
-	event.KindIntercom: {
-		as:      set(replier.AsComment, replier.AsNote, replier.AsQuickReply, replier.AsContactReply),
-		targets: set(event.TargetConversation, event.TargetTicket),
-		fields:  set("options", "attachment_urls", "attachments", "skip_notifications", "cross_post", "contact"),
-		html:    true,
-	},
-	event.KindWHMCS: {
-		as:      set(replier.AsComment, replier.AsNote),
-		targets: set(event.TargetTicket),
-		fields:  set("attachments", "markdown", "from", "custom_fields", "status", "no_email"),
-	},
-	"log": {
-		as:      set(replier.AsComment, replier.AsNote, replier.AsQuickReply, replier.AsContactReply),
-		targets: set(event.TargetConversation, event.TargetTicket),
-		fields: set("options", "attachment_urls", "attachments", "skip_notifications", "cross_post", "contact",
-			"markdown", "from", "custom_fields", "status", "no_email"),
-		html: true,
-	},
+	event.KindIntercom: support(event.KindIntercom, true,
+		"options", "attachment_urls", "attachments", "skip_notifications", "cross_post", "contact"),
+	event.KindWHMCS: support(event.KindWHMCS, false,
+		"attachments", "markdown", "from", "custom_fields", "status", "no_email"),
+	replier.KindLog: support(replier.KindLog, true,
+		"options", "attachment_urls", "attachments", "skip_notifications", "cross_post", "contact",
+		"markdown", "from", "custom_fields", "status", "no_email"),
+}
+
+func support(kind string, html bool, fields ...string) kindSupport {
+	c, _ := replier.CapabilityOf(kind)
+	return kindSupport{as: set(c.As...), targets: set(c.Targets...), fields: set(fields...), html: html}
 }
 
 func set(items ...string) map[string]bool {
@@ -200,7 +196,7 @@ func (c *compiler) reply(rs *Ruleset, at path, r *Rule) *ReplyTemplate {
 		c.errAt(at, name, "reply.as is required (comment, note, quick_reply or contact_reply)")
 		return t
 	}
-	if !kinds["log"].as[rc.As] {
+	if !kinds[replier.KindLog].as[rc.As] {
 		c.errAt(append(at, "as"), name, "reply.as %q is not a reply kind (comment, note, quick_reply or contact_reply)", rc.As)
 		return t
 	}
@@ -261,7 +257,7 @@ func (c *compiler) reply(rs *Ruleset, at path, r *Rule) *ReplyTemplate {
 			}
 			for _, sn := range srcs {
 				s := rs.Sources[sn]
-				if s == nil || kind == "log" {
+				if s == nil || kind == replier.KindLog {
 					continue
 				}
 				if s.Kind != kind {
