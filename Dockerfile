@@ -21,5 +21,11 @@ ENV BOT_RULES=/etc/autoresponder/rules.yaml \
 VOLUME ["/data"]
 EXPOSE 8080
 USER 65532:65532
+# Distroless has no shell and no curl: the bot asks itself. `bot
+# healthcheck` GETs /readyz on loopback at BOT_LISTEN's port and exits 0 on
+# a 2xx (TestDockerHealthcheck in internal/e2e runs this exact command
+# against a real bot).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=15s --retries=3 \
+  CMD ["/usr/local/bin/bot", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/bot"]
 CMD ["serve"]
