@@ -14,7 +14,6 @@ import (
 
 	"github.com/supportops/autoresponder/internal/app"
 	"github.com/supportops/autoresponder/internal/queue"
-	"github.com/supportops/autoresponder/internal/rules"
 )
 
 // storeFlags are the flags that locate the store, shared by every command
@@ -145,10 +144,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	a, err := app.New(ctx, opts, app.OSEnv, log, stdout)
 	if err != nil {
 		log.Error("cannot start", "error", err.Error())
-		if rules.Errors(err) != nil {
-			// Positioned errors with their caret read best as plain text.
-			fmt.Fprintf(stderr, "\n%v\n", err)
-		}
+		// Positioned errors with their caret, and lists of missing
+		// settings, read best as plain text.
+		fmt.Fprintf(stderr, "\n%v\n", err)
 		return exitError{1}
 	}
 	if err := a.Run(ctx, reload); err != nil {

@@ -1,11 +1,13 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/supportops/autoresponder/internal/event"
@@ -62,21 +64,34 @@ func (s secretReader) read(what, envName, file string) ([]byte, error) {
 
 // buildRuntime resolves secrets and builds a replier per platform. With
 // dryRun every platform prints instead of sending and needs no token.
+// Every missing or broken setting is reported at once, sorted, so one
+// restart can fix them all.
 func buildRuntime(rs *rules.Ruleset, secrets secretReader, dryRun bool, client *http.Client, logOut io.Writer) (*runtime, error) {
 	rt := &runtime{rules: rs, repliers: map[string]replier.Replier{}, sources: map[string]webhook.Source{}}
+	var problems []string
 	for name, s := range rs.Sources {
 		secret, err := secrets.read("source "+name, s.Config.SecretEnv, s.Config.SecretFile)
 		if err != nil {
-			return nil, err
+			problems = append(problems, err.Error())
+			continue
 		}
 		rt.sources[name] = webhook.Source{Name: name, Kind: s.Kind, Secret: secret, InsecureSkipVerify: s.Config.InsecureSkipVerify}
 	}
 	for name, p := range rs.Platforms {
 		r, err := buildReplier(p, rs.Settings, secrets, dryRun, client, logOut)
 		if err != nil {
-			return nil, fmt.Errorf("platform %s: %w", name, err)
+			problems = append(problems, fmt.Sprintf("platform %s: %v", name, err))
+			continue
 		}
 		rt.repliers[name] = r
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		errs := make([]error, len(problems))
+		for i, p := range problems {
+			errs[i] = errors.New(p)
+		}
+		return nil, errors.Join(errs...)
 	}
 	return rt, nil
 }
