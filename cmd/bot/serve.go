@@ -133,14 +133,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	reload := make(chan struct{}, 1)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	go func() {
-		for range hup {
-			select {
-			case reload <- struct{}{}:
-			default:
-			}
-		}
-	}()
+	defer signal.Stop(hup)
+	relayReloads(ctx, hup, reload)
 	a, err := app.New(ctx, opts, app.OSEnv, log, stdout)
 	if err != nil {
 		log.Error("cannot start", "error", err.Error())
@@ -154,6 +148,27 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return exitError{1}
 	}
 	return nil
+}
+
+// relayReloads turns signals into reload requests (a burst of signals is
+// one reload) until ctx ends; the returned channel closes when it stopped.
+func relayReloads(ctx context.Context, sigs <-chan os.Signal, reload chan<- struct{}) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-sigs:
+				select {
+				case reload <- struct{}{}:
+				default: // a reload is already pending
+				}
+			}
+		}
+	}()
+	return done
 }
 
 func runMigrate(args []string, stdout, stderr io.Writer) error {
