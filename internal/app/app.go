@@ -36,7 +36,10 @@ type App struct {
 
 	rt       atomic.Pointer[runtime]
 	reloadMu sync.Mutex
-	fileHash [32]byte
+	// watchSum covers the rules file and the secret files it names
+	// (watchFiles): the watcher reloads when either changes.
+	watchSum   [32]byte
+	watchFiles []string
 
 	stopping atomic.Bool
 	ready    readiness
@@ -104,14 +107,19 @@ func (a *App) repliers() map[string]replier.Replier { return a.rt.Load().replier
 // load builds a runtime from the rules file and swaps it in. Nothing
 // changes when any step fails.
 func (a *App) load() error {
-	data, err := os.ReadFile(a.opts.RulesPath)
+	data, err := rules.ReadFile(a.opts.RulesPath)
 	if err != nil {
-		return fmt.Errorf("load rules %s: %w", a.opts.RulesPath, err)
+		return err
+	}
+	rs, err := rules.Load(data, a.opts.RulesPath, rules.Options{})
+	if err == nil {
+		a.watchFiles = a.secrets.files(rs)
 	}
 	// Remembered even when loading fails, so the watcher tries a broken
-	// file once instead of failing (and logging) every interval.
-	a.fileHash = sha256.Sum256(data)
-	rs, err := rules.Load(data, a.opts.RulesPath, rules.Options{})
+	// file once instead of failing (and logging) every interval. The
+	// secret files are read for the sum before the runtime reads them, so
+	// a rotation in between is seen at the next check.
+	a.watchSum = watchSum(data, a.watchFiles)
 	if err != nil {
 		return err
 	}
@@ -197,16 +205,38 @@ func (a *App) logChanges(old, cur *runtime) {
 		"added", added, "changed", changed, "removed", removed)
 }
 
-// rulesFileChanged reports whether the file's content differs from what
-// was last loaded or tried.
+// rulesFileChanged reports whether the rules file, or a secret file it
+// names, differs from what was last loaded or tried. Secrets mounted from
+// Kubernetes rotate by a symlink swap; reading through the link sees it.
 func (a *App) rulesFileChanged() bool {
-	data, err := os.ReadFile(a.opts.RulesPath)
-	if err != nil {
-		return false
+	data, err := rules.ReadFile(a.opts.RulesPath)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return false // mid-replace by a tool that deletes first; look again later
+	case err != nil:
+		data = []byte(err.Error()) // too large, unreadable: try (and log) once
 	}
 	a.reloadMu.Lock()
 	defer a.reloadMu.Unlock()
-	return sha256.Sum256(data) != a.fileHash
+	return watchSum(data, a.watchFiles) != a.watchSum
+}
+
+// watchSum hashes the rules file's content and each secret file's content
+// (or the error reading it).
+func watchSum(rulesData []byte, secretFiles []string) [32]byte {
+	h := sha256.New()
+	h.Write(rulesData)
+	for _, p := range secretFiles {
+		fmt.Fprintf(h, "\x00%s\x00", p)
+		if b, err := os.ReadFile(p); err != nil {
+			fmt.Fprintf(h, "error: %v", err)
+		} else {
+			h.Write(b)
+		}
+	}
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum
 }
 
 // Run serves until ctx is cancelled, then shuts down gracefully: stop

@@ -34,6 +34,31 @@ func newSecretReader(env Env, rulesPath string) secretReader {
 	return secretReader{env: env, readFile: os.ReadFile, dir: filepath.Dir(rulesPath)}
 }
 
+// path resolves a secret file name against the rules file's directory.
+func (s secretReader) path(file string) string {
+	if filepath.IsAbs(file) {
+		return file
+	}
+	return filepath.Join(s.dir, file)
+}
+
+// files lists the secret files rs names, resolved, sorted.
+func (s secretReader) files(rs *rules.Ruleset) []string {
+	var out []string
+	for _, src := range rs.Sources {
+		if src.Config.SecretEnv == "" && src.Config.SecretFile != "" {
+			out = append(out, s.path(src.Config.SecretFile))
+		}
+	}
+	for _, p := range rs.Platforms {
+		if p.Config.TokenEnv == "" && p.Config.TokenFile != "" {
+			out = append(out, s.path(p.Config.TokenFile))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // read returns the secret named by an env var or file. Errors name the
 // variable or file, never the value.
 func (s secretReader) read(what, envName, file string) ([]byte, error) {
@@ -45,10 +70,7 @@ func (s secretReader) read(what, envName, file string) ([]byte, error) {
 		return []byte(v), nil
 	}
 	if file != "" {
-		p := file
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(s.dir, p)
-		}
+		p := s.path(file)
 		b, err := s.readFile(p)
 		if err != nil {
 			return nil, fmt.Errorf("%s: read secret file %s: %w", what, p, err)
