@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -180,12 +181,35 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
+	// applied_at is written from this process's clock, in milliseconds.
+	start := time.Now().Truncate(time.Millisecond)
 	s, err := sf.open(ctx)
 	if err != nil {
 		return err
 	}
-	kind := s.Kind()
-	s.Close()
-	fmt.Fprintf(stdout, "%s store is up to date\n", kind)
+	defer s.Close()
+	version, applied, err := s.SchemaChanges(ctx, start)
+	if err != nil {
+		return err
+	}
+	where := s.Kind() + " store"
+	if sf.dbURL() == "" {
+		where = fmt.Sprintf("%s store in %s", s.Kind(), sf.data)
+	}
+	if len(applied) == 0 {
+		fmt.Fprintf(stdout, "%s is up to date (schema version %d); nothing to do\n", where, version)
+		return nil
+	}
+	var tables []string
+	for _, m := range applied {
+		tables = append(tables, m.Tables...)
+	}
+	fmt.Fprintf(stdout, "%s: applied schema migration(s) %d to %d, now at version %d\n", where, applied[0].Version, applied[len(applied)-1].Version, version)
+	if len(tables) > 0 {
+		fmt.Fprintf(stdout, "created tables: %s\n", strings.Join(tables, ", "))
+	}
+	if applied[0].Version == 1 {
+		fmt.Fprintln(stdout, "created River's job queue tables (river_*)")
+	}
 	return nil
 }

@@ -48,3 +48,19 @@ func TestHealthcheckCommand(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrateSaysWhatItCreated runs `bot migrate` twice on an empty SQLite
+// data directory: the first run names the tables it created, the second
+// says there was nothing to do.
+func TestMigrateSaysWhatItCreated(t *testing.T) {
+	dir := t.TempDir()
+	for i, want := range []string{"created tables: bot_events, bot_claims", "is up to date (schema version"} {
+		code, out := Run(t, dir, nil, "migrate", "--data", dir+"/data")
+		if code != 0 || !strings.Contains(out, want) {
+			t.Fatalf("bot migrate (run %d) = exit %d\n%s\nwant %q", i+1, code, out, want)
+		}
+		if i == 0 && !strings.Contains(out, "River") {
+			t.Errorf("the first bot migrate does not mention River's tables:\n%s", out)
+		}
+	}
+}
