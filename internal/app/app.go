@@ -137,25 +137,7 @@ func (a *App) load() error {
 	a.m.ConfigHash.Set(float64(rs.Hash))
 	a.m.ReloadSuccessful.Set(1)
 	a.m.ReloadSuccessTime.SetToCurrentTime()
-	for name := range rs.Sources {
-		a.m.InitSource(name)
-	}
-	reasons := make([]string, len(replier.Reasons))
-	for i, r := range replier.Reasons {
-		reasons[i] = string(r)
-	}
-	for name := range rs.Platforms {
-		a.m.InitPlatform(name, reasons)
-	}
-	for _, r := range rs.Rules {
-		platform := ""
-		if r.Reply.Platform != "" {
-			platform = r.Reply.Platform
-		} else if r.Source != "" {
-			platform = rs.Sources[r.Source].Platform
-		}
-		a.m.InitRule(r.Name, platform)
-	}
+	initSeries(a.m, rs)
 	a.logChanges(old, rt)
 	return nil
 }
