@@ -192,7 +192,7 @@ func runHistory(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&f.Target, "target", "", "only this conversation or ticket id")
 	fs.StringVar(&f.Source, "source", "", "only this source")
 	fs.StringVar(&f.EventID, "event", "", "only this event id")
-	fs.StringVar(&f.Outcome, "outcome", "", "only this outcome (sent, suppressed, shadow, dead_lettered, replayed)")
+	fs.StringVar(&f.Outcome, "outcome", "", "only this outcome (sent, dry_run, suppressed, shadow, dead_lettered, replayed)")
 	since := fs.String("since", "", "since this RFC 3339 time or duration ago (2h, 7d)")
 	fs.IntVar(&f.Limit, "limit", 100, "at most this many")
 	asJSON := fs.Bool("json", false, "print JSON")

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -120,13 +121,42 @@ func buildRuntime(rs *rules.Ruleset, secrets secretReader, dryRun bool, client *
 
 func buildReplier(p *rules.Platform, lim rules.Limits, secrets secretReader, dryRun bool, client *http.Client, logOut io.Writer) (replier.Replier, error) {
 	c := p.Config
-	if dryRun || c.Kind == replier.KindLog {
+	switch {
+	case c.Kind == replier.KindLog && dryRun:
+		return dryRunLog{replier.NewLog(p.Name, logOut)}, nil
+	case c.Kind == replier.KindLog:
 		return replier.NewLog(p.Name, logOut), nil
+	case dryRun:
+		// The real replier builds the request; the dry-run client stops
+		// and prints it. The token is printed redacted, so none is needed.
+		real, err := platformReplier(p, lim, []byte(replier.DryRunToken), replier.DryRunClient())
+		if err != nil {
+			return nil, err
+		}
+		return replier.NewDryRun(p.Name, real, logOut), nil
 	}
 	token, err := secrets.read("token", c.TokenEnv, c.TokenFile)
 	if err != nil {
 		return nil, err
 	}
+	return platformReplier(p, lim, token, client)
+}
+
+// dryRunLog is a log platform in a dry run: it prints as always, and its
+// replies are recorded as dry_run like every other platform's.
+type dryRunLog struct{ *replier.Log }
+
+func (d dryRunLog) Send(ctx context.Context, req *replier.Request) (replier.Result, error) {
+	res, err := d.Log.Send(ctx, req)
+	if err == nil {
+		res.Withheld = replier.WithheldDryRun
+	}
+	return res, err
+}
+
+// platformReplier builds the replier of an Intercom or WHMCS platform.
+func platformReplier(p *rules.Platform, lim rules.Limits, token []byte, client *http.Client) (replier.Replier, error) {
+	c := p.Config
 	switch c.Kind {
 	case event.KindIntercom:
 		return replier.NewIntercom(replier.IntercomConfig{
