@@ -68,7 +68,7 @@ func New(ctx context.Context, opts Options, env Env, log *slog.Logger, logOut io
 		a.m.ReloadSuccessful.Set(0)
 		return nil, err
 	}
-	sender := &delivery.Sender{Repliers: a.repliers, Metrics: a.m, Logger: log}
+	sender := &delivery.Sender{Repliers: a.repliers, Mode: a.deliveryMode, Metrics: a.m, Logger: log}
 	store, err := queue.Open(ctx, queue.Options{
 		DatabaseURL: opts.DatabaseURL, DataDir: opts.DataDir, Sender: sender,
 		Policy:  func() queue.Policy { return policyOf(a.rt.Load().rules.Settings) },
@@ -103,6 +103,27 @@ func New(ctx context.Context, opts Options, env Env, log *slog.Logger, logOut io
 }
 
 func (a *App) repliers() map[string]replier.Replier { return a.rt.Load().repliers }
+
+// deliveryMode says, at delivery time, what the running rules make of a
+// queued reply: "nothing is sent" for a rule or platform in shadow mode
+// holds from the moment the reload succeeds.
+func (a *App) deliveryMode(rule, platform string) delivery.Mode {
+	rt := a.rt.Load()
+	if p, ok := rt.rules.Platforms[platform]; ok && p.Shadow {
+		return delivery.Shadow
+	}
+	if rule == "" {
+		return delivery.Live
+	}
+	r := rt.ruleByName[rule]
+	switch {
+	case r == nil:
+		return delivery.RuleRemoved
+	case r.Shadow:
+		return delivery.Shadow
+	}
+	return delivery.Live
+}
 
 // load builds a runtime from the rules file and swaps it in. Nothing
 // changes when any step fails.

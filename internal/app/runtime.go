@@ -19,9 +19,10 @@ import (
 
 // runtime is everything built from one rules file: swapped whole on reload.
 type runtime struct {
-	rules    *rules.Ruleset
-	repliers map[string]replier.Replier
-	sources  map[string]webhook.Source
+	rules      *rules.Ruleset
+	ruleByName map[string]*rules.Rule
+	repliers   map[string]replier.Replier
+	sources    map[string]webhook.Source
 }
 
 // secretReader resolves *_env and *_file settings.
@@ -90,7 +91,10 @@ func (s secretReader) read(what, envName, file string) ([]byte, error) {
 // Every missing or broken setting is reported at once, sorted, so one
 // restart can fix them all.
 func buildRuntime(rs *rules.Ruleset, secrets secretReader, dryRun bool, client *http.Client, logOut io.Writer) (*runtime, error) {
-	rt := &runtime{rules: rs, repliers: map[string]replier.Replier{}, sources: map[string]webhook.Source{}}
+	rt := &runtime{rules: rs, ruleByName: map[string]*rules.Rule{}, repliers: map[string]replier.Replier{}, sources: map[string]webhook.Source{}}
+	for _, r := range rs.Rules {
+		rt.ruleByName[r.Name] = r
+	}
 	var problems []string
 	for name, s := range rs.Sources {
 		secret, err := secrets.read("source "+name, s.Config.SecretEnv, s.Config.SecretFile)
