@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -67,19 +68,18 @@ func serveOptions(args []string, env app.Env, stderr io.Writer) (app.Options, er
 		{&o.RescueAfter, "rescue-after", "BOT_RESCUE_AFTER", 2 * time.Minute, "PostgreSQL: retry deliveries left running this long by a dead replica"},
 		{&o.FetchPollInterval, "poll-interval", "BOT_POLL_INTERVAL", 0, "how often idle workers look for jobs (default 20ms SQLite, 100ms PostgreSQL)"},
 	}
+	// Every unreadable variable is reported at once, not one per restart.
+	var envErrs []error
 	for _, d := range durations {
 		def, derr := env.Duration(d.env, d.def)
-		if derr != nil {
-			return o, derr
-		}
+		envErrs = append(envErrs, derr)
 		fs.DurationVar(d.dst, d.flag, def, d.help+" (env "+d.env+")")
 	}
 	workers, err := env.Int("BOT_WORKERS", app.DefaultWorkers)
-	if err != nil {
-		return o, err
-	}
+	envErrs = append(envErrs, err)
 	maxBody, err := env.Int("BOT_MAX_BODY_BYTES", app.DefaultMaxBodyBytes)
-	if err != nil {
+	envErrs = append(envErrs, err)
+	if err := errors.Join(envErrs...); err != nil {
 		return o, err
 	}
 	fs.StringVar(&o.RulesPath, "rules", env.String("BOT_RULES", app.DefaultRulesPath), "rules file (env BOT_RULES)")
