@@ -9,6 +9,7 @@
 //	bot history      list what the bot did
 //	bot send         sign and post a payload to a running bot
 //	bot migrate      create or upgrade the store's tables
+//	bot healthcheck  exit 0 if a running bot is ready (for container probes)
 //	bot version      print the version
 package main
 
@@ -18,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	_ "time/tzdata" // calendars need zone data even in images without /usr/share/zoneinfo
 )
 
@@ -34,23 +36,32 @@ type command struct {
 	name    string
 	summary string
 	run     func(args []string, stdout, stderr io.Writer) error
+	// sub lists the subcommands (bot dlq list); run is unused when set.
+	sub []command
 }
 
 func commands() []command {
 	return []command{
-		{"serve", "run the bot (default)", runServe},
-		{"check", "validate rules files: bot check [--strict] rules.yaml", runCheck},
-		{"test", "run rule tests: bot test rules_test.yaml", runTest},
-		{"explain", "explain an event: bot explain --source intercom event.json", runExplain},
-		{"dlq", "dead letters: bot dlq list|show|replay|drop", runDLQ},
-		{"history", "delivery history: bot history [--rule R] [--target T]", runHistory},
-		{"send", "sign and post a payload: bot send --source intercom event.json", runSend},
-		{"migrate", "create or upgrade the store's tables and exit", runMigrate},
-		{"version", "print the version", func(_ []string, stdout, _ io.Writer) error {
-			_, err := fmt.Fprintln(stdout, "bot", version)
-			return err
-		}},
+		{name: "serve", summary: "run the bot (default)", run: runServe},
+		{name: "check", summary: "validate rules files: bot check [--strict] rules.yaml", run: runCheck},
+		{name: "test", summary: "run rule tests: bot test rules_test.yaml", run: runTest},
+		{name: "explain", summary: "explain an event: bot explain --source intercom event.json", run: runExplain},
+		{name: "dlq", summary: "dead letters: bot dlq list|show|replay|drop", sub: dlqCommands()},
+		{name: "history", summary: "delivery history: bot history [--rule R] [--target T]", run: runHistory},
+		{name: "send", summary: "sign and post a payload: bot send --source intercom event.json", run: runSend},
+		{name: "migrate", summary: "create or upgrade the store's tables and exit", run: runMigrate},
+		{name: "healthcheck", summary: "exit 0 if a running bot is ready: bot healthcheck [--url URL]", run: runHealthcheck},
+		{name: "version", summary: "print the version", run: runVersion},
 	}
+}
+
+func runVersion(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("version", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(stdout, "bot", version)
+	return err
 }
 
 func main() {
@@ -58,17 +69,38 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
-	name := "serve"
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		name, args = args[0], args[1:]
-	}
-	if name == "help" || name == "--help" || name == "-h" {
-		usage(stdout)
+	if len(args) > 0 && (isHelpFlag(args[0]) || args[0] == "help") {
+		usage(stdout, "bot", commands())
 		return 0
 	}
-	for _, c := range commands() {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		args = append([]string{"serve"}, args...) // bot --listen :9000 is bot serve --listen :9000
+	}
+	return dispatch("bot", commands(), args, stdout, stderr)
+}
+
+// dispatch runs the command args[0] of cmds (prefix is "bot" or "bot dlq").
+func dispatch(prefix string, cmds []command, args []string, stdout, stderr io.Writer) int {
+	name, args := args[0], args[1:]
+	for _, c := range cmds {
 		if c.name != name {
 			continue
+		}
+		full := prefix + " " + c.name
+		if c.sub != nil {
+			switch {
+			case len(args) == 0:
+				usage(stderr, full, c.sub)
+				return 2
+			case isHelpFlag(args[0]) || args[0] == "help":
+				usage(stdout, full, c.sub)
+				return 0
+			}
+			return dispatch(full, c.sub, args, stdout, stderr)
+		}
+		if helpRequested(args) {
+			// Asked for, help is the output, not a diagnostic.
+			stderr = stdout
 		}
 		err := c.run(args, stdout, stderr)
 		var ee exitError
@@ -80,28 +112,50 @@ func run(args []string, stdout, stderr io.Writer) int {
 		case errors.Is(err, flag.ErrHelp):
 			return 0
 		default:
-			fmt.Fprintln(stderr, "bot "+name+":", err)
+			fmt.Fprintln(stderr, full+":", err)
 			return 1
 		}
 	}
-	fmt.Fprintf(stderr, "bot: unknown command %q\n\n", name)
-	usage(stderr)
+	fmt.Fprintf(stderr, "%s: unknown command %q\n\n", prefix, name)
+	usage(stderr, prefix, cmds)
 	return 2
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: bot <command> [flags]")
-	fmt.Fprintln(w)
-	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+func isHelpFlag(a string) bool { return a == "-h" || a == "-help" || a == "--help" || a == "--h" }
+
+// helpRequested reports whether args ask for help before any "--".
+func helpRequested(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if isHelpFlag(a) {
+			return true
+		}
 	}
-	fmt.Fprintln(w, "\nRun 'bot <command> -h' for the flags of a command.")
+	return false
+}
+
+func usage(w io.Writer, prefix string, cmds []command) {
+	fmt.Fprintf(w, "usage: %s <command> [flags]\n\n", prefix)
+	width := 0
+	for _, c := range cmds {
+		width = max(width, len(c.name))
+	}
+	for _, c := range cmds {
+		fmt.Fprintf(w, "  %-*s %s\n", width, c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nRun '%s <command> -h' for the flags of a command.\n", prefix)
 }
 
 // newFlags returns a flag set that reports errors instead of exiting.
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("bot "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: bot %s [flags]\n", name)
+		fs.PrintDefaults()
+	}
 	return fs
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -9,12 +10,12 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/supportops/autoresponder/internal/app"
 	"github.com/supportops/autoresponder/internal/queue"
-	"github.com/supportops/autoresponder/internal/rules"
 )
 
 // storeFlags are the flags that locate the store, shared by every command
@@ -67,19 +68,18 @@ func serveOptions(args []string, env app.Env, stderr io.Writer) (app.Options, er
 		{&o.RescueAfter, "rescue-after", "BOT_RESCUE_AFTER", 2 * time.Minute, "PostgreSQL: retry deliveries left running this long by a dead replica"},
 		{&o.FetchPollInterval, "poll-interval", "BOT_POLL_INTERVAL", 0, "how often idle workers look for jobs (default 20ms SQLite, 100ms PostgreSQL)"},
 	}
+	// Every unreadable variable is reported at once, not one per restart.
+	var envErrs []error
 	for _, d := range durations {
 		def, derr := env.Duration(d.env, d.def)
-		if derr != nil {
-			return o, derr
-		}
+		envErrs = append(envErrs, derr)
 		fs.DurationVar(d.dst, d.flag, def, d.help+" (env "+d.env+")")
 	}
 	workers, err := env.Int("BOT_WORKERS", app.DefaultWorkers)
-	if err != nil {
-		return o, err
-	}
+	envErrs = append(envErrs, err)
 	maxBody, err := env.Int("BOT_MAX_BODY_BYTES", app.DefaultMaxBodyBytes)
-	if err != nil {
+	envErrs = append(envErrs, err)
+	if err := errors.Join(envErrs...); err != nil {
 		return o, err
 	}
 	fs.StringVar(&o.RulesPath, "rules", env.String("BOT_RULES", app.DefaultRulesPath), "rules file (env BOT_RULES)")
@@ -134,21 +134,14 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	reload := make(chan struct{}, 1)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	go func() {
-		for range hup {
-			select {
-			case reload <- struct{}{}:
-			default:
-			}
-		}
-	}()
+	defer signal.Stop(hup)
+	relayReloads(ctx, hup, reload)
 	a, err := app.New(ctx, opts, app.OSEnv, log, stdout)
 	if err != nil {
 		log.Error("cannot start", "error", err.Error())
-		if rules.Errors(err) != nil {
-			// Positioned errors with their caret read best as plain text.
-			fmt.Fprintf(stderr, "\n%v\n", err)
-		}
+		// Positioned errors with their caret, and lists of missing
+		// settings, read best as plain text.
+		fmt.Fprintf(stderr, "\n%v\n", err)
 		return exitError{1}
 	}
 	if err := a.Run(ctx, reload); err != nil {
@@ -156,6 +149,27 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		return exitError{1}
 	}
 	return nil
+}
+
+// relayReloads turns signals into reload requests (a burst of signals is
+// one reload) until ctx ends; the returned channel closes when it stopped.
+func relayReloads(ctx context.Context, sigs <-chan os.Signal, reload chan<- struct{}) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-sigs:
+				select {
+				case reload <- struct{}{}:
+				default: // a reload is already pending
+				}
+			}
+		}
+	}()
+	return done
 }
 
 func runMigrate(args []string, stdout, stderr io.Writer) error {
@@ -167,12 +181,35 @@ func runMigrate(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
+	// applied_at is written from this process's clock, in milliseconds.
+	start := time.Now().Truncate(time.Millisecond)
 	s, err := sf.open(ctx)
 	if err != nil {
 		return err
 	}
-	kind := s.Kind()
-	s.Close()
-	fmt.Fprintf(stdout, "%s store is up to date\n", kind)
+	defer s.Close()
+	version, applied, err := s.SchemaChanges(ctx, start)
+	if err != nil {
+		return err
+	}
+	where := s.Kind() + " store"
+	if sf.dbURL() == "" {
+		where = fmt.Sprintf("%s store in %s", s.Kind(), sf.data)
+	}
+	if len(applied) == 0 {
+		fmt.Fprintf(stdout, "%s is up to date (schema version %d); nothing to do\n", where, version)
+		return nil
+	}
+	var tables []string
+	for _, m := range applied {
+		tables = append(tables, m.Tables...)
+	}
+	fmt.Fprintf(stdout, "%s: applied schema migration(s) %d to %d, now at version %d\n", where, applied[0].Version, applied[len(applied)-1].Version, version)
+	if len(tables) > 0 {
+		fmt.Fprintf(stdout, "created tables: %s\n", strings.Join(tables, ", "))
+	}
+	if applied[0].Version == 1 {
+		fmt.Fprintln(stdout, "created River's job queue tables (river_*)")
+	}
 	return nil
 }

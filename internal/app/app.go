@@ -36,7 +36,10 @@ type App struct {
 
 	rt       atomic.Pointer[runtime]
 	reloadMu sync.Mutex
-	fileHash [32]byte
+	// watchSum covers the rules file and the secret files it names
+	// (watchFiles): the watcher reloads when either changes.
+	watchSum   [32]byte
+	watchFiles []string
 
 	stopping atomic.Bool
 	ready    readiness
@@ -65,7 +68,7 @@ func New(ctx context.Context, opts Options, env Env, log *slog.Logger, logOut io
 		a.m.ReloadSuccessful.Set(0)
 		return nil, err
 	}
-	sender := &delivery.Sender{Repliers: a.repliers, Metrics: a.m, Logger: log}
+	sender := &delivery.Sender{Repliers: a.repliers, Mode: a.deliveryMode, Metrics: a.m, Logger: log}
 	store, err := queue.Open(ctx, queue.Options{
 		DatabaseURL: opts.DatabaseURL, DataDir: opts.DataDir, Sender: sender,
 		Policy:  func() queue.Policy { return policyOf(a.rt.Load().rules.Settings) },
@@ -101,17 +104,43 @@ func New(ctx context.Context, opts Options, env Env, log *slog.Logger, logOut io
 
 func (a *App) repliers() map[string]replier.Replier { return a.rt.Load().repliers }
 
+// deliveryMode says, at delivery time, what the running rules make of a
+// queued reply: "nothing is sent" for a rule or platform in shadow mode
+// holds from the moment the reload succeeds.
+func (a *App) deliveryMode(rule, platform string) delivery.Mode {
+	rt := a.rt.Load()
+	if p, ok := rt.rules.Platforms[platform]; ok && p.Shadow {
+		return delivery.Shadow
+	}
+	if rule == "" {
+		return delivery.Live
+	}
+	r := rt.ruleByName[rule]
+	switch {
+	case r == nil:
+		return delivery.RuleRemoved
+	case r.Shadow:
+		return delivery.Shadow
+	}
+	return delivery.Live
+}
+
 // load builds a runtime from the rules file and swaps it in. Nothing
 // changes when any step fails.
 func (a *App) load() error {
-	data, err := os.ReadFile(a.opts.RulesPath)
+	data, err := rules.ReadFile(a.opts.RulesPath)
 	if err != nil {
-		return fmt.Errorf("load rules %s: %w", a.opts.RulesPath, err)
+		return err
+	}
+	rs, err := rules.Load(data, a.opts.RulesPath, rules.Options{})
+	if err == nil {
+		a.watchFiles = a.secrets.files(rs)
 	}
 	// Remembered even when loading fails, so the watcher tries a broken
-	// file once instead of failing (and logging) every interval.
-	a.fileHash = sha256.Sum256(data)
-	rs, err := rules.Load(data, a.opts.RulesPath, rules.Options{})
+	// file once instead of failing (and logging) every interval. The
+	// secret files are read for the sum before the runtime reads them, so
+	// a rotation in between is seen at the next check.
+	a.watchSum = watchSum(data, a.watchFiles)
 	if err != nil {
 		return err
 	}
@@ -129,25 +158,7 @@ func (a *App) load() error {
 	a.m.ConfigHash.Set(float64(rs.Hash))
 	a.m.ReloadSuccessful.Set(1)
 	a.m.ReloadSuccessTime.SetToCurrentTime()
-	for name := range rs.Sources {
-		a.m.InitSource(name)
-	}
-	reasons := make([]string, len(replier.Reasons))
-	for i, r := range replier.Reasons {
-		reasons[i] = string(r)
-	}
-	for name := range rs.Platforms {
-		a.m.InitPlatform(name, reasons)
-	}
-	for _, r := range rs.Rules {
-		platform := ""
-		if r.Reply.Platform != "" {
-			platform = r.Reply.Platform
-		} else if r.Source != "" {
-			platform = rs.Sources[r.Source].Platform
-		}
-		a.m.InitRule(r.Name, platform)
-	}
+	initSeries(a.m, rs)
 	a.logChanges(old, rt)
 	return nil
 }
@@ -197,16 +208,38 @@ func (a *App) logChanges(old, cur *runtime) {
 		"added", added, "changed", changed, "removed", removed)
 }
 
-// rulesFileChanged reports whether the file's content differs from what
-// was last loaded or tried.
+// rulesFileChanged reports whether the rules file, or a secret file it
+// names, differs from what was last loaded or tried. Secrets mounted from
+// Kubernetes rotate by a symlink swap; reading through the link sees it.
 func (a *App) rulesFileChanged() bool {
-	data, err := os.ReadFile(a.opts.RulesPath)
-	if err != nil {
-		return false
+	data, err := rules.ReadFile(a.opts.RulesPath)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return false // mid-replace by a tool that deletes first; look again later
+	case err != nil:
+		data = []byte(err.Error()) // too large, unreadable: try (and log) once
 	}
 	a.reloadMu.Lock()
 	defer a.reloadMu.Unlock()
-	return sha256.Sum256(data) != a.fileHash
+	return watchSum(data, a.watchFiles) != a.watchSum
+}
+
+// watchSum hashes the rules file's content and each secret file's content
+// (or the error reading it).
+func watchSum(rulesData []byte, secretFiles []string) [32]byte {
+	h := sha256.New()
+	h.Write(rulesData)
+	for _, p := range secretFiles {
+		fmt.Fprintf(h, "\x00%s\x00", p)
+		if b, err := os.ReadFile(p); err != nil {
+			fmt.Fprintf(h, "error: %v", err)
+		} else {
+			h.Write(b)
+		}
+	}
+	var sum [32]byte
+	h.Sum(sum[:0])
+	return sum
 }
 
 // Run serves until ctx is cancelled, then shuts down gracefully: stop

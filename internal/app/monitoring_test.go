@@ -183,7 +183,7 @@ func TestMonitoringNamesRealMetrics(t *testing.T) {
 	// One event through intake and delivery, so histograms have series.
 	b.newConversation("notif_monitoring", "m1")
 	b.waitFor(20*time.Second, "the reply", func() bool {
-		return b.metric(`autoresponder_reply_total{outcome="sent",platform="intercom",rule="greet"}`) == 1
+		return b.metric(`autoresponder_reply_total{outcome="dry_run",platform="intercom",rule="greet"}`) == 1
 	})
 	reg := registeredMetrics(t, b.app.m.Registry)
 

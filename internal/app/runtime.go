@@ -1,11 +1,14 @@
 package app
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/supportops/autoresponder/internal/event"
@@ -16,9 +19,10 @@ import (
 
 // runtime is everything built from one rules file: swapped whole on reload.
 type runtime struct {
-	rules    *rules.Ruleset
-	repliers map[string]replier.Replier
-	sources  map[string]webhook.Source
+	rules      *rules.Ruleset
+	ruleByName map[string]*rules.Rule
+	repliers   map[string]replier.Replier
+	sources    map[string]webhook.Source
 }
 
 // secretReader resolves *_env and *_file settings.
@@ -32,6 +36,31 @@ func newSecretReader(env Env, rulesPath string) secretReader {
 	return secretReader{env: env, readFile: os.ReadFile, dir: filepath.Dir(rulesPath)}
 }
 
+// path resolves a secret file name against the rules file's directory.
+func (s secretReader) path(file string) string {
+	if filepath.IsAbs(file) {
+		return file
+	}
+	return filepath.Join(s.dir, file)
+}
+
+// files lists the secret files rs names, resolved, sorted.
+func (s secretReader) files(rs *rules.Ruleset) []string {
+	var out []string
+	for _, src := range rs.Sources {
+		if src.Config.SecretEnv == "" && src.Config.SecretFile != "" {
+			out = append(out, s.path(src.Config.SecretFile))
+		}
+	}
+	for _, p := range rs.Platforms {
+		if p.Config.TokenEnv == "" && p.Config.TokenFile != "" {
+			out = append(out, s.path(p.Config.TokenFile))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // read returns the secret named by an env var or file. Errors name the
 // variable or file, never the value.
 func (s secretReader) read(what, envName, file string) ([]byte, error) {
@@ -43,10 +72,7 @@ func (s secretReader) read(what, envName, file string) ([]byte, error) {
 		return []byte(v), nil
 	}
 	if file != "" {
-		p := file
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(s.dir, p)
-		}
+		p := s.path(file)
 		b, err := s.readFile(p)
 		if err != nil {
 			return nil, fmt.Errorf("%s: read secret file %s: %w", what, p, err)
@@ -62,34 +88,79 @@ func (s secretReader) read(what, envName, file string) ([]byte, error) {
 
 // buildRuntime resolves secrets and builds a replier per platform. With
 // dryRun every platform prints instead of sending and needs no token.
+// Every missing or broken setting is reported at once, sorted, so one
+// restart can fix them all.
 func buildRuntime(rs *rules.Ruleset, secrets secretReader, dryRun bool, client *http.Client, logOut io.Writer) (*runtime, error) {
-	rt := &runtime{rules: rs, repliers: map[string]replier.Replier{}, sources: map[string]webhook.Source{}}
+	rt := &runtime{rules: rs, ruleByName: map[string]*rules.Rule{}, repliers: map[string]replier.Replier{}, sources: map[string]webhook.Source{}}
+	for _, r := range rs.Rules {
+		rt.ruleByName[r.Name] = r
+	}
+	var problems []string
 	for name, s := range rs.Sources {
 		secret, err := secrets.read("source "+name, s.Config.SecretEnv, s.Config.SecretFile)
 		if err != nil {
-			return nil, err
+			problems = append(problems, err.Error())
+			continue
 		}
 		rt.sources[name] = webhook.Source{Name: name, Kind: s.Kind, Secret: secret, InsecureSkipVerify: s.Config.InsecureSkipVerify}
 	}
 	for name, p := range rs.Platforms {
 		r, err := buildReplier(p, rs.Settings, secrets, dryRun, client, logOut)
 		if err != nil {
-			return nil, fmt.Errorf("platform %s: %w", name, err)
+			problems = append(problems, fmt.Sprintf("platform %s: %v", name, err))
+			continue
 		}
 		rt.repliers[name] = r
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		errs := make([]error, len(problems))
+		for i, p := range problems {
+			errs[i] = errors.New(p)
+		}
+		return nil, errors.Join(errs...)
 	}
 	return rt, nil
 }
 
 func buildReplier(p *rules.Platform, lim rules.Limits, secrets secretReader, dryRun bool, client *http.Client, logOut io.Writer) (replier.Replier, error) {
 	c := p.Config
-	if dryRun || c.Kind == replier.KindLog {
+	switch {
+	case c.Kind == replier.KindLog && dryRun:
+		return dryRunLog{replier.NewLog(p.Name, logOut)}, nil
+	case c.Kind == replier.KindLog:
 		return replier.NewLog(p.Name, logOut), nil
+	case dryRun:
+		// The real replier builds the request; the dry-run client stops
+		// and prints it. The token is printed redacted, so none is needed.
+		real, err := platformReplier(p, lim, []byte(replier.DryRunToken), replier.DryRunClient())
+		if err != nil {
+			return nil, err
+		}
+		return replier.NewDryRun(p.Name, real, logOut), nil
 	}
 	token, err := secrets.read("token", c.TokenEnv, c.TokenFile)
 	if err != nil {
 		return nil, err
 	}
+	return platformReplier(p, lim, token, client)
+}
+
+// dryRunLog is a log platform in a dry run: it prints as always, and its
+// replies are recorded as dry_run like every other platform's.
+type dryRunLog struct{ *replier.Log }
+
+func (d dryRunLog) Send(ctx context.Context, req *replier.Request) (replier.Result, error) {
+	res, err := d.Log.Send(ctx, req)
+	if err == nil {
+		res.Withheld = replier.WithheldDryRun
+	}
+	return res, err
+}
+
+// platformReplier builds the replier of an Intercom or WHMCS platform.
+func platformReplier(p *rules.Platform, lim rules.Limits, token []byte, client *http.Client) (replier.Replier, error) {
+	c := p.Config
 	switch c.Kind {
 	case event.KindIntercom:
 		return replier.NewIntercom(replier.IntercomConfig{

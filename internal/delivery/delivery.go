@@ -21,16 +21,45 @@ type Sender struct {
 	// Repliers returns the platforms of the running configuration; it is
 	// read per attempt, so a reload applies to queued jobs too.
 	Repliers func() map[string]replier.Replier
-	Limiter  *ratelimit.Limiter
-	Metrics  *metrics.Metrics
-	Logger   *slog.Logger
+	// Mode returns how the running configuration treats a rule's replies
+	// on a platform; it is read per attempt, so switching a rule or a
+	// platform to shadow mode holds for replies already queued. Nil: Live.
+	Mode    func(rule, platform string) Mode
+	Limiter *ratelimit.Limiter
+	Metrics *metrics.Metrics
+	Logger  *slog.Logger
 }
+
+// Mode is what the running configuration says about a queued reply.
+type Mode int
+
+const (
+	// Live: post it.
+	Live Mode = iota
+	// Shadow: the rule or the platform is in shadow mode now; record the
+	// reply as shadow and post nothing.
+	Shadow
+	// RuleRemoved: a reload removed the rule; the reply is dead-lettered,
+	// not posted, and can be replayed once the rule is back.
+	RuleRemoved
+)
 
 var _ queue.Sender = (*Sender)(nil)
 
 // Send performs one attempt.
 func (s *Sender) Send(ctx context.Context, job *queue.Job) (replier.Result, *replier.Error) {
 	a := job.Args
+	if s.Mode != nil {
+		switch s.Mode(a.Rule, a.Platform) {
+		case Shadow:
+			return replier.Result{Withheld: queue.Shadowed}, nil
+		case RuleRemoved:
+			return replier.Result{}, s.fail(a.Platform, &replier.Error{
+				Reason:  replier.ReasonInvalidRequest,
+				Message: fmt.Sprintf("rule %q is not in the running configuration (removed by a reload); not sent", a.Rule),
+			})
+		}
+	}
 	r, ok := s.Repliers()[a.Platform]
 	if !ok {
 		return replier.Result{}, s.fail(a.Platform, &replier.Error{

@@ -65,13 +65,13 @@ rules:
 }
 
 // TestMigrateCommand: `bot migrate` creates the tables of an empty
-// PostgreSQL database and is idempotent.
+// PostgreSQL database, says which, and is idempotent.
 func TestMigrateCommand(t *testing.T) {
 	url := testpg.Fresh(t)
-	for range 2 {
+	for i, want := range []string{"created tables: bot_events, bot_claims", "postgres store is up to date"} {
 		code, out := Run(t, t.TempDir(), nil, "migrate", "--database-url", url)
-		if code != 0 || !strings.Contains(out, "postgres store is up to date") {
-			t.Fatalf("bot migrate: exit %d\n%s", code, out)
+		if code != 0 || !strings.Contains(out, want) {
+			t.Fatalf("bot migrate (run %d): exit %d\n%s\nwant %q", i+1, code, out, want)
 		}
 	}
 	if strings.Contains(fmt.Sprint(Run(t, t.TempDir(), nil, "migrate", "--database-url", "postgres://nobody:hunter2@127.0.0.1:1/x")), "hunter2") {

@@ -34,10 +34,11 @@ const (
 	ReplyDeadLettered = "dead_lettered"
 	ReplySuppressed   = "suppressed"
 	ReplyShadow       = "shadow"
+	ReplyDryRun       = "dry_run"
 )
 
 // ReplyOutcomes lists every reply outcome.
-var ReplyOutcomes = []string{ReplySent, ReplyRetried, ReplyDeadLettered, ReplySuppressed, ReplyShadow}
+var ReplyOutcomes = []string{ReplySent, ReplyRetried, ReplyDeadLettered, ReplySuppressed, ReplyShadow, ReplyDryRun}
 
 // Metrics holds every collector. Fields are safe for concurrent use.
 type Metrics struct {
@@ -111,7 +112,7 @@ func New() *Metrics {
 		}, []string{"rule", "reason"}),
 		RepliesTotal: f.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Subsystem: "reply", Name: "total",
-			Help: "Reply deliveries by platform, rule and outcome (sent, retried, dead_lettered, suppressed, shadow).",
+			Help: "Reply deliveries by platform, rule and outcome (sent, retried, dead_lettered, suppressed, shadow, dry_run).",
 		}, []string{"platform", "rule", "outcome"}),
 		ReplyFailures: f.NewCounterVec(prometheus.CounterOpts{
 			Namespace: namespace, Subsystem: "reply", Name: "failures_total",

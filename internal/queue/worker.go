@@ -85,6 +85,9 @@ func (s *Store) work(ctx context.Context, rj *river.Job[DeliveryArgs]) error {
 	pol := s.policy()
 	now := s.now()
 	a := job.Args
+	if serr == nil && res.Withheld != "" {
+		return s.withheld(ctx, rj, job, res)
+	}
 	if serr == nil {
 		s.count(a, metrics.ReplySent)
 		if s.m != nil {

@@ -83,6 +83,10 @@ type Result struct {
 	ResponseID string
 	Status     int
 	RateLimit  RateLimit
+	// Withheld, when set, says the reply was deliberately not posted and
+	// how to record it instead of "sent": WithheldDryRun, or "shadow" for
+	// a queued reply whose rule or platform is now in shadow mode.
+	Withheld string
 }
 
 // RateLimit is what the platform said about its rate limit on this response.

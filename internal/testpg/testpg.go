@@ -7,8 +7,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"io"
 	"net/url"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -16,6 +20,32 @@ import (
 
 // EnvVar names the variable holding the PostgreSQL URL for tests.
 const EnvVar = "BOT_TEST_DATABASE_URL"
+
+// Main runs a package's tests (call it from TestMain). Without EnvVar it
+// first says, once for the package, that the PostgreSQL suites are
+// skipped. `go test ./...` hides the output of passing packages unless -v,
+// so the line goes to the terminal when there is one.
+func Main(m *testing.M) {
+	w := io.Writer(os.Stderr)
+	if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+		w = tty
+	}
+	Notice(w, os.Getenv, pkgName())
+	os.Exit(m.Run())
+}
+
+// Notice writes the one-line notice Main prints when getenv has no EnvVar.
+func Notice(w io.Writer, getenv func(string) string, pkg string) {
+	if getenv(EnvVar) == "" {
+		fmt.Fprintf(w, "NOTE %s: %s is not set: the PostgreSQL tests are SKIPPED (e.g. %s=postgres://postgres@127.0.0.1:5432/test?sslmode=disable)\n",
+			pkg, EnvVar, EnvVar)
+	}
+}
+
+// pkgName names the test binary's package (pkg.test → pkg).
+func pkgName() string {
+	return strings.TrimSuffix(filepath.Base(os.Args[0]), ".test")
+}
 
 // Fresh creates an empty database for t and returns its URL.
 func Fresh(t testing.TB) string {
