@@ -320,7 +320,7 @@ func (s *Store) Replay(ctx context.Context, f DLQFilter, pol Policy, o ReplayOpt
 		if args != nil {
 			queued = append(queued, len(out)-1)
 			params = append(params, river.InsertManyParams{Args: *args, InsertOpts: &river.InsertOpts{
-				Queue: deliveryQueue, MaxAttempts: pol.MaxAttempts,
+				Queue: deliveryQueue, MaxAttempts: riverMaxAttempts(pol.MaxAttempts),
 			}})
 		}
 	}

@@ -122,5 +122,16 @@ func (d dialect) migrations() []string {
 			next_at   BIGINT NOT NULL,
 			version   BIGINT NOT NULL
 		);`,
+		// Outcomes known before they are committed (PostgreSQL; SQLite
+		// keeps them in a pre-allocated file), and the index the sweep of
+		// jobs River gave up on looks history up by.
+		`CREATE TABLE bot_sent_marks (
+			job_id BIGINT PRIMARY KEY,
+			state  INTEGER NOT NULL,
+			status INTEGER NOT NULL,
+			text   TEXT NOT NULL,
+			at     BIGINT NOT NULL
+		);
+		CREATE INDEX bot_history_job ON bot_history (job_id);`,
 	}
 }
