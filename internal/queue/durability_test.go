@@ -1,0 +1,156 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/supportops/autoresponder/internal/replier"
+)
+
+// openStopped opens a store with a sender but does not start delivering,
+// so a test can arrange the queue first; start starts it.
+func openStopped(t *testing.T, opts Options, sender Sender, pol Policy) (s *Store, start func()) {
+	t.Helper()
+	opts.Sender = sender
+	opts.Policy = func() Policy { return pol }
+	opts.FetchPollInterval = 10 * time.Millisecond
+	s, err := Open(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = s.Stop(ctx)
+		s.Close()
+	})
+	return s, func() {
+		if err := s.Start(context.Background()); err != nil {
+			t.Fatalf("start: %v", err)
+		}
+	}
+}
+
+// sqlTime is a time as River stores it on s.
+func sqlTime(s *Store, at time.Time) any {
+	if s.Kind() == "sqlite" {
+		return at.UTC().Format("2006-01-02 15:04:05.999999")
+	}
+	return at
+}
+
+// TestJobsRiverGaveUpOnAreDeadLettered: a delivery job that River
+// discarded or cancelled without the worker deciding (its rescuer discards
+// a job stuck on its last attempt after a crash) ends as a dead letter
+// with a history record, keeping its once claim because the reply may have
+// been posted, and is not sent.
+func TestJobsRiverGaveUpOnAreDeadLettered(t *testing.T) {
+	storeKinds(t, func(t *testing.T, opts Options) {
+		snd := newRecordingSender(nil)
+		s, start := openStopped(t, opts, snd, fastPolicy())
+		ctx := context.Background()
+		states := map[string]string{"e1": "discarded", "e2": "cancelled", "e3": "discarded"}
+		for id, state := range states {
+			a := action("greet", "c-"+id)
+			a.Once = true
+			res := mustAccept(t, s, intake(id, a))
+			if _, err := s.backend.pool().exec(ctx, `UPDATE river_job SET state = ?, finalized_at = ? WHERE id = ?`,
+				state, sqlTime(s, time.Now()), res.Actions[0].JobID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		start()
+		var dead []DeadLetter
+		waitFor(t, "dead letters of the abandoned jobs", func() bool {
+			dead, _ = s.DeadLetters(ctx, DLQFilter{})
+			return len(dead) == len(states)
+		})
+		for _, d := range dead {
+			if d.Reason != abandonedReason || d.JobID == 0 {
+				t.Errorf("dead letter %+v; want reason %q and its job id", d, abandonedReason)
+			}
+		}
+		for id := range states {
+			h, err := s.History(ctx, HistoryFilter{EventID: id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(h) != 1 || h[0].Outcome != DeadLettered || h[0].Reason != abandonedReason {
+				t.Errorf("history of %s = %+v; want one dead_lettered/interrupted record", id, h)
+			}
+		}
+		// The once claim is kept: a new event on the same target is
+		// suppressed.
+		a := action("greet", "c-e1")
+		a.Once = true
+		if r := mustAccept(t, s, intake("e1-again", a)); r.Actions[0].Outcome != Suppressed {
+			t.Errorf("a new event after an interrupted delivery = %+v; want suppressed by the kept once claim", r.Actions[0])
+		}
+		time.Sleep(100 * time.Millisecond)
+		if n := snd.sentCount(); n != 0 {
+			t.Errorf("%d replies sent for jobs River gave up on; want 0", n)
+		}
+		// Swept once: a second sweep finds nothing.
+		if n, err := s.SweepAbandoned(ctx); err != nil || n != 0 {
+			t.Errorf("second sweep = %d, %v; want 0, nil", n, err)
+		}
+	})
+}
+
+// TestAcceptAfterCloseFails: Accept after Close returns ErrClosed at once,
+// never waiting for its context.
+func TestAcceptAfterCloseFails(t *testing.T) {
+	s, err := Open(context.Background(), Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	var wg sync.WaitGroup
+	var hung atomic.Int32
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_, err := s.Accept(ctx, intake("after-close-"+string(rune('a'+i)), action("greet", "c1")))
+			if !errors.Is(err, ErrClosed) {
+				hung.Add(1)
+				t.Errorf("Accept after Close = %v; want ErrClosed", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := hung.Load(); n > 0 {
+		t.Errorf("%d of 40 Accept calls after Close did not fail with ErrClosed", n)
+	}
+}
+
+// TestUndecodableSnoozeCountFailsClosed: a job whose metadata does not
+// decode has used up its rate-limit waits: it is dead-lettered at the
+// first 429 instead of waiting again.
+func TestUndecodableSnoozeCountFailsClosed(t *testing.T) {
+	var calls atomic.Int32
+	snd := newRecordingSender(func(*Job) *replier.Error {
+		calls.Add(1)
+		return &replier.Error{Reason: replier.ReasonRateLimited, Retry: true, Status: 429, RetryAfter: time.Millisecond}
+	})
+	s, start := openStopped(t, Options{DataDir: t.TempDir(), MaxSnoozes: 3}, snd, fastPolicy())
+	res := mustAccept(t, s, intake("e1", action("greet", "c1")))
+	if _, err := s.backend.pool().exec(context.Background(), `UPDATE river_job SET metadata = ? WHERE id = ?`,
+		`{"snoozes":"5"}`, res.Actions[0].JobID); err != nil {
+		t.Fatal(err)
+	}
+	start()
+	waitFor(t, "the dead letter", func() bool {
+		dead, _ := s.DeadLetters(context.Background(), DLQFilter{})
+		return len(dead) == 1
+	})
+	if n := calls.Load(); n != 1 {
+		t.Errorf("%d sends; want 1 (metadata that does not decode counts as the waits used up)", n)
+	}
+}
