@@ -32,6 +32,7 @@ func TestKillOnLastAttempt(t *testing.T) {
 		{"postgres", 2},
 	} {
 		t.Run(fmt.Sprintf("%s/max_attempts_%d", tc.store, tc.maxAttempts), func(t *testing.T) {
+			t.Parallel() // a PostgreSQL case waits for River's rescuer, ~20 s
 			killOnLastAttempt(t, tc.store, tc.maxAttempts)
 		})
 	}
