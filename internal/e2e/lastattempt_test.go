@@ -201,3 +201,80 @@ func restartWithDiskFull(t *testing.T, stop string) {
 	}
 	ic.AssertNoViolations(t)
 }
+
+// TestKillWindow measures the crash window: events against a fast
+// platform, SIGKILL while replies are going out, a restart on the same
+// data. A reply repeats only if the platform accepted it but the bot had
+// not yet written its sent mark; the test reports, for every repeated
+// reply, how long before the kill the platform had accepted it. The
+// figures in README.md come from:
+//
+//	BOT_E2E_KILL_EVENTS=2000 go test -count=1 ./internal/e2e/ -run TestKillWindow -v
+func TestKillWindow(t *testing.T) {
+	const workers = 20
+	events := 1000
+	if v := os.Getenv("BOT_E2E_KILL_EVENTS"); v != "" {
+		if _, err := fmt.Sscan(v, &events); err != nil || events < 100 {
+			t.Fatalf("BOT_E2E_KILL_EVENTS=%q: want a number of at least 100", v)
+		}
+	}
+	fake := platformfake.NewIntercom(platformfake.IntercomOptions{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID})
+	defer fake.Close()
+	cfg := Config{Rules: RulesFile(fake.URL(), "", "", oneNotePerConversation), Args: []string{"--workers", fmt.Sprint(workers)}}
+	bot := Start(t, cfg)
+	var acked map[int]bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		acked = sendAll(bot, seq(0, events), 16)
+	}()
+	WaitFor(t, 60*time.Second, "replies going out", func() bool { return fake.Count() >= events/3 })
+	killedAt := time.Now()
+	bot.Kill()
+	<-done
+	var missing []int
+	for i := range events {
+		if !acked[i] {
+			missing = append(missing, i)
+		}
+	}
+	bot = Start(t, Config{Dir: bot.Dir, Args: cfg.Args})
+	sendAll(bot, missing, 16)
+	WaitFor(t, 120*time.Second, "a reply for every event", func() bool { return len(repliesByTarget(fake)) == events })
+	waitIdle(t, bot)
+	first := map[string]time.Time{}
+	count := map[string]int{}
+	for _, r := range fake.Requests() {
+		if r.Status < 200 || r.Status >= 300 {
+			continue
+		}
+		count[r.TargetID]++
+		if _, ok := first[r.TargetID]; !ok {
+			first[r.TargetID] = r.Time
+		}
+	}
+	dups, widest := 0, time.Duration(0)
+	for target, n := range count {
+		if n > 1 {
+			dups += n - 1
+			widest = max(widest, killedAt.Sub(first[target]))
+		}
+	}
+	t.Logf("%d events, %d replies accepted before the kill; %d repeated after the restart; the earliest of them had been accepted %s before the kill",
+		events, acceptedBefore(fake, killedAt), dups, widest.Round(time.Millisecond))
+	if dups > workers {
+		t.Errorf("%d duplicate replies; at most the %d deliveries in flight at the kill may repeat", dups, workers)
+	}
+	fake.AssertNoViolations(t)
+}
+
+// acceptedBefore counts replies the platform accepted before t.
+func acceptedBefore(f *platformfake.Intercom, t time.Time) int {
+	n := 0
+	for _, r := range f.Requests() {
+		if r.Status >= 200 && r.Status < 300 && r.Time.Before(t) {
+			n++
+		}
+	}
+	return n
+}
