@@ -3,6 +3,10 @@ package queue
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -153,4 +157,70 @@ func TestUndecodableSnoozeCountFailsClosed(t *testing.T) {
 	if n := calls.Load(); n != 1 {
 		t.Errorf("%d sends; want 1 (metadata that does not decode counts as the waits used up)", n)
 	}
+}
+
+// TestWALStaysSmall: queueing thousands of replies does not let SQLite's
+// write-ahead log grow to its default of about 4 MiB, which fills a small
+// volume by itself. It also reports the disk the data directory needs per
+// 1,000 queued replies (2 KiB webhook payloads, one reply each).
+func TestWALStaysSmall(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(context.Background(), Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	before := dirSize(t, dir)
+	const replies = 3000
+	payload := []byte(`{"pad":"` + strings.Repeat("x", 2048) + `"}`)
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				in := intake(fmt.Sprintf("wal-%d", i), action("greet", fmt.Sprintf("c%d", i)))
+				in.Payload = payload
+				mustAccept(t, s, in)
+			}
+		}()
+	}
+	for i := range replies {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	wal := fileSize(t, filepath.Join(dir, "bot.db-wal"))
+	used := dirSize(t, dir) - before
+	t.Logf("%d queued replies: data directory grew by %d KiB (%d KiB per 1,000); write-ahead log %d KiB",
+		replies, used>>10, used*1000/replies>>10, wal>>10)
+	if limit := int64(2 << 20); wal > limit {
+		t.Errorf("write-ahead log is %d KiB after %d replies; want at most %d KiB", wal>>10, replies, limit>>10)
+	}
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	st, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return 0
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Size()
+}
+
+func dirSize(t *testing.T, dir string) int64 {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, e := range entries {
+		n += fileSize(t, filepath.Join(dir, e.Name()))
+	}
+	return n
 }

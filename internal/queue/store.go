@@ -381,10 +381,21 @@ func (s *Store) maintenanceLoop() {
 				if err := s.dropStaleMarks(ctx); err != nil {
 					s.log.Warn("drop stale sent marks", "error", err)
 				}
+				if c, ok := s.backend.(checkpointer); ok {
+					if err := c.checkpoint(ctx); err != nil {
+						s.log.Warn("checkpoint", "error", err)
+					}
+				}
 				cancel()
 			}
 		}
 	}
+}
+
+// checkpointer is a store with a write-ahead log of its own to cut back
+// (SQLite).
+type checkpointer interface {
+	checkpoint(ctx context.Context) error
 }
 
 // Prune deletes expired dedup records, claims, budget ledgers, history and
