@@ -135,7 +135,7 @@ func TestRestartWithDiskFullPostsNoReplyTwice(t *testing.T) {
 }
 
 func restartWithDiskFull(t *testing.T, stop string) {
-	const held = 10
+	const held, grace = 10, 3 * time.Second
 	dir := t.TempDir()
 	hostileTmpfs(t, filepath.Join(dir, "data"), 16<<20)
 	release, arrived := make(chan struct{}), make(chan struct{}, held)
@@ -153,7 +153,7 @@ func restartWithDiskFull(t *testing.T, stop string) {
 	defer ic.Close()
 	releaseOnce := sync.OnceFunc(func() { close(release) })
 	defer releaseOnce()
-	bot := Start(t, Config{Dir: dir, Rules: RulesFile(ic.URL(), "", "", hostileRules), Args: []string{"--shutdown-grace", "3s"}})
+	bot := Start(t, Config{Dir: dir, Rules: RulesFile(ic.URL(), "", "", hostileRules), Args: []string{"--shutdown-grace", grace.String()}})
 	hostileLogsOnFailure(t, bot)
 	convs := map[string]bool{}
 	for i := range held {
@@ -176,12 +176,12 @@ func restartWithDiskFull(t *testing.T, stop string) {
 	if stop == "SIGKILL" {
 		bot.Kill()
 	} else if err, took := bot.Stop(30 * time.Second); err != nil {
-		t.Logf("SIGTERM on a full disk: exit %v after %s", err, took)
+		t.Errorf("SIGTERM on a full disk: exit %v after %s", err, took)
 	}
 	if err := os.Remove(filepath.Join(dir, "data", "filler")); err != nil {
 		t.Fatal(err)
 	}
-	bot = Start(t, Config{Dir: dir, Args: []string{"--shutdown-grace", "3s"}})
+	bot = Start(t, Config{Dir: dir})
 	hostileLogsOnFailure(t, bot)
 	hostileWaitIdle(t, bot)
 	for i := range held {

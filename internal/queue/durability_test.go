@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/supportops/autoresponder/internal/replier"
 )
 
@@ -223,4 +226,34 @@ func dirSize(t *testing.T, dir string) int64 {
 		n += fileSize(t, filepath.Join(dir, e.Name()))
 	}
 	return n
+}
+
+// TestFinishGivesUpAtShutdown: when the outcome cannot be written and the
+// job's context ends (shutdown), recording stops retrying at once and the
+// job is snoozed (its mark keeps the outcome), instead of sleeping through
+// the whole retry patience while the store is being closed.
+func TestFinishGivesUpAtShutdown(t *testing.T) {
+	s, err := Open(context.Background(), Options{DataDir: t.TempDir(), Sender: newRecordingSender(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// The store cannot write anything any more.
+	_ = s.backend.(*sqliteBackend).db.Close()
+	rj := &river.Job[DeliveryArgs]{JobRow: &rivertype.JobRow{ID: 1, Attempt: 1}}
+	h := &History{JobID: 1, Source: "intercom", EventID: "e1", Rule: "greet", Outcome: Sent}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.finish(ctx, rj, h, nil) }()
+	time.Sleep(300 * time.Millisecond) // a few failed writes
+	cancel()
+	select {
+	case err := <-done:
+		var snooze *river.JobSnoozeError
+		if !errors.As(err, &snooze) {
+			t.Errorf("finish at shutdown = %v; want the job snoozed", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("finish still retrying 10 s after the job's context ended (its patience is %s)", finishPatience)
+	}
 }
