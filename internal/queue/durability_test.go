@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -256,4 +257,97 @@ func TestFinishGivesUpAtShutdown(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatalf("finish still retrying 10 s after the job's context ended (its patience is %s)", finishPatience)
 	}
+}
+
+// TestAttachmentsAreStoredOnce: replies that attach the same files keep one
+// copy of them, not one per job, and every reply is sent with the files'
+// full contents.
+func TestAttachmentsAreStoredOnce(t *testing.T) {
+	storeKinds(t, func(t *testing.T, opts Options) {
+		snd := newRecordingSender(nil)
+		s, start := openStopped(t, opts, snd, fastPolicy())
+		ctx := context.Background()
+		files := []replier.Attachment{
+			{Name: "guide.pdf", ContentType: "application/pdf", Data: []byte(strings.Repeat("%PDF guide ", 50000))},
+			{Name: "logo.png", ContentType: "image/png", Data: []byte(strings.Repeat("\x89PNG", 100000))},
+		}
+		const replies = 5
+		for i := range replies {
+			a := action("greet", fmt.Sprintf("c%d", i))
+			a.Request.Attachments = files
+			mustAccept(t, s, intake(fmt.Sprintf("att-%d", i), a))
+		}
+		argsLen := `SELECT COALESCE(SUM(LENGTH(args)), 0) FROM river_job`
+		if s.Kind() == "postgres" {
+			argsLen = `SELECT COALESCE(SUM(LENGTH(args::text)), 0) FROM river_job`
+		}
+		var stored int64
+		if err := s.backend.pool().queryRow(ctx, argsLen).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if size := len(files[0].Data) + len(files[1].Data); stored > int64(size) {
+			t.Errorf("%d jobs hold %d KiB of arguments; their attachments are %d KiB, stored once they fit in less",
+				replies, stored>>10, size>>10)
+		}
+		start()
+		waitFor(t, "every reply", func() bool { return snd.sentCount() == replies })
+		snd.mu.Lock()
+		defer snd.mu.Unlock()
+		for _, job := range snd.sent {
+			got := job.Args.Request.Attachments
+			if len(got) != len(files) {
+				t.Fatalf("job %d sent %d attachments; want %d", job.ID, len(got), len(files))
+			}
+			for i := range files {
+				if got[i].Name != files[i].Name || got[i].ContentType != files[i].ContentType || string(got[i].Data) != string(files[i].Data) {
+					t.Errorf("job %d attachment %d = %s %s (%d bytes); want %s %s (%d bytes)", job.ID, i,
+						got[i].Name, got[i].ContentType, len(got[i].Data), files[i].Name, files[i].ContentType, len(files[i].Data))
+				}
+			}
+		}
+	})
+}
+
+// TestJobQueuedInTodaysFormatDelivers: a job queued by the previous
+// version (attachment data inline in its arguments, River's budget equal
+// to max_attempts) still delivers after the upgrade.
+func TestJobQueuedInTodaysFormatDelivers(t *testing.T) {
+	storeKinds(t, func(t *testing.T, opts Options) {
+		snd := newRecordingSender(nil)
+		s, start := openStopped(t, opts, snd, fastPolicy())
+		ctx := context.Background()
+		// The arguments exactly as the previous version wrote them.
+		const old = `{"source":"intercom","event_id":"old-1","topic":"conversation.user.created","rule":"greet",
+			"platform":"intercom","request":{"platform":"intercom","as":"note","target":{"type":"conversation","id":"c-old"},
+			"body":"hello","attachments":[{"name":"a.txt","content_type":"text/plain","data":"aGVsbG8gZmlsZQ=="}]},
+			"target_key":"intercom:conversation:c-old","received_at":"2026-11-30T10:00:00Z","deadline":"2099-01-01T00:00:00Z",
+			"max_attempts":12}`
+		var args DeliveryArgs
+		if err := json.Unmarshal([]byte(old), &args); err != nil {
+			t.Fatal(err)
+		}
+		tx, err := s.backend.begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.backend.insertJobs(ctx, tx, []river.InsertManyParams{{Args: args,
+			InsertOpts: &river.InsertOpts{Queue: deliveryQueue, MaxAttempts: args.MaxAttempts}}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		start()
+		waitFor(t, "the old job's reply", func() bool { return snd.sentCount() == 1 })
+		snd.mu.Lock()
+		got := snd.sent[0].Args.Request
+		snd.mu.Unlock()
+		if got.Body != "hello" || len(got.Attachments) != 1 || string(got.Attachments[0].Data) != "hello file" {
+			t.Errorf("old job sent %+v; want its body and inline attachment", got)
+		}
+		waitFor(t, "its history", func() bool {
+			h, _ := s.History(ctx, HistoryFilter{EventID: "old-1"})
+			return len(h) == 1 && h[0].Outcome == Sent
+		})
+	})
 }

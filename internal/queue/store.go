@@ -417,6 +417,9 @@ func (s *Store) Prune(ctx context.Context) error {
 		{`DELETE FROM bot_rule_pauses WHERE paused_until < ?`, now.UnixMilli()},
 		{`DELETE FROM bot_history WHERE finished_at < ?`, now.Add(-pol.HistoryRetention).UnixMilli()},
 		{`DELETE FROM bot_dead_letters WHERE dead_at < ?`, now.Add(-pol.HistoryRetention).UnixMilli()},
+		// A job sends within max_age of its queueing (or replay), which
+		// touches its attachments; dead letters keep their own copy.
+		{`DELETE FROM bot_blobs WHERE used_at < ?`, now.Add(-2*pol.MaxAge - 24*time.Hour).UnixMilli()},
 	} {
 		if _, err := q.exec(ctx, st.sql, st.arg); err != nil {
 			return fmt.Errorf("prune: %w", err)

@@ -93,6 +93,7 @@ func (s *Store) sweepOne(ctx context.Context, rj *river.Job[DeliveryArgs]) (bool
 	if !marked {
 		m = mark{state: markDead, text: abandonedReason}
 	}
+	s.loadAttachmentsForLetter(ctx, &rj.Args, m)
 	h, d, err := s.outcomeOfMark(job, m)
 	if err != nil {
 		return false, err

@@ -110,7 +110,17 @@ func (s *Store) work(ctx context.Context, rj *river.Job[DeliveryArgs]) error {
 		return river.JobSnooze(time.Second)
 	}
 	job := &Job{ID: rj.ID, Attempt: rj.Attempt, Args: &rj.Args}
-	res, serr := s.safeSend(ctx, job)
+	var res replier.Result
+	var serr *replier.Error
+	if err := s.loadAttachments(ctx, &rj.Args); errors.Is(err, errMissingBlob) {
+		serr = &replier.Error{Reason: replier.ReasonInvalidRequest, Message: err.Error()}
+	} else if err != nil {
+		s.marks.release(ctx, rj.ID)
+		s.log.Warn("load attachments", "event_id", rj.Args.EventID, "error", err)
+		return river.JobSnooze(5 * time.Second)
+	} else {
+		res, serr = s.safeSend(ctx, job)
+	}
 	pol := s.policy()
 	now := s.now()
 	a := job.Args
@@ -231,6 +241,7 @@ func (s *Store) deadRecords(job *Job, reason string, status int, msg string, kee
 // finishFromMark records the outcome an earlier run of the job reached
 // (its mark says so) without sending again.
 func (s *Store) finishFromMark(ctx context.Context, rj *river.Job[DeliveryArgs], m mark) error {
+	s.loadAttachmentsForLetter(ctx, &rj.Args, m)
 	job := &Job{ID: rj.ID, Attempt: rj.Attempt, Args: &rj.Args}
 	h, d, err := s.outcomeOfMark(job, m)
 	if err != nil {
@@ -239,6 +250,17 @@ func (s *Store) finishFromMark(ctx context.Context, rj *river.Job[DeliveryArgs],
 	s.log.Info("recording the outcome of an earlier run without sending again", "event_id", rj.Args.EventID,
 		"rule", rj.Args.Rule, "outcome", h.Outcome)
 	return s.finish(ctx, rj, h, d)
+}
+
+// loadAttachmentsForLetter gives a dead letter its attachments' data, so
+// a replay sends them; a failure is logged and the letter kept without.
+func (s *Store) loadAttachmentsForLetter(ctx context.Context, a *DeliveryArgs, m mark) {
+	if m.state != markDead {
+		return
+	}
+	if err := s.loadAttachments(ctx, a); err != nil {
+		s.log.Warn("dead letter kept without its attachments' data", "event_id", a.EventID, "error", err)
+	}
 }
 
 func (s *Store) outcomeOfMark(job *Job, m mark) (*History, *DeadLetter, error) {
