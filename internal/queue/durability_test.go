@@ -351,3 +351,61 @@ func TestJobQueuedInTodaysFormatDelivers(t *testing.T) {
 		})
 	})
 }
+
+// TestSentMarkSurvivesARestart: a job whose reply the platform accepted
+// (its sent mark is written) but whose outcome was never committed is
+// recorded as sent after a restart, with the platform's response id, and
+// not posted again.
+func TestSentMarkSurvivesARestart(t *testing.T) {
+	dir := t.TempDir()
+	first := newRecordingSender(nil)
+	s, _ := openStopped(t, Options{DataDir: dir}, first, fastPolicy())
+	res := mustAccept(t, s, intake("e1", action("greet", "c1")))
+	id := res.Actions[0].JobID
+	if !s.marks.reserve(id) {
+		t.Fatal("no sent-mark slot")
+	}
+	if err := s.marks.put(context.Background(), id, mark{state: markSent, text: "part-accepted"}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close() // the process ends before the outcome commits
+
+	again := newRecordingSender(nil)
+	s2, start := openStopped(t, Options{DataDir: dir}, again, fastPolicy())
+	start()
+	var h []History
+	waitFor(t, "the outcome recorded", func() bool {
+		h, _ = s2.History(context.Background(), HistoryFilter{EventID: "e1"})
+		return len(h) == 1
+	})
+	if h[0].Outcome != Sent || h[0].ResponseID != "part-accepted" {
+		t.Errorf("history %+v; want sent with the platform's response id", h[0])
+	}
+	if n := again.sentCount() + first.sentCount(); n != 0 {
+		t.Errorf("%d replies posted; want 0 (the mark says it was sent)", n)
+	}
+	// The mark is cleared once recorded.
+	if jobs, _ := s2.marks.jobs(context.Background()); len(jobs) != 0 {
+		t.Errorf("marks left after the outcome was recorded: %v", jobs)
+	}
+}
+
+// TestNoSendWithoutRoomForItsMark: when every sent-mark slot is taken, a
+// delivery waits without sending, and goes out once a slot is free.
+func TestNoSendWithoutRoomForItsMark(t *testing.T) {
+	snd := newRecordingSender(nil)
+	s, start := openStopped(t, Options{DataDir: t.TempDir()}, snd, fastPolicy())
+	for j := range int64(markSlots) {
+		if !s.marks.reserve(-1 - j) {
+			t.Fatalf("slot %d not free", j)
+		}
+	}
+	mustAccept(t, s, intake("e1", action("greet", "c1")))
+	start()
+	time.Sleep(500 * time.Millisecond)
+	if n := snd.sentCount(); n != 0 {
+		t.Fatalf("%d replies sent with no slot for their mark; want 0", n)
+	}
+	s.marks.release(context.Background(), -1)
+	waitFor(t, "the reply once a slot is free", func() bool { return snd.sentCount() == 1 })
+}
