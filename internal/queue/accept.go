@@ -48,8 +48,11 @@ func (s *Store) acceptBatch(ctx context.Context, tx txn, batch []*Intake, pol Po
 	}
 	params := make([]river.InsertManyParams, len(jobs))
 	for i, j := range jobs {
+		if err := storeAttachments(ctx, tx, j.args, now); err != nil {
+			return nil, err
+		}
 		params[i] = river.InsertManyParams{Args: *j.args, InsertOpts: &river.InsertOpts{
-			Queue: deliveryQueue, MaxAttempts: j.args.MaxAttempts,
+			Queue: deliveryQueue, MaxAttempts: riverMaxAttempts(j.args.MaxAttempts),
 		}}
 	}
 	ids, err := s.backend.insertJobs(ctx, tx, params)

@@ -125,6 +125,10 @@ type DeliveryArgs struct {
 	// ClaimTTL is the once/cooldown claim's lifetime (0: once, forever),
 	// for retaking it on a replay.
 	ClaimTTL time.Duration `json:"claim_ttl,omitempty"`
+	// AttachmentRefs name the contents of Request.Attachments in
+	// bot_blobs, in order; those attachments are stored without their
+	// data. Jobs queued before refs existed carry the data inline.
+	AttachmentRefs []string `json:"attachment_refs,omitempty"`
 }
 
 // Kind is the River job kind.

@@ -318,9 +318,12 @@ func (s *Store) Replay(ctx context.Context, f DLQFilter, pol Policy, o ReplayOpt
 		}
 		out = append(out, res)
 		if args != nil {
+			if err := storeAttachments(ctx, tx, args, now); err != nil {
+				return nil, fmt.Errorf("replay %d: %w", d.ID, err)
+			}
 			queued = append(queued, len(out)-1)
 			params = append(params, river.InsertManyParams{Args: *args, InsertOpts: &river.InsertOpts{
-				Queue: deliveryQueue, MaxAttempts: pol.MaxAttempts,
+				Queue: deliveryQueue, MaxAttempts: riverMaxAttempts(pol.MaxAttempts),
 			}})
 		}
 	}

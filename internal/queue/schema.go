@@ -9,11 +9,13 @@ type dialect struct {
 	id string
 	// blob is the column type of JSON documents.
 	blob string
+	// bytes is the column type of binary data.
+	bytes string
 }
 
 var (
-	sqliteDialect   = dialect{name: "sqlite", id: "INTEGER PRIMARY KEY AUTOINCREMENT", blob: "TEXT"}
-	postgresDialect = dialect{name: "postgres", id: "BIGSERIAL PRIMARY KEY", blob: "TEXT"}
+	sqliteDialect   = dialect{name: "sqlite", id: "INTEGER PRIMARY KEY AUTOINCREMENT", blob: "TEXT", bytes: "BLOB"}
+	postgresDialect = dialect{name: "postgres", id: "BIGSERIAL PRIMARY KEY", blob: "TEXT", bytes: "BYTEA"}
 )
 
 // migrations are applied in order; never edit one that has shipped, add a
@@ -122,5 +124,23 @@ func (d dialect) migrations() []string {
 			next_at   BIGINT NOT NULL,
 			version   BIGINT NOT NULL
 		);`,
+		// Outcomes known before they are committed (PostgreSQL; SQLite
+		// keeps them in a pre-allocated file), and the index the sweep of
+		// jobs River gave up on looks history up by.
+		`CREATE TABLE bot_sent_marks (
+			job_id BIGINT PRIMARY KEY,
+			state  INTEGER NOT NULL,
+			status INTEGER NOT NULL,
+			text   TEXT NOT NULL,
+			at     BIGINT NOT NULL
+		);
+		CREATE INDEX bot_history_job ON bot_history (job_id);`,
+		// Attachment contents, stored once however many jobs send them.
+		`CREATE TABLE bot_blobs (
+			ref     TEXT PRIMARY KEY,
+			data    ` + d.bytes + ` NOT NULL,
+			used_at BIGINT NOT NULL
+		);
+		CREATE INDEX bot_blobs_used ON bot_blobs (used_at);`,
 	}
 }

@@ -26,10 +26,28 @@ type sqliteBackend struct {
 
 // sqliteDSN: WAL for concurrent readers; synchronous=FULL so a committed
 // (acknowledged) event survives power loss, not just a crash; IMMEDIATE
-// transactions so writers queue on busy_timeout instead of failing.
+// transactions so writers queue on busy_timeout instead of failing. The
+// write-ahead log is checkpointed every walCheckpointPages pages (SQLite's
+// default, 1,000 pages, lets it grow to about 4 MiB) and cut back to
+// walSizeLimit after a checkpoint, so it never takes much of a small
+// volume; the maintenance loop also truncates it when the bot is idle.
 func sqliteDSN(path string) string {
 	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)" +
-		"&_pragma=foreign_keys(ON)&_txlock=immediate"
+		"&_pragma=foreign_keys(ON)&_txlock=immediate" +
+		fmt.Sprintf("&_pragma=wal_autocheckpoint(%d)&_pragma=journal_size_limit(%d)", walCheckpointPages, walSizeLimit)
+}
+
+const (
+	walCheckpointPages = 128     // 512 KiB at SQLite's 4 KiB pages
+	walSizeLimit       = 1 << 20 // bytes kept after a checkpoint
+)
+
+// checkpoint moves the write-ahead log into the database and truncates it.
+func (b *sqliteBackend) checkpoint(ctx context.Context) error {
+	if _, err := b.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return fmt.Errorf("checkpoint the write-ahead log: %w", err)
+	}
+	return nil
 }
 
 func openSQLite(ctx context.Context, opts Options, workers *river.Workers) (*sqliteBackend, error) {

@@ -66,13 +66,18 @@ type Store struct {
 	sender  Sender
 
 	intake chan *acceptRequest
-	// unrecorded holds outcomes the platform produced but the store could
-	// not write (job id -> unrecordedOutcome), so the job's next attempt
-	// retries the write instead of posting the reply again.
-	unrecorded sync.Map
-	stopOnce   sync.Once
-	closing    chan struct{}
-	loops      sync.WaitGroup
+	// marks keep outcomes known before they are committed (see marks.go).
+	marks    markStore
+	stopOnce sync.Once
+	closing  chan struct{}
+	// committed is closed once the intake loops have stopped, after which
+	// nothing answers an Accept.
+	committed chan struct{}
+	commits   sync.WaitGroup
+	loops     sync.WaitGroup
+	// working is read-held by every running delivery; Close takes it so
+	// the database is not closed under one.
+	working sync.RWMutex
 }
 
 // Open connects to the store, runs migrations (under a lock), and prepares
@@ -110,7 +115,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	s := &Store{
 		opts: opts, log: opts.Logger, m: opts.Metrics, now: opts.Now, policy: opts.Policy, sender: opts.Sender,
-		intake: make(chan *acceptRequest, 1024), closing: make(chan struct{}),
+		intake: make(chan *acceptRequest, 1024), closing: make(chan struct{}), committed: make(chan struct{}),
 	}
 	workers := river.NewWorkers()
 	if opts.Sender != nil {
@@ -132,8 +137,16 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s.opts = opts
+	if opts.Sender != nil {
+		if opts.DatabaseURL != "" {
+			s.marks = newTableMarks(s.backend.pool())
+		} else if s.marks, err = openFileMarks(opts.DataDir); err != nil {
+			s.backend.close()
+			return nil, err
+		}
+	}
 	for range opts.Committers {
-		s.loops.Add(1)
+		s.commits.Add(1)
 		go s.commitLoop()
 	}
 	return s, nil
@@ -146,6 +159,12 @@ func (s *Store) Kind() string { return s.backend.dialect().name }
 func (s *Store) Start(ctx context.Context) error {
 	if s.sender == nil {
 		return errors.New("store opened without a sender cannot deliver")
+	}
+	if err := s.dropStaleMarks(ctx); err != nil {
+		return fmt.Errorf("start delivery workers: %w", err)
+	}
+	if _, err := s.SweepAbandoned(ctx); err != nil {
+		return fmt.Errorf("start delivery workers: %w", err)
 	}
 	if err := s.backend.start(ctx); err != nil {
 		return fmt.Errorf("start delivery workers: %w", err)
@@ -164,11 +183,21 @@ func (s *Store) Stop(ctx context.Context) error {
 	return s.backend.stop(ctx)
 }
 
-// Close releases everything. Accept calls after Close fail.
+// Close releases everything, after deliveries still recording their
+// outcome are done. Accept calls after Close fail.
 func (s *Store) Close() {
-	s.stopOnce.Do(func() { close(s.closing) })
-	s.loops.Wait()
-	s.backend.close()
+	s.stopOnce.Do(func() {
+		close(s.closing)
+		s.commits.Wait()
+		close(s.committed)
+		s.drainClosed()
+		s.loops.Wait()
+		s.working.Lock() // never released: no delivery runs after Close
+		if s.marks != nil {
+			s.marks.close()
+		}
+		s.backend.close()
+	})
 }
 
 // Ping checks that the store can commit a write (readiness).
@@ -208,6 +237,11 @@ var ErrClosed = errors.New("store is closed")
 func (s *Store) Accept(ctx context.Context, in *Intake) (AcceptResult, error) {
 	r := &acceptRequest{in: in, done: make(chan acceptResponse, 1)}
 	select {
+	case <-s.closing:
+		return AcceptResult{}, ErrClosed
+	default:
+	}
+	select {
 	case s.intake <- r:
 	case <-s.closing:
 		return AcceptResult{}, ErrClosed
@@ -217,6 +251,15 @@ func (s *Store) Accept(ctx context.Context, in *Intake) (AcceptResult, error) {
 	select {
 	case resp := <-r.done:
 		return resp.res, resp.err
+	case <-s.committed:
+		// The intake loops stopped; r may have been queued after the
+		// last of them looked.
+		select {
+		case resp := <-r.done:
+			return resp.res, resp.err
+		default:
+			return AcceptResult{}, ErrClosed
+		}
 	case <-ctx.Done():
 		// The batch may still commit; a retry of the webhook is then a
 		// harmless duplicate.
@@ -225,7 +268,7 @@ func (s *Store) Accept(ctx context.Context, in *Intake) (AcceptResult, error) {
 }
 
 func (s *Store) commitLoop() {
-	defer s.loops.Done()
+	defer s.commits.Done()
 	batch := make([]*acceptRequest, 0, s.opts.MaxBatch)
 	for {
 		select {
@@ -315,18 +358,44 @@ func (s *Store) acceptTx(intakes []*Intake) ([]AcceptResult, error) {
 // maintenanceLoop prunes rows that have outlived their purpose.
 func (s *Store) maintenanceLoop() {
 	defer s.loops.Done()
-	t := time.NewTicker(s.opts.MaintenanceInterval)
-	defer t.Stop()
+	prune := time.NewTicker(s.opts.MaintenanceInterval)
+	defer prune.Stop()
+	sweep := time.NewTicker(sweepInterval)
+	defer sweep.Stop()
 	for {
 		if err := s.Prune(context.Background()); err != nil {
 			s.log.Warn("prune old rows", "error", err)
 		}
-		select {
-		case <-s.closing:
-			return
-		case <-t.C:
+	wait:
+		for {
+			select {
+			case <-s.closing:
+				return
+			case <-prune.C:
+				break wait
+			case <-sweep.C:
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				if _, err := s.SweepAbandoned(ctx); err != nil {
+					s.log.Warn("record deliveries given up outside the worker", "error", err)
+				}
+				if err := s.dropStaleMarks(ctx); err != nil {
+					s.log.Warn("drop stale sent marks", "error", err)
+				}
+				if c, ok := s.backend.(checkpointer); ok {
+					if err := c.checkpoint(ctx); err != nil {
+						s.log.Warn("checkpoint", "error", err)
+					}
+				}
+				cancel()
+			}
 		}
 	}
+}
+
+// checkpointer is a store with a write-ahead log of its own to cut back
+// (SQLite).
+type checkpointer interface {
+	checkpoint(ctx context.Context) error
 }
 
 // Prune deletes expired dedup records, claims, budget ledgers, history and
@@ -348,6 +417,9 @@ func (s *Store) Prune(ctx context.Context) error {
 		{`DELETE FROM bot_rule_pauses WHERE paused_until < ?`, now.UnixMilli()},
 		{`DELETE FROM bot_history WHERE finished_at < ?`, now.Add(-pol.HistoryRetention).UnixMilli()},
 		{`DELETE FROM bot_dead_letters WHERE dead_at < ?`, now.Add(-pol.HistoryRetention).UnixMilli()},
+		// A job sends within max_age of its queueing (or replay), which
+		// touches its attachments; dead letters keep their own copy.
+		{`DELETE FROM bot_blobs WHERE used_at < ?`, now.Add(-2*pol.MaxAge - 24*time.Hour).UnixMilli()},
 	} {
 		if _, err := q.exec(ctx, st.sql, st.arg); err != nil {
 			return fmt.Errorf("prune: %w", err)

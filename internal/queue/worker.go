@@ -39,12 +39,28 @@ func (w *worker) Timeout(*river.Job[DeliveryArgs]) time.Duration { return w.stor
 
 // snoozes is how often the job waited for a rate limit. River keeps the
 // count in the job's metadata and gives the attempt back on every snooze.
-func snoozes(rj *river.Job[DeliveryArgs]) int {
+// Metadata that does not decode counts as the cap reached: the cap must not
+// fail open.
+func (s *Store) snoozes(rj *river.Job[DeliveryArgs]) int {
+	if len(rj.Metadata) == 0 {
+		return 0
+	}
 	var md struct {
 		Snoozes int `json:"snoozes"`
 	}
-	_ = json.Unmarshal(rj.Metadata, &md)
+	if err := json.Unmarshal(rj.Metadata, &md); err != nil {
+		s.log.Error("job metadata does not decode; treating its rate-limit waits as used up",
+			"job_id", rj.ID, "event_id", rj.Args.EventID, "error", err)
+		return s.opts.MaxSnoozes
+	}
 	return md.Snoozes
+}
+
+// maybeRerun is false only on a job's first run: River counts an attempt
+// at every fetch and gives it back on a snooze, so a job run before (and
+// perhaps sent) has a higher attempt or a snooze count.
+func maybeRerun(rj *river.Job[DeliveryArgs]) bool {
+	return rj.Attempt > 1 || len(rj.Metadata) > 2
 }
 
 func (s *Store) nextRetry(rj *river.Job[DeliveryArgs]) time.Time {
@@ -75,13 +91,36 @@ func backoff(initial, max time.Duration, attempt int) time.Duration {
 }
 
 func (s *Store) work(ctx context.Context, rj *river.Job[DeliveryArgs]) error {
-	if v, ok := s.unrecorded.Load(rj.ID); ok {
-		// Sent (or given up) already; only writing that down failed.
-		o := v.(unrecordedOutcome)
-		return s.finish(ctx, rj, o.history, o.dead)
+	if !s.working.TryRLock() {
+		return river.JobSnooze(0) // closing
+	}
+	defer s.working.RUnlock()
+	m, marked, err := s.marks.get(ctx, rj.ID, maybeRerun(rj))
+	if err != nil {
+		// Cannot tell whether an earlier run sent it: do not send now.
+		s.log.Warn("read sent mark", "event_id", rj.Args.EventID, "error", err)
+		return river.JobSnooze(5 * time.Second)
+	}
+	if marked {
+		// Sent (or given up) already; only writing that down did not happen.
+		return s.finishFromMark(ctx, rj, m)
+	}
+	if !s.marks.reserve(rj.ID) {
+		s.log.Warn("no room for a sent mark; the delivery waits", "event_id", rj.Args.EventID)
+		return river.JobSnooze(time.Second)
 	}
 	job := &Job{ID: rj.ID, Attempt: rj.Attempt, Args: &rj.Args}
-	res, serr := s.safeSend(ctx, job)
+	var res replier.Result
+	var serr *replier.Error
+	if err := s.loadAttachments(ctx, &rj.Args); errors.Is(err, errMissingBlob) {
+		serr = &replier.Error{Reason: replier.ReasonInvalidRequest, Message: err.Error()}
+	} else if err != nil {
+		s.marks.release(ctx, rj.ID)
+		s.log.Warn("load attachments", "event_id", rj.Args.EventID, "error", err)
+		return river.JobSnooze(5 * time.Second)
+	} else {
+		res, serr = s.safeSend(ctx, job)
+	}
 	pol := s.policy()
 	now := s.now()
 	a := job.Args
@@ -89,6 +128,11 @@ func (s *Store) work(ctx context.Context, rj *river.Job[DeliveryArgs]) error {
 		return s.withheld(ctx, rj, job, res)
 	}
 	if serr == nil {
+		// First of all, before the outcome transaction: a crash from here
+		// on must not post the reply again.
+		if err := s.marks.put(ctx, rj.ID, mark{state: markSent, text: res.ResponseID}); err != nil {
+			s.log.Error("write sent mark", "event_id", a.EventID, "error", err)
+		}
 		s.count(a, metrics.ReplySent)
 		if s.m != nil {
 			s.m.DeliveryLatency.WithLabelValues(a.Platform).Observe(now.Sub(a.ReceivedAt).Seconds())
@@ -100,9 +144,17 @@ func (s *Store) work(ctx context.Context, rj *river.Job[DeliveryArgs]) error {
 			"response_id", res.ResponseID, "latency_ms", now.Sub(a.ReceivedAt).Milliseconds())
 		return s.finish(ctx, rj, h, nil)
 	}
+	return s.afterFailure(ctx, rj, job, serr, pol, now)
+}
+
+// afterFailure decides what a failed send leads to: a wait, a retry or a
+// dead letter.
+func (s *Store) afterFailure(ctx context.Context, rj *river.Job[DeliveryArgs], job *Job, serr *replier.Error, pol Policy, now time.Time) error {
+	a := job.Args
 	// Shut down mid-send: try again at the next start without using up an
 	// attempt.
 	if errors.Is(ctx.Err(), context.Canceled) && serr.Retry {
+		s.marks.release(ctx, rj.ID)
 		return river.JobSnooze(0)
 	}
 	logArgs := []any{"event_id", a.EventID, "source", a.Source, "rule", a.Rule, "platform", a.Platform,
@@ -117,10 +169,11 @@ func (s *Store) work(ctx context.Context, rj *river.Job[DeliveryArgs]) error {
 			wait = 10 * time.Second
 		}
 		wait = min(wait, pol.MaxRateLimitWait)
-		if now.Add(wait).After(a.Deadline) || snoozes(rj) >= s.opts.MaxSnoozes {
+		if now.Add(wait).After(a.Deadline) || s.snoozes(rj) >= s.opts.MaxSnoozes {
 			return s.deadLetter(ctx, rj, job, serr, logArgs)
 		}
 		s.log.Info("reply rate limited, waiting", append(logArgs, "wait", wait.String())...)
+		s.marks.release(ctx, rj.ID)
 		return river.JobSnooze(wait)
 	}
 	if job.Attempt >= a.MaxAttempts || !now.Before(a.Deadline) {
@@ -128,6 +181,7 @@ func (s *Store) work(ctx context.Context, rj *river.Job[DeliveryArgs]) error {
 	}
 	s.count(a, metrics.ReplyRetried)
 	s.log.Warn("reply failed, will retry", logArgs...)
+	s.marks.release(ctx, rj.ID)
 	return serr
 }
 
@@ -153,65 +207,119 @@ func (s *Store) count(a *DeliveryArgs, outcome string) {
 // deadLetter keeps the job for people to inspect and replay, releases its
 // once/cooldown claim so a later event can try again, and completes it.
 func (s *Store) deadLetter(ctx context.Context, rj *river.Job[DeliveryArgs], job *Job, serr *replier.Error, logArgs []any) error {
-	a := job.Args
-	now := s.now()
-	reqJSON, err := json.Marshal(a.Request)
-	if err != nil {
-		return fmt.Errorf("encode request: %w", err)
-	}
-	d := &DeadLetter{
-		JobID: job.ID, Source: a.Source, EventID: a.EventID, Topic: a.Topic, Rule: a.Rule, Platform: a.Platform,
-		TargetKey: a.TargetKey, ClaimKey: a.ClaimKey, ClaimTTL: a.ClaimTTL, RequestJSON: reqJSON, Reason: string(serr.Reason),
-		Status: serr.Status, Error: serr.Error(), Attempts: job.Attempt, ReceivedAt: a.ReceivedAt, DeadAt: now,
-	}
 	// After an answer that is not the platform's, or a timeout, the reply
 	// may have been posted: keep the once/cooldown claim so the next event
 	// does not post it again.
-	d.keepClaim = serr.Reason == replier.ReasonInvalidResponse || serr.Reason == replier.ReasonTimeout
-	h := historyFromJob(job, DeadLettered, string(serr.Reason), now)
-	h.Error = serr.Error()
-	s.count(a, metrics.ReplyDeadLettered)
+	keepClaim := serr.Reason == replier.ReasonInvalidResponse || serr.Reason == replier.ReasonTimeout
+	if err := s.marks.put(ctx, rj.ID, mark{state: markDead, status: serr.Status, text: string(serr.Reason)}); err != nil {
+		s.log.Error("write dead-letter mark", "event_id", job.Args.EventID, "error", err)
+	}
+	h, d, err := s.deadRecords(job, string(serr.Reason), serr.Status, serr.Error(), keepClaim)
+	if err != nil {
+		return err
+	}
+	s.count(job.Args, metrics.ReplyDeadLettered)
 	s.log.Error("reply dead-lettered", logArgs...)
 	return s.finish(ctx, rj, h, d)
 }
 
+// deadRecords builds the history record and dead letter of a job given up.
+func (s *Store) deadRecords(job *Job, reason string, status int, msg string, keepClaim bool) (*History, *DeadLetter, error) {
+	a := job.Args
+	now := s.now()
+	reqJSON, err := json.Marshal(a.Request)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode request: %w", err)
+	}
+	d := &DeadLetter{
+		JobID: job.ID, Source: a.Source, EventID: a.EventID, Topic: a.Topic, Rule: a.Rule, Platform: a.Platform,
+		TargetKey: a.TargetKey, ClaimKey: a.ClaimKey, ClaimTTL: a.ClaimTTL, RequestJSON: reqJSON, Reason: reason,
+		Status: status, Error: msg, Attempts: job.Attempt, ReceivedAt: a.ReceivedAt, DeadAt: now, keepClaim: keepClaim,
+	}
+	h := historyFromJob(job, DeadLettered, reason, now)
+	h.Error = msg
+	return h, d, nil
+}
+
+// finishFromMark records the outcome an earlier run of the job reached
+// (its mark says so) without sending again.
+func (s *Store) finishFromMark(ctx context.Context, rj *river.Job[DeliveryArgs], m mark) error {
+	s.loadAttachmentsForLetter(ctx, &rj.Args, m)
+	job := &Job{ID: rj.ID, Attempt: rj.Attempt, Args: &rj.Args}
+	h, d, err := s.outcomeOfMark(job, m)
+	if err != nil {
+		return err
+	}
+	s.log.Info("recording the outcome of an earlier run without sending again", "event_id", rj.Args.EventID,
+		"rule", rj.Args.Rule, "outcome", h.Outcome)
+	return s.finish(ctx, rj, h, d)
+}
+
+// loadAttachmentsForLetter gives a dead letter its attachments' data, so
+// a replay sends them; a failure is logged and the letter kept without.
+func (s *Store) loadAttachmentsForLetter(ctx context.Context, a *DeliveryArgs, m mark) {
+	if m.state != markDead {
+		return
+	}
+	if err := s.loadAttachments(ctx, a); err != nil {
+		s.log.Warn("dead letter kept without its attachments' data", "event_id", a.EventID, "error", err)
+	}
+}
+
+func (s *Store) outcomeOfMark(job *Job, m mark) (*History, *DeadLetter, error) {
+	if m.state == markSent {
+		h := historyFromJob(job, Sent, "", s.now())
+		h.ResponseID = m.text
+		return h, nil, nil
+	}
+	// The earlier run's error message is lost; the reason and status are
+	// kept. The reply may have been posted: keep the claim.
+	return s.deadRecords(job, m.text, m.status,
+		fmt.Sprintf("%s (recorded after a restart or a store outage)", m.text), true)
+}
+
 // finish records the job's outcome and completes it in one transaction, so
 // a crash cannot leave a sent reply queued (or a dead letter working). The
-// platform has already acted, so the write is retried for a while; if the
-// store stays unwritable, the outcome is kept in memory and the job is
-// snoozed (no attempt used, so River never discards it): its next run in
-// this process only writes the record. A replica that takes the job over
-// meanwhile has no such memory and posts again; that window is as long as
-// the database outage.
+// outcome's mark is already written, so when the store stays unwritable,
+// or the bot shuts down, the job is snoozed (no attempt used, so River
+// never discards it) and its next run, in this process or after a restart
+// or on another replica, records the outcome from the mark instead of
+// sending again.
 func (s *Store) finish(ctx context.Context, rj *river.Job[DeliveryArgs], h *History, dead *DeadLetter) error {
 	var err error
 	wait := 100 * time.Millisecond
 	for deadline := time.Now().Add(finishPatience); ; {
 		if err = s.finishTx(ctx, rj, h, dead); err == nil {
-			s.unrecorded.Delete(rj.ID)
+			s.marks.release(ctx, rj.ID)
 			return nil
 		}
 		s.log.Warn("record delivery outcome", "event_id", h.EventID, "rule", h.Rule, "error", err)
-		if time.Now().Add(wait).After(deadline) {
+		if time.Now().Add(wait).After(deadline) || !s.sleep(ctx, wait) {
 			break
 		}
-		time.Sleep(wait)
 		wait = min(2*wait, 5*time.Second)
 	}
-	s.unrecorded.Store(rj.ID, unrecordedOutcome{history: h, dead: dead})
-	s.log.Error("cannot record a delivery outcome; keeping it in memory and trying again later",
+	s.log.Error("cannot record a delivery outcome yet; its mark keeps it and a later run records it",
 		"event_id", h.EventID, "rule", h.Rule, "outcome", h.Outcome, "error", err)
 	return river.JobSnooze(5 * time.Second)
 }
 
+// sleep waits d; false if the job or the store stops first.
+func (s *Store) sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-s.closing:
+		return false
+	}
+}
+
 // finishPatience bounds the in-process retries of recording an outcome.
 const finishPatience = 30 * time.Second
-
-// unrecordedOutcome is a job's final outcome waiting to be written.
-type unrecordedOutcome struct {
-	history *History
-	dead    *DeadLetter
-}
 
 func (s *Store) finishTx(jobCtx context.Context, rj *river.Job[DeliveryArgs], h *History, dead *DeadLetter) error {
 	// Keep the job context's values (River finds its client there) but not
@@ -223,22 +331,32 @@ func (s *Store) finishTx(jobCtx context.Context, rj *river.Job[DeliveryArgs], h 
 		return err
 	}
 	defer tx.rollback(ctx)
-	if err := insertHistory(ctx, tx, h); err != nil {
+	if err := recordOutcome(ctx, tx, h, dead); err != nil {
 		return err
-	}
-	if dead != nil {
-		if err := insertDeadLetter(ctx, tx, dead); err != nil {
-			return err
-		}
-		if dead.ClaimKey != "" && !dead.keepClaim {
-			if _, err := tx.exec(ctx, `DELETE FROM bot_claims WHERE rule = ? AND claim_key = ? AND event_key = ?`,
-				dead.Rule, dead.ClaimKey, dead.Source+"/"+dead.EventID); err != nil {
-				return fmt.Errorf("release claim: %w", err)
-			}
-		}
 	}
 	if err := s.backend.complete(ctx, tx, rj); err != nil {
 		return fmt.Errorf("complete job: %w", err)
 	}
 	return tx.commit(ctx)
+}
+
+// recordOutcome writes a job's history record and dead letter, releasing
+// the once/cooldown claim of a dead letter unless it must be kept.
+func recordOutcome(ctx context.Context, tx txn, h *History, dead *DeadLetter) error {
+	if err := insertHistory(ctx, tx, h); err != nil {
+		return err
+	}
+	if dead == nil {
+		return nil
+	}
+	if err := insertDeadLetter(ctx, tx, dead); err != nil {
+		return err
+	}
+	if dead.ClaimKey != "" && !dead.keepClaim {
+		if _, err := tx.exec(ctx, `DELETE FROM bot_claims WHERE rule = ? AND claim_key = ? AND event_key = ?`,
+			dead.Rule, dead.ClaimKey, dead.Source+"/"+dead.EventID); err != nil {
+			return fmt.Errorf("release claim: %w", err)
+		}
+	}
+	return nil
 }

@@ -1,0 +1,154 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/supportops/autoresponder/internal/metrics"
+)
+
+// crashRetries is how many runs River allows a delivery job beyond the
+// bot's own max_attempts. The bot decides a job's fate itself (it
+// dead-letters at DeliveryArgs.MaxAttempts), so River's limit is only ever
+// reached when runs end without the worker deciding: a process killed
+// mid-delivery, whose job River's rescuer would otherwise discard on its
+// last attempt without running the worker. The margin makes that rare; the
+// sweep below makes it harmless.
+const crashRetries = 5
+
+// riverMaxAttempts is the River job budget of a delivery the bot gives up
+// on after maxAttempts tries.
+func riverMaxAttempts(maxAttempts int) int { return max(maxAttempts, 1) + crashRetries }
+
+// sweepInterval is how often jobs River gave up on are looked for.
+const sweepInterval = 30 * time.Second
+
+// abandonedReason is the dead-letter reason of a delivery River discarded
+// or cancelled outside the worker.
+const abandonedReason = "interrupted"
+
+// SweepAbandoned finds delivery jobs River discarded or cancelled without
+// the worker recording an outcome (a job interrupted by crashes more often
+// than its River budget allows, or one queued before that budget existed)
+// and records them: as sent when their mark says the platform accepted the
+// reply, otherwise as dead letters (reason "interrupted") that keep their
+// once/cooldown claim, since the reply may have been posted. The River row
+// is removed in the same transaction, so a job is swept once. It returns
+// how many jobs it recorded.
+func (s *Store) SweepAbandoned(ctx context.Context) (int, error) {
+	rows, err := s.backend.pool().query(ctx, `SELECT id, attempt, args FROM river_job
+		WHERE kind = ? AND state IN ('discarded', 'cancelled')
+			AND NOT EXISTS (SELECT 1 FROM bot_history h WHERE h.job_id = river_job.id)
+		ORDER BY id LIMIT 500`, DeliveryArgs{}.Kind())
+	if err != nil {
+		return 0, fmt.Errorf("find abandoned deliveries: %w", err)
+	}
+	type found struct {
+		id      int64
+		attempt int
+		args    []byte
+	}
+	var list []found
+	for rows.Next() {
+		var f found
+		if err := rows.Scan(&f.id, &f.attempt, &f.args); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("find abandoned deliveries: %w", err)
+		}
+		list = append(list, f)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("find abandoned deliveries: %w", err)
+	}
+	n := 0
+	for _, f := range list {
+		rj := &river.Job[DeliveryArgs]{JobRow: &rivertype.JobRow{ID: f.id, Attempt: f.attempt}}
+		if err := json.Unmarshal(f.args, &rj.Args); err != nil {
+			s.log.Error("abandoned delivery does not decode; left in place", "job_id", f.id, "error", err)
+			continue
+		}
+		done, err := s.sweepOne(ctx, rj)
+		if err != nil {
+			return n, err
+		}
+		if done {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (s *Store) sweepOne(ctx context.Context, rj *river.Job[DeliveryArgs]) (bool, error) {
+	job := &Job{ID: rj.ID, Attempt: rj.Attempt, Args: &rj.Args}
+	m, marked, err := s.marks.get(ctx, rj.ID, true)
+	if err != nil {
+		return false, err
+	}
+	if !marked {
+		m = mark{state: markDead, text: abandonedReason}
+	}
+	s.loadAttachmentsForLetter(ctx, &rj.Args, m)
+	h, d, err := s.outcomeOfMark(job, m)
+	if err != nil {
+		return false, err
+	}
+	if !marked {
+		msg := "the delivery was interrupted (the process stopped during its attempts) and its job was given up; the reply may have been posted"
+		h.Error, d.Error = msg, msg
+	}
+	tx, err := s.backend.begin(ctx)
+	if err != nil {
+		return false, fmt.Errorf("record abandoned delivery: %w", err)
+	}
+	defer tx.rollback(ctx)
+	// Taken first, so that of two replicas sweeping at once one records it.
+	gone, err := tx.exec(ctx, `DELETE FROM river_job WHERE id = ? AND state IN ('discarded', 'cancelled')`, rj.ID)
+	if err != nil {
+		return false, fmt.Errorf("record abandoned delivery: %w", err)
+	}
+	if gone == 0 {
+		return false, nil
+	}
+	if err := recordOutcome(ctx, tx, h, d); err != nil {
+		return false, err
+	}
+	if err := tx.commit(ctx); err != nil {
+		return false, fmt.Errorf("record abandoned delivery: %w", err)
+	}
+	s.marks.release(ctx, rj.ID)
+	a := job.Args
+	if d != nil {
+		s.count(a, metrics.ReplyDeadLettered)
+	} else {
+		s.count(a, metrics.ReplySent)
+	}
+	s.log.Error("delivery given up outside the worker recorded", "event_id", a.EventID, "rule", a.Rule,
+		"job_id", rj.ID, "attempts", rj.Attempt, "outcome", h.Outcome, "reason", h.Reason)
+	return true, nil
+}
+
+// dropStaleMarks removes marks whose job is recorded (its outcome committed
+// but the process stopped before clearing the mark).
+func (s *Store) dropStaleMarks(ctx context.Context) error {
+	jobs, err := s.marks.jobs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, id := range jobs {
+		var state string
+		err := s.backend.pool().queryRow(ctx, `SELECT state FROM river_job WHERE id = ?`, id).Scan(&state)
+		if err != nil && !isNoRows(err) {
+			return fmt.Errorf("check sent mark of job %d: %w", id, err)
+		}
+		if isNoRows(err) || state == "completed" {
+			s.marks.release(ctx, id)
+		}
+	}
+	return nil
+}
