@@ -8,6 +8,9 @@ import (
 	"time"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/checker"
+	"github.com/expr-lang/expr/conf"
+	"github.com/expr-lang/expr/vm"
 
 	"github.com/supportops/autoresponder/internal/event"
 )
@@ -37,9 +40,43 @@ func (t *matcherTable) add(m *matcher) int {
 	return len(t.list) - 1
 }
 
-// exprEnv builds the compile options shared by conditions and templates.
+// exprEnvironment compiles conditions and templates in two steps: what the
+// user wrote is type-checked against the event and the functions first, and
+// only then rewritten (operator overloads for raw(), the regular-expression
+// prefilter). expr type-checks a tree before each rewrite and then trusts
+// the types it left on call nodes, so checking only after the rewrites let
+// typos inside `matches` or a function call (mesage.text, lower(tpoic))
+// through: the rule loaded and silently never fired.
+type exprEnvironment struct {
+	check   []expr.Option // the language as the user sees it
+	rewrite []expr.Option // the bot's own rewrites, applied after the check
+}
+
+// compile type-checks src as written, then compiles it with the rewrites.
+// extra options (expr.AsBool) apply to both steps.
+func (e *exprEnvironment) compile(src string, extra ...expr.Option) (*vm.Program, error) {
+	cfg := conf.CreateNew()
+	for _, op := range e.check {
+		op(cfg)
+	}
+	for _, op := range extra {
+		op(cfg)
+	}
+	for name := range cfg.Disabled {
+		delete(cfg.Builtins, name)
+	}
+	cfg.Check()
+	if _, err := checker.ParseCheck(src, cfg); err != nil {
+		return nil, err
+	}
+	opts := make([]expr.Option, 0, len(e.check)+len(e.rewrite)+len(extra))
+	opts = append(append(append(opts, e.check...), e.rewrite...), extra...)
+	return expr.Compile(src, opts...)
+}
+
+// exprEnv builds the environment shared by conditions and templates.
 // clock is read by now(), in_hours() and outside_hours() at evaluation time.
-func exprEnv(cals map[string]*Calendar, clock func() time.Time) []expr.Option {
+func exprEnv(cals map[string]*Calendar, clock func() time.Time) *exprEnvironment {
 	mt := &matcherTable{}
 	hours := func(name string) (*Calendar, error) {
 		c, ok := cals[name]
@@ -87,8 +124,12 @@ func exprEnv(cals map[string]*Calendar, clock func() time.Time) []expr.Option {
 			return event.HTMLToText(p[0].(string)), nil
 		}, new(func(string) string)),
 	}
+	for _, b := range disabledBuiltins {
+		opts = append(opts, expr.DisableBuiltin(b))
+	}
 	// raw('<b>') + contact.name stays HTML, with the plain string escaped.
-	opts = append(opts,
+	var rewrite []expr.Option
+	rewrite = append(rewrite,
 		expr.Function("$html+str", func(p ...any) (any, error) {
 			return p[0].(HTML) + HTML(html.EscapeString(p[1].(string))), nil
 		}, new(func(HTML, string) HTML)),
@@ -100,14 +141,11 @@ func exprEnv(cals map[string]*Calendar, clock func() time.Time) []expr.Option {
 		}, new(func(HTML, HTML) HTML)),
 		expr.Operator("+", "$html+str", "$str+html", "$html+html"),
 	)
-	opts = append(opts,
+	rewrite = append(rewrite,
 		expr.Patch(matchPatcher{add: mt.add}),
 		expr.Function(matchFunc, func(p ...any) (any, error) {
 			return mt.list[p[1].(int)].match(p[0]), nil
 		}, new(func(any, int) bool)),
 	)
-	for _, b := range disabledBuiltins {
-		opts = append(opts, expr.DisableBuiltin(b))
-	}
-	return opts
+	return &exprEnvironment{check: opts, rewrite: rewrite}
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 
@@ -39,7 +38,7 @@ func (e *templateError) Error() string { return e.msg }
 
 // compileTemplate splits src into literals and expressions and compiles each
 // expression against the event environment.
-func compileTemplate(src string, opts []expr.Option) (*Template, error) {
+func compileTemplate(src string, env *exprEnvironment) (*Template, error) {
 	t := &Template{src: src}
 	rest, offset := src, 0
 	for {
@@ -67,7 +66,7 @@ func compileTemplate(src string, opts []expr.Option) (*Template, error) {
 		if strings.TrimSpace(code) == "" {
 			return nil, &templateError{offset + open, "empty {{ }}"}
 		}
-		p, err := expr.Compile(code, opts...)
+		p, err := env.compile(code)
 		if err != nil {
 			at := offset + open + 2
 			var fe *file.Error
