@@ -3,13 +3,17 @@ package rules
 import (
 	"fmt"
 	"html"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/checker"
 	"github.com/expr-lang/expr/conf"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/supportops/autoresponder/internal/event"
@@ -66,12 +70,44 @@ func (e *exprEnvironment) compile(src string, extra ...expr.Option) (*vm.Program
 		delete(cfg.Builtins, name)
 	}
 	cfg.Check()
-	if _, err := checker.ParseCheck(src, cfg); err != nil {
+	tree, err := parser.ParseWithConfig(src, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkPatterns(tree); err != nil {
+		return nil, err
+	}
+	if _, err := checker.Check(tree, cfg); err != nil {
 		return nil, err
 	}
 	opts := make([]expr.Option, 0, len(e.check)+len(e.rewrite)+len(extra))
 	opts = append(append(append(opts, e.check...), e.rewrite...), extra...)
 	return expr.Compile(src, opts...)
+}
+
+// checkPatterns compiles the constant regular expressions of `matches`, so
+// that a bad one is reported at the pattern; expr reports it at the
+// operator.
+func checkPatterns(tree *parser.Tree) error {
+	var bad *file.Error
+	ast.Find(tree.Node, func(n ast.Node) bool {
+		b, ok := n.(*ast.BinaryNode)
+		if !ok || b.Operator != "matches" || bad != nil {
+			return false
+		}
+		s, ok := b.Right.(*ast.StringNode)
+		if !ok {
+			return false
+		}
+		if _, err := regexp.Compile(s.Value); err != nil {
+			bad = (&file.Error{Location: s.Location(), Message: err.Error()}).Bind(tree.Source)
+		}
+		return false
+	})
+	if bad != nil {
+		return bad
+	}
+	return nil
 }
 
 // exprEnv builds the environment shared by conditions and templates.
