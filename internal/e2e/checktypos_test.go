@@ -215,25 +215,27 @@ func typoCases(t *testing.T) []typoCase {
 // positionedError is one error of `bot check`: its header and the two
 // lines under it.
 type positionedError struct {
+	warning    bool
 	line, col  int
 	rule, msg  string
 	src, caret string
 }
 
-var errorHeader = regexp.MustCompile(`^(.+?):(\d+):(\d+): (?:rule "([^"]*)": )?(.*)$`)
+var errorHeader = regexp.MustCompile(`^(warning: )?(.+?):(\d+):(\d+): (?:rule "([^"]*)": )?(.*)$`)
 
-// checkErrors parses the positioned errors of file in `bot check` output.
+// checkErrors parses the positioned errors and warnings of file in `bot
+// check` output.
 func checkErrors(out, file string) []positionedError {
 	lines := strings.Split(out, "\n")
 	var errs []positionedError
 	for i, l := range lines {
 		m := errorHeader.FindStringSubmatch(l)
-		if m == nil || m[1] != file {
+		if m == nil || m[2] != file {
 			continue
 		}
-		e := positionedError{rule: m[4], msg: m[5]}
-		e.line, _ = strconv.Atoi(m[2])
-		e.col, _ = strconv.Atoi(m[3])
+		e := positionedError{warning: m[1] != "", rule: m[5], msg: m[6]}
+		e.line, _ = strconv.Atoi(m[3])
+		e.col, _ = strconv.Atoi(m[4])
 		if i+2 < len(lines) {
 			e.src, e.caret = lines[i+1], lines[i+2]
 		}

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"html"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync/atomic"
@@ -178,10 +179,35 @@ func exprEnv(cals map[string]*Calendar, clock func() time.Time) *exprEnvironment
 		expr.Operator("+", "$html+str", "$str+html", "$html+html"),
 	)
 	rewrite = append(rewrite,
+		expr.Patch(emptyFallback{}),
 		expr.Patch(matchPatcher{add: mt.add}),
 		expr.Function(matchFunc, func(p ...any) (any, error) {
 			return mt.list[p[1].(int)].match(p[0]), nil
 		}, new(func(any, int) bool)),
 	)
 	return &exprEnvironment{check: opts, rewrite: rewrite}
+}
+
+// emptyFallback makes `x ?? fallback` fall back when x is empty, not only
+// nil. A field an event lacks is an empty string (ticket.number when WHMCS
+// sends no ticketmask, contact.name for a lead), so expr's own `??` would
+// print a blank where the rule's author wrote a fallback. For string (and
+// untyped) left sides it becomes `(x ?? "") == "" ? fallback : x`, which
+// still evaluates the fallback only when it is needed.
+type emptyFallback struct{}
+
+func (emptyFallback) Visit(node *ast.Node) {
+	b, ok := (*node).(*ast.BinaryNode)
+	if !ok || b.Operator != "??" {
+		return
+	}
+	if t := b.Left.Type(); t != nil && t.Kind() != reflect.String && t.Kind() != reflect.Interface {
+		return
+	}
+	empty := &ast.BinaryNode{
+		Operator: "==",
+		Left:     &ast.BinaryNode{Operator: "??", Left: b.Left, Right: &ast.StringNode{Value: ""}},
+		Right:    &ast.StringNode{Value: ""},
+	}
+	ast.Patch(node, &ast.ConditionalNode{Ternary: true, Cond: empty, Exp1: b.Right, Exp2: b.Left})
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -452,6 +453,7 @@ func (c *compiler) template(at path, rule, field, src string) *Template {
 			c.checkCalendars(at, rule, p.program)
 		}
 	}
+	t.at = slices.Clone(at) // callers build at with append: keep our own copy
 	return t
 }
 

@@ -19,12 +19,14 @@ import (
 type Template struct {
 	src   string
 	parts []templatePart
+	at    path // where the template is in the rules file, for warnings
 }
 
 type templatePart struct {
 	literal string
 	program *vm.Program // nil for a literal
 	source  string      // the placeholder's expression, for errors
+	offset  int         // byte offset of source in the template, for warnings
 }
 
 // templateError is a compile error inside a template, with the byte offset
@@ -75,7 +77,8 @@ func compileTemplate(src string, env *exprEnvironment) (*Template, error) {
 			}
 			return nil, &templateError{at, exprMessage(err)}
 		}
-		t.parts = append(t.parts, templatePart{program: p, source: strings.TrimSpace(code)})
+		source := strings.TrimSpace(code)
+		t.parts = append(t.parts, templatePart{program: p, source: source, offset: offset + open + 2 + strings.Index(code, source)})
 		rest = rest[open+2+end+2:]
 		offset += open + 2 + end + 2
 	}
