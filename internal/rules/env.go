@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"html"
 	"reflect"
 	"regexp"
 	"strings"
@@ -20,7 +19,9 @@ import (
 	"github.com/supportops/autoresponder/internal/event"
 )
 
-// HTML is a string that templates insert without escaping; raw() makes one.
+// HTML is trusted text that templates insert without escaping; raw() makes
+// one. Event text joined to it with + stays marked and is escaped for the
+// body's format when the reply is rendered (escape.go).
 type HTML string
 
 // maxExprNodes bounds the size of one expression; a rule needing more is
@@ -144,7 +145,7 @@ func exprEnv(cals map[string]*Calendar, clock func() time.Time) *exprEnvironment
 			return !c.Open(clock()), nil
 		}, new(func(string) bool)),
 		expr.Function("raw", func(p ...any) (any, error) {
-			return HTML(formatValue(p[0])), nil
+			return trustedText(p[0]), nil
 		}, new(func(any) HTML)),
 		// Many rules lower-case the same message; lowering it once per
 		// event instead of once per rule matters with hundreds of rules.
@@ -164,14 +165,15 @@ func exprEnv(cals map[string]*Calendar, clock func() time.Time) *exprEnvironment
 	for _, b := range disabledBuiltins {
 		opts = append(opts, expr.DisableBuiltin(b))
 	}
-	// raw('<b>') + contact.name stays HTML, with the plain string escaped.
+	// raw('<b>') + contact.name stays trusted, with the plain string marked
+	// for escaping.
 	var rewrite []expr.Option
 	rewrite = append(rewrite,
 		expr.Function("$html+str", func(p ...any) (any, error) {
-			return p[0].(HTML) + HTML(html.EscapeString(p[1].(string))), nil
+			return p[0].(HTML) + markUntrusted(p[1].(string)), nil
 		}, new(func(HTML, string) HTML)),
 		expr.Function("$str+html", func(p ...any) (any, error) {
-			return HTML(html.EscapeString(p[0].(string))) + p[1].(HTML), nil
+			return markUntrusted(p[0].(string)) + p[1].(HTML), nil
 		}, new(func(string, HTML) HTML)),
 		expr.Function("$html+html", func(p ...any) (any, error) {
 			return p[0].(HTML) + p[1].(HTML), nil

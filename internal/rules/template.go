@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"strconv"
 	"strings"
 	"time"
@@ -105,9 +104,9 @@ func (t *Template) IsStatic() bool {
 // Source is the template as written.
 func (t *Template) Source() string { return t.src }
 
-// Render evaluates the placeholders. When escapeHTML is set, values are
-// HTML-escaped unless raw() produced them.
-func (t *Template) Render(run *runner, ev *event.Event, escapeHTML bool) (string, error) {
+// Render evaluates the placeholders. Values from the event are escaped for
+// the body format f; raw() text is not.
+func (t *Template) Render(run *runner, ev *event.Event, f bodyFormat) (string, error) {
 	if t == nil {
 		return "", nil
 	}
@@ -125,15 +124,11 @@ func (t *Template) Render(run *runner, ev *event.Event, escapeHTML bool) (string
 		if err != nil {
 			return "", fmt.Errorf("{{ %s }}: %s", p.source, exprMessage(err))
 		}
-		if h, ok := v.(HTML); ok || !escapeHTML {
-			if ok {
-				b.WriteString(string(h))
-			} else {
-				b.WriteString(formatValue(v))
-			}
+		if h, ok := v.(HTML); ok {
+			b.WriteString(escapeMarked(string(h), f, b.String()))
 			continue
 		}
-		b.WriteString(html.EscapeString(formatValue(v)))
+		b.WriteString(f.escape(formatValue(v), atLineStart(b.String(), "")))
 	}
 	// A NUL (from a rule's own text) cannot be stored by PostgreSQL.
 	return strings.ReplaceAll(b.String(), "\x00", "\uFFFD"), nil
@@ -147,7 +142,7 @@ func formatValue(v any) string {
 	case string:
 		return x
 	case HTML:
-		return string(x)
+		return escapeMarked(string(x), formatText, "")
 	case bool:
 		return strconv.FormatBool(x)
 	case int:
