@@ -203,13 +203,19 @@ func (emptyFallback) Visit(node *ast.Node) {
 	if !ok || b.Operator != "??" {
 		return
 	}
-	if t := b.Left.Type(); t != nil && t.Kind() != reflect.String && t.Kind() != reflect.Interface {
-		return
+	if s, ok := b.Right.(*ast.StringNode); ok && s.Value == "" {
+		return // `x ?? ""`: empty either way
 	}
-	empty := &ast.BinaryNode{
-		Operator: "==",
-		Left:     &ast.BinaryNode{Operator: "??", Left: b.Left, Right: &ast.StringNode{Value: ""}},
-		Right:    &ast.StringNode{Value: ""},
+	orEmpty := &ast.BinaryNode{Operator: "??", Left: b.Left, Right: &ast.StringNode{Value: ""}}
+	var empty ast.Node
+	switch t := b.Left.Type(); {
+	case t != nil && t.Kind() == reflect.String:
+		// len() is an opcode: no comparison of boxed strings per event.
+		empty = &ast.BinaryNode{Operator: "==", Left: &ast.BuiltinNode{Name: "len", Arguments: []ast.Node{orEmpty}}, Right: &ast.IntegerNode{Value: 0}}
+	case t == nil || t.Kind() == reflect.Interface:
+		empty = &ast.BinaryNode{Operator: "==", Left: orEmpty, Right: &ast.StringNode{Value: ""}}
+	default:
+		return
 	}
 	ast.Patch(node, &ast.ConditionalNode{Ternary: true, Cond: empty, Exp1: b.Right, Exp2: b.Left})
 }
