@@ -28,6 +28,12 @@ func TestCheckExplainsMistakes(t *testing.T) {
 			msg: "when: error parsing regexp: missing closing ): `(?i)refund(`",
 		},
 		{
+			file:   "regexp-escaped.yaml",
+			rules:  rule + "    when: \"message.text matches \\\"(?i)\\\\\\\\brefund(\\\"\"\n    reply: {as: note, body: x}\n",
+			marker: `\"(?i)`, rule: "r",
+			msg: "when: error parsing regexp: missing closing ): `(?i)\\brefund(`",
+		},
+		{
 			file:   "regexp-folded.yaml",
 			rules:  rule + "    when: >-\n      topic == \"conversation.user.created\"\n      && message.text matches \"[a-\"\n    reply: {as: note, body: x}\n",
 			marker: `"[a-"`, rule: "r",
@@ -44,6 +50,12 @@ func TestCheckExplainsMistakes(t *testing.T) {
 			rules:  rule + "    when: \"true\"\n    reply:\n      as: note\n       body: x\n",
 			marker: "body: x",
 			msg:    "this line is indented by 7 spaces, more than the line above it (6 spaces), so YAML reads it as part of that line's value: indent it by 6 spaces like the line above",
+		},
+		{
+			file:   "indented-more-after-quotes.yaml",
+			rules:  "  - name: r\n    source: intercom\n    when: \"true\"\n      once: true\n    reply: {as: note, body: x}\n",
+			marker: "once: true",
+			msg:    "this line is indented by 6 spaces, more than the line above it (4 spaces), so YAML reads it as part of that line's value: indent it by 4 spaces like the line above",
 		},
 		{
 			file:   "indented-less.yaml",

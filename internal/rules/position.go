@@ -7,6 +7,7 @@ import (
 
 	goyaml "github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/token"
 )
 
 // path is a location in the rules file, e.g. ("rules", 3, "when").
@@ -99,16 +100,63 @@ func (p *positioner) scalarOffset(node ast.Node, offset int) (int, int, bool) {
 	default:
 		return 0, 0, false
 	}
-	line, _ := p.nodePos(node)
-	if line <= 0 || line > len(p.lines) || strings.Contains(value, "\n") {
+	line, col := p.nodePos(node)
+	if line <= 0 || line > len(p.lines) {
 		return 0, 0, false
 	}
 	src := p.lines[line-1]
+	// A quoted scalar with escapes (\" or '') is not written as its value:
+	// walk its text.
+	if tk := node.GetToken(); tk != nil && (tk.Type == token.DoubleQuoteType || tk.Type == token.SingleQuoteType) {
+		if c, ok := quotedOffset(src, col, offset); ok {
+			return line, c, true
+		}
+		return 0, 0, false
+	}
 	idx := strings.Index(src, value)
-	if idx < 0 {
+	if idx < 0 || strings.Contains(value, "\n") {
 		return 0, 0, false
 	}
 	return line, utf8.RuneCountInString(src[:idx]) + offset + 1, true
+}
+
+// quotedOffset maps a rune offset within the value of a one-line quoted
+// scalar whose opening quote is at column quoteCol of src to a column:
+// each escape (\", \\, \x41, \u00e9, ”) is one rune of the value.
+func quotedOffset(src string, quoteCol, offset int) (int, bool) {
+	r := []rune(src)
+	if quoteCol < 1 || quoteCol > len(r) {
+		return 0, false
+	}
+	quote := r[quoteCol-1]
+	if quote != '"' && quote != '\'' {
+		return 0, false
+	}
+	for i, v := quoteCol, 0; i < len(r); v++ {
+		if v == offset {
+			return i + 1, true
+		}
+		size := 1
+		switch {
+		case r[i] == quote && quote == '\'' && i+1 < len(r) && r[i+1] == '\'':
+			size = 2
+		case r[i] == quote:
+			return 0, false // the end of the scalar
+		case quote == '"' && r[i] == '\\' && i+1 < len(r):
+			switch r[i+1] {
+			case 'x':
+				size = 4
+			case 'u':
+				size = 6
+			case 'U':
+				size = 10
+			default:
+				size = 2
+			}
+		}
+		i += size
+	}
+	return 0, false
 }
 
 // Positioner points errors at the YAML text they are about, in the form of
