@@ -12,6 +12,8 @@ import (
 
 	"github.com/expr-lang/expr/builtin"
 	"github.com/expr-lang/expr/parser/operator"
+
+	"github.com/supportops/autoresponder/internal/rules"
 )
 
 // A misspelled field is written in place of %s. Each builtin has calls
@@ -170,8 +172,16 @@ func typoCases(t *testing.T) []typoCase {
 		}
 		add(name+"()", calls...)
 	}
-	for _, name := range []string{"in_hours", "outside_hours", "raw", "text"} {
-		add(name+"()", builtinCalls[name]...)
+	for _, name := range rules.Functions {
+		if _, isBuiltin := builtin.Index[name]; isBuiltin {
+			continue // the bot's own now(): already covered
+		}
+		calls, ok := builtinCalls[name]
+		if !ok {
+			t.Errorf("the bot has a function %s(): add calls of it to builtinCalls", name)
+			continue
+		}
+		add(name+"()", calls...)
 	}
 	binary := make([]string, 0, len(operator.Binary))
 	for op := range operator.Binary {
