@@ -181,7 +181,7 @@ func BenchmarkRenderTemplate(b *testing.B) {
 	}
 	ev := benchEvent()
 	run := new(runner)
-	out, err := tpl.Render(run, ev, true)
+	out, err := tpl.Render(run, ev, formatHTML)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func BenchmarkRenderTemplate(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(out)))
 	for b.Loop() {
-		if _, err := tpl.Render(run, ev, true); err != nil {
+		if _, err := tpl.Render(run, ev, formatHTML); err != nil {
 			b.Fatal(err)
 		}
 	}

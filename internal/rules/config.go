@@ -132,7 +132,7 @@ type RuleConfig struct {
 type ReplyConfig struct {
 	// As is comment, note, quick_reply or contact_reply (intercom); comment or note (whmcs).
 	As string `yaml:"as" json:"as"`
-	// Body is the message; HTML for Intercom (placeholders are escaped unless wrapped in raw()), text for WHMCS.
+	// Body is the message; HTML for Intercom, text or Markdown (markdown: true) for WHMCS. Placeholders are escaped for the format unless wrapped in raw().
 	Body string `yaml:"body" json:"body,omitempty"`
 	// Platform names the platform to post to (default: the source's platform).
 	Platform string `yaml:"platform" json:"platform,omitempty"`

@@ -112,11 +112,15 @@ func (p *positioner) fromYAML(err error) *Error {
 	if !errors.As(err, &ye) {
 		return p.at(0, 0, "", "%s", cleanYAMLMessage(err.Error()))
 	}
+	msg := cleanYAMLMessage(ye.GetMessage())
+	if line, col, explained, ok := p.yamlLayoutProblem(msg, ye.GetToken()); ok {
+		return p.at(line, col, "", "%s", explained)
+	}
 	line, col := 0, 0
 	if tk := ye.GetToken(); tk != nil && tk.Position != nil {
 		line, col = tk.Position.Line, tk.Position.Column
 	}
-	return p.at(line, col, "", "%s", cleanYAMLMessage(ye.GetMessage()))
+	return p.at(line, col, "", "%s", msg)
 }
 
 // cleanYAMLMessage drops the source excerpt and position prefix some decoder

@@ -227,9 +227,8 @@ func targetKey(platform string, t event.Target) string {
 
 func (rs *Ruleset) renderRequest(run *runner, r *Rule, p *Platform, ev *event.Event) (*replier.Request, error) {
 	t := r.Reply
-	html := kinds[p.Kind()].html
 	text := func(tpl *Template, field string) (string, error) {
-		s, err := tpl.Render(run, ev, false)
+		s, err := tpl.Render(run, ev, formatText)
 		if err != nil {
 			return "", fmt.Errorf("reply.%s: %w", field, err)
 		}
@@ -241,7 +240,7 @@ func (rs *Ruleset) renderRequest(run *runner, r *Rule, p *Platform, ev *event.Ev
 		Markdown: t.Markdown, NoEmail: t.NoEmail, Attachments: t.Attachments,
 	}
 	var err error
-	if req.Body, err = t.Body.Render(run, ev, html); err != nil {
+	if req.Body, err = t.Body.Render(run, ev, kinds[p.Kind()].bodyFormat(t.Markdown)); err != nil {
 		return nil, fmt.Errorf("reply.body: %w", err)
 	}
 	if t.ToID != nil {

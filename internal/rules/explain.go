@@ -3,7 +3,6 @@ package rules
 import (
 	"fmt"
 
-	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/parser"
 
@@ -139,7 +138,7 @@ func (rs *Ruleset) falseClauses(run *runner, r *Rule, ev *event.Event) []Clause 
 // explainNode returns the false parts under n: for `a && b` the first false
 // side, for `a || b` both sides, for `!a` the clause itself; for anything
 // else the clause with the values of the fields it reads.
-func explainNode(n ast.Node, env []expr.Option, run *runner, ev *event.Event) []Clause {
+func explainNode(n ast.Node, env *exprEnvironment, run *runner, ev *event.Event) []Clause {
 	switch x := n.(type) {
 	case *ast.BinaryNode:
 		switch x.Operator {
@@ -160,9 +159,9 @@ func explainNode(n ast.Node, env []expr.Option, run *runner, ev *event.Event) []
 }
 
 // evalClause evaluates one sub-expression and the fields it reads.
-func evalClause(n ast.Node, env []expr.Option, run *runner, ev *event.Event) Clause {
+func evalClause(n ast.Node, env *exprEnvironment, run *runner, ev *event.Event) Clause {
 	c := Clause{Expr: n.String()}
-	p, err := expr.Compile(c.Expr, env...)
+	p, err := env.compile(c.Expr)
 	if err != nil {
 		c.Error = exprMessage(err)
 		return c
@@ -195,7 +194,7 @@ func evalClause(n ast.Node, env []expr.Option, run *runner, ev *event.Event) Cla
 		if readsDeeper(name, names) {
 			continue // "message" adds nothing next to "message.text"
 		}
-		fp, err := expr.Compile(name, env...)
+		fp, err := env.compile(name)
 		if err != nil {
 			continue
 		}

@@ -209,8 +209,8 @@ func FuzzTemplate(f *testing.F) {
 		}
 		run := new(runner)
 		for _, ev := range evs {
-			for _, escape := range []bool{false, true} {
-				out, err := tpl.Render(run, ev, escape)
+			for _, format := range []bodyFormat{formatText, formatHTML, formatMarkdown} {
+				out, err := tpl.Render(run, ev, format)
 				if err != nil {
 					if out != "" {
 						t.Fatalf("output %q with error %v", out, err)

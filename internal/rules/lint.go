@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/expr-lang/expr/ast"
+	exprparser "github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 	"github.com/goccy/go-yaml/parser"
 
@@ -20,16 +21,6 @@ type Warning Error
 func (w Warning) String() string {
 	e := Error(w)
 	return "warning: " + e.Error()
-}
-
-// neverPresent lists fields a source kind never fills: reading them is
-// always empty (or nil).
-var neverPresent = map[string][]string{
-	event.KindWHMCS: {
-		"item", "tags", "ticket.state", "ticket.state_label", "ticket.type", "ticket.attributes",
-		"contact.external_id", "contact.email", "contact.name", "message.author.email",
-	},
-	event.KindIntercom: {"ticket.department", "ticket.priority", "ticket.status"},
 }
 
 // Lint returns warnings about rules that load but are likely wrong.
@@ -70,14 +61,91 @@ func (rs *Ruleset) Lint() []Warning {
 		}
 		for _, f := range rs.fieldsRead(r) {
 			for _, k := range kinds {
-				if never := neverField(k, f); never != "" {
+				if event.FieldPresenceOf(k, f) == event.Never {
 					warn(at, r.Name, "reads %s, which %s events never have", f, k)
 					break
 				}
 			}
 		}
+		for _, t := range r.Reply.templates() {
+			for _, part := range t.parts {
+				if part.program == nil {
+					continue
+				}
+				field, kind := mayPrintBlank(part.source, kinds)
+				if field == "" {
+					continue
+				}
+				line, col := pos.nodePos(pos.node(file, t.at))
+				if l, c, ok := pos.scalarOffset(pos.node(file, t.at), runeOffset(t.src, part.offset)); ok {
+					line, col = l, c
+				}
+				out = append(out, Warning(*pos.at(line, col, r.Name,
+					"{{ %s }} prints nothing for %s events without %s: give a fallback, e.g. {{ %s ?? \"...\" }}",
+					part.source, kind, field, part.source)))
+			}
+		}
 	}
 	return out
+}
+
+// mayPrintBlank reports the field a placeholder prints that a source kind
+// may not send, and that kind; "" when the placeholder is not a plain field
+// or has a fallback (??). A missing string field is empty, and a `?.` over
+// a missing object gives nil: both print as nothing, mid-sentence ("Your
+// ticket number is ."). A plain `.` over a missing object is an error at
+// run time instead, which the rule's tests catch.
+func mayPrintBlank(source string, kinds []string) (field, kind string) {
+	tree, err := exprparser.Parse(source)
+	if err != nil {
+		return "", ""
+	}
+	// The path from the outermost node in; nilSafe: the object is read
+	// with ?., so when it is missing the placeholder prints nothing.
+	type step struct {
+		name    string
+		nilSafe bool
+	}
+	var rev []step
+	nilSafe := false
+walk:
+	for n := tree.Node; ; {
+		switch x := n.(type) {
+		case *ast.ChainNode:
+			n = x.Node
+		case *ast.IdentifierNode:
+			rev = append(rev, step{x.Value, nilSafe})
+			break walk
+		case *ast.MemberNode:
+			name, ok := x.Property.(*ast.StringNode)
+			if !ok {
+				return "", ""
+			}
+			rev = append(rev, step{name.Value, nilSafe})
+			nilSafe = x.Optional
+			n = x.Node
+		default:
+			return "", "" // a call, an operator (?? included), a literal
+		}
+	}
+	names := make([]string, len(rev))
+	for i, s := range rev {
+		names[len(rev)-1-i] = s.name
+	}
+	for _, k := range kinds {
+		for i := range names {
+			s := rev[len(rev)-1-i]
+			// An object on the way matters only when read with ?.; a
+			// plain . over a missing object fails at run time instead.
+			if i < len(names)-1 && !s.nilSafe {
+				continue
+			}
+			if p := strings.Join(names[:i+1], "."); event.FieldPresenceOf(k, p) == event.Sometimes {
+				return p, k
+			}
+		}
+	}
+	return "", ""
 }
 
 // sourceKinds are the kinds of source whose events a rule sees.
@@ -176,15 +244,6 @@ func (rs *Ruleset) fieldsRead(r *Rule) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func neverField(kind, field string) string {
-	for _, n := range neverPresent[kind] {
-		if field == n || strings.HasPrefix(field, n+".") || strings.HasPrefix(field, n+"[") {
-			return n
-		}
-	}
-	return ""
 }
 
 // templates lists every template of a reply.

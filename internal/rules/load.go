@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -139,7 +140,7 @@ type compiler struct {
 	cfg  *Config
 	opts Options
 	dir  string
-	env  []expr.Option
+	env  *exprEnvironment
 }
 
 func (c *compiler) errAt(at path, rule, format string, args ...any) {
@@ -400,7 +401,7 @@ func (c *compiler) rule(rs *Ruleset, i int, rc *RuleConfig) *Rule {
 	if strings.TrimSpace(rc.When) == "" {
 		c.errAt(at, name, "when is required (write `when: true` to match every event)")
 	} else {
-		prog, err := expr.Compile(rc.When, append(c.env, expr.AsBool())...)
+		prog, err := c.env.compile(rc.When, expr.AsBool())
 		if err != nil {
 			c.exprError(append(at, "when"), 0, name, "when", err)
 		} else {
@@ -452,6 +453,7 @@ func (c *compiler) template(at path, rule, field, src string) *Template {
 			c.checkCalendars(at, rule, p.program)
 		}
 	}
+	t.at = slices.Clone(at) // callers build at with append: keep our own copy
 	return t
 }
 

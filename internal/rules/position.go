@@ -1,11 +1,13 @@
 package rules
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	goyaml "github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/token"
 )
 
 // path is a location in the rules file, e.g. ("rules", 3, "when").
@@ -81,51 +83,80 @@ func (p *positioner) nodePos(node ast.Node) (int, int) {
 }
 
 // scalarOffset maps a rune offset within a scalar's value to a file line and
-// column. It handles plain and quoted one-line scalars and literal blocks;
-// anything else (folded blocks, escapes) falls back to the scalar's start.
+// column. It handles plain and quoted one-line scalars and literal and
+// folded blocks; anything else (escapes) falls back to the scalar's start.
 func (p *positioner) scalarOffset(node ast.Node, offset int) (int, int, bool) {
 	var value string
 	switch n := node.(type) {
 	case *ast.StringNode:
 		value = n.Value
 	case *ast.LiteralNode:
-		if n.Value == nil || n.Start == nil || n.Start.Value != "|" && !strings.HasPrefix(n.Start.Value, "|") {
+		// A literal (|) or folded (>) block: the value starts on the line
+		// after the indicator.
+		if n.Value == nil || n.Start == nil || n.Start.Position == nil {
 			return 0, 0, false
 		}
-		// Literal block: value line i is file line start+1+i (no blank
-		// lines before the content in practice).
-		startLine := n.Start.Position.Line
-		lines := strings.Split(n.Value.Value, "\n")
-		for i, l := range lines {
-			n := utf8.RuneCountInString(l) + 1
-			if offset < n || i == len(lines)-1 {
-				fileLine := startLine + 1 + i
-				if fileLine > len(p.lines) {
-					return 0, 0, false
-				}
-				src := p.lines[fileLine-1]
-				idx := strings.Index(src, l)
-				if idx < 0 {
-					return 0, 0, false
-				}
-				return fileLine, utf8.RuneCountInString(src[:idx]) + offset + 1, true
-			}
-			offset -= n
-		}
-		return 0, 0, false
+		return p.blockOffset(n.Start.Position.Line, n.Value.Value, offset)
 	default:
 		return 0, 0, false
 	}
-	line, _ := p.nodePos(node)
-	if line <= 0 || line > len(p.lines) || strings.Contains(value, "\n") {
+	line, col := p.nodePos(node)
+	if line <= 0 || line > len(p.lines) {
 		return 0, 0, false
 	}
 	src := p.lines[line-1]
+	// A quoted scalar with escapes (\" or '') is not written as its value:
+	// walk its text.
+	if tk := node.GetToken(); tk != nil && (tk.Type == token.DoubleQuoteType || tk.Type == token.SingleQuoteType) {
+		if c, ok := quotedOffset(src, col, offset); ok {
+			return line, c, true
+		}
+		return 0, 0, false
+	}
 	idx := strings.Index(src, value)
-	if idx < 0 {
+	if idx < 0 || strings.Contains(value, "\n") {
 		return 0, 0, false
 	}
 	return line, utf8.RuneCountInString(src[:idx]) + offset + 1, true
+}
+
+// quotedOffset maps a rune offset within the value of a one-line quoted
+// scalar whose opening quote is at column quoteCol of src to a column:
+// each escape (\", \\, \x41, \u00e9, ”) is one rune of the value.
+func quotedOffset(src string, quoteCol, offset int) (int, bool) {
+	r := []rune(src)
+	if quoteCol < 1 || quoteCol > len(r) {
+		return 0, false
+	}
+	quote := r[quoteCol-1]
+	if quote != '"' && quote != '\'' {
+		return 0, false
+	}
+	for i, v := quoteCol, 0; i < len(r); v++ {
+		if v == offset {
+			return i + 1, true
+		}
+		size := 1
+		switch {
+		case r[i] == quote && quote == '\'' && i+1 < len(r) && r[i+1] == '\'':
+			size = 2
+		case r[i] == quote:
+			return 0, false // the end of the scalar
+		case quote == '"' && r[i] == '\\' && i+1 < len(r):
+			switch r[i+1] {
+			case 'x':
+				size = 4
+			case 'u':
+				size = 6
+			case 'U':
+				size = 10
+			default:
+				size = 2
+			}
+		}
+		i += size
+	}
+	return 0, false
 }
 
 // Positioner points errors at the YAML text they are about, in the form of
@@ -163,3 +194,50 @@ func (ps *Positioner) ErrAt(at []any, format string, args ...any) {
 
 // FromYAML converts a parsing or strict-decoding error of goccy/go-yaml.
 func (ps *Positioner) FromYAML(err error) *Error { return ps.p.fromYAML(err) }
+
+// blockOffset maps a rune offset within the value of a block scalar whose
+// indicator (| or >) is on line header. Each line of the block appears in
+// the value in order, without its indentation; folding only changes the
+// line breaks between them into spaces. So the lines are found one after
+// the other in the value, and the offset falls in one of them.
+func (p *positioner) blockOffset(header int, value string, offset int) (int, int, bool) {
+	val := []rune(value)
+	cursor := 0
+	prevLine, prevEnd := 0, 0 // last line found, and the column after it
+	for ln := header + 1; ln <= len(p.lines); ln++ {
+		raw := p.lines[ln-1]
+		content := strings.TrimLeft(raw, " ")
+		if content == "" {
+			continue
+		}
+		c := []rune(content)
+		i := indexRunes(val[cursor:], c)
+		if i < 0 {
+			return 0, 0, false
+		}
+		start := cursor + i
+		lead := len(raw) - len(content) // spaces: one byte, one rune each
+		if offset < start {
+			if prevLine == 0 {
+				return 0, 0, false
+			}
+			return prevLine, prevEnd, true // between two lines: the end of the first
+		}
+		if offset <= start+len(c) {
+			return ln, lead + offset - start + 1, true
+		}
+		cursor = start + len(c)
+		prevLine, prevEnd = ln, lead+len(c)+1
+	}
+	return 0, 0, false
+}
+
+// indexRunes is strings.Index for rune slices.
+func indexRunes(s, sub []rune) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if slices.Equal(s[i:i+len(sub)], sub) {
+			return i
+		}
+	}
+	return -1
+}

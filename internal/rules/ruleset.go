@@ -154,6 +154,18 @@ type kindSupport struct {
 	html    bool // bodies are HTML: escape interpolated values
 }
 
+// bodyFormat is how the platform reads a reply body: HTML, or Markdown
+// when the reply says markdown (WHMCS), else plain text.
+func (ks kindSupport) bodyFormat(markdown bool) bodyFormat {
+	switch {
+	case ks.html:
+		return formatHTML
+	case markdown:
+		return formatMarkdown
+	}
+	return formatText
+}
+
 // kinds adds to each platform kind's replier.Capability the reply fields it
 // takes and whether its bodies are HTML.
 var kinds = map[string]kindSupport{

@@ -4,12 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
 
@@ -20,12 +18,14 @@ import (
 type Template struct {
 	src   string
 	parts []templatePart
+	at    path // where the template is in the rules file, for warnings
 }
 
 type templatePart struct {
 	literal string
 	program *vm.Program // nil for a literal
 	source  string      // the placeholder's expression, for errors
+	offset  int         // byte offset of source in the template, for warnings
 }
 
 // templateError is a compile error inside a template, with the byte offset
@@ -39,7 +39,7 @@ func (e *templateError) Error() string { return e.msg }
 
 // compileTemplate splits src into literals and expressions and compiles each
 // expression against the event environment.
-func compileTemplate(src string, opts []expr.Option) (*Template, error) {
+func compileTemplate(src string, env *exprEnvironment) (*Template, error) {
 	t := &Template{src: src}
 	rest, offset := src, 0
 	for {
@@ -67,7 +67,7 @@ func compileTemplate(src string, opts []expr.Option) (*Template, error) {
 		if strings.TrimSpace(code) == "" {
 			return nil, &templateError{offset + open, "empty {{ }}"}
 		}
-		p, err := expr.Compile(code, opts...)
+		p, err := env.compile(code)
 		if err != nil {
 			at := offset + open + 2
 			var fe *file.Error
@@ -76,7 +76,8 @@ func compileTemplate(src string, opts []expr.Option) (*Template, error) {
 			}
 			return nil, &templateError{at, exprMessage(err)}
 		}
-		t.parts = append(t.parts, templatePart{program: p, source: strings.TrimSpace(code)})
+		source := strings.TrimSpace(code)
+		t.parts = append(t.parts, templatePart{program: p, source: source, offset: offset + open + 2 + strings.Index(code, source)})
 		rest = rest[open+2+end+2:]
 		offset += open + 2 + end + 2
 	}
@@ -103,9 +104,9 @@ func (t *Template) IsStatic() bool {
 // Source is the template as written.
 func (t *Template) Source() string { return t.src }
 
-// Render evaluates the placeholders. When escapeHTML is set, values are
-// HTML-escaped unless raw() produced them.
-func (t *Template) Render(run *runner, ev *event.Event, escapeHTML bool) (string, error) {
+// Render evaluates the placeholders. Values from the event are escaped for
+// the body format f; raw() text is not.
+func (t *Template) Render(run *runner, ev *event.Event, f bodyFormat) (string, error) {
 	if t == nil {
 		return "", nil
 	}
@@ -123,15 +124,11 @@ func (t *Template) Render(run *runner, ev *event.Event, escapeHTML bool) (string
 		if err != nil {
 			return "", fmt.Errorf("{{ %s }}: %s", p.source, exprMessage(err))
 		}
-		if h, ok := v.(HTML); ok || !escapeHTML {
-			if ok {
-				b.WriteString(string(h))
-			} else {
-				b.WriteString(formatValue(v))
-			}
+		if h, ok := v.(HTML); ok {
+			b.WriteString(escapeMarked(string(h), f, b.String()))
 			continue
 		}
-		b.WriteString(html.EscapeString(formatValue(v)))
+		b.WriteString(f.escape(formatValue(v), atLineStart(b.String(), "")))
 	}
 	// A NUL (from a rule's own text) cannot be stored by PostgreSQL.
 	return strings.ReplaceAll(b.String(), "\x00", "\uFFFD"), nil
@@ -145,7 +142,7 @@ func formatValue(v any) string {
 	case string:
 		return x
 	case HTML:
-		return string(x)
+		return escapeMarked(string(x), formatText, "")
 	case bool:
 		return strconv.FormatBool(x)
 	case int:
