@@ -1,8 +1,12 @@
 package e2e
 
 import (
+	"crypto/tls"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -137,4 +141,69 @@ func grepLines(s, substr string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestAdminListenerTLS: --tls-cert and --tls-key serve both listeners
+// over HTTPS, so /metrics and /admin/ are not left in clear text, and the
+// admin token still guards /admin/ there.
+func TestAdminListenerTLS(t *testing.T) {
+	dir := t.TempDir()
+	cert, key, pool := hostileSelfSigned(t, dir)
+	rulesPath := filepath.Join(dir, "rules.yaml")
+	if err := os.WriteFile(rulesPath, []byte(RulesFile("http://127.0.0.1:1", "", "", hostileRules)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(Binary(t), "serve", "--rules", rulesPath, "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0",
+		"--data", filepath.Join(dir, "data"), "--watch-interval", "0", "--tls-cert", cert, "--tls-key", key)
+	cmd.Env = append(os.Environ(), "INTERCOM_CLIENT_SECRET="+IntercomSecret, "WHMCS_WEBHOOK_SECRET="+WHMCSSecret,
+		"INTERCOM_ACCESS_TOKEN="+IntercomToken, "WHMCS_API_TOKEN="+WHMCSToken, "BOT_ADMIN_TOKEN="+AdminToken)
+	var logs syncBuffer
+	cmd.Stderr = &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	var m []string
+	WaitFor(t, 30*time.Second, "the serving line", func() bool {
+		m = regexp.MustCompile(`"msg":"serving","listen":"([^"]+)","admin_listen":"([^"]+)"`).FindStringSubmatch(logs.String())
+		return m != nil
+	})
+	main, admin := "https://"+m[1], "https://"+m[2]
+
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	get := func(url string, withToken bool) (int, bool) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		if withToken {
+			req.Header.Set("Authorization", "Bearer "+AdminToken)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("GET %s: %v\n%s", url, err, logs.String())
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.TLS != nil
+	}
+	for _, tc := range []struct {
+		url       string
+		withToken bool
+		want      int
+	}{
+		{main + "/readyz", false, http.StatusOK},
+		{main + "/metrics", false, http.StatusNotFound},
+		{admin + "/readyz", false, http.StatusOK},
+		{admin + "/metrics", false, http.StatusOK},
+		{admin + "/admin/dlq", true, http.StatusOK},
+		{admin + "/admin/dlq", false, http.StatusUnauthorized},
+	} {
+		if got, overTLS := get(tc.url, tc.withToken); got != tc.want || !overTLS {
+			t.Errorf("GET %s (token %v) = %d (TLS %v), want %d over TLS", tc.url, tc.withToken, got, overTLS, tc.want)
+		}
+	}
+	if resp, err := http.Get("http://" + m[2] + "/metrics"); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			t.Error("the admin listener serves /metrics over plain HTTP with --tls-cert set")
+		}
+	}
 }
