@@ -252,7 +252,8 @@ func (a *App) Run(ctx context.Context, reload <-chan struct{}) error {
 		a.store.Close()
 		return fmt.Errorf("listen on %s: %w", a.opts.Listen, err)
 	}
-	// The admin server: same timeouts and TLS as the main one, other routes.
+	// The admin server: the main one's timeouts and TLS, its own routes
+	// (the webhook routes httpServer builds are dropped unused).
 	var adm *http.Server
 	var admLn net.Listener
 	if a.opts.AdminListen != "" {

@@ -18,7 +18,9 @@ import (
 	"github.com/supportops/autoresponder/internal/webhook"
 )
 
-// Handler returns the bot's HTTP routes (exported for in-process tests).
+// Handler returns the routes of the main listener (--listen): every route
+// without --admin-listen, webhooks and probes with it (exported for
+// in-process tests).
 func (a *App) Handler() http.Handler {
 	r := mux.NewRouter()
 	wh := webhook.NewHandler(webhook.Options{
