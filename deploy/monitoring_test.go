@@ -1,6 +1,8 @@
 package deploy
 
 import (
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -76,33 +78,75 @@ func TestScrapeJobMatchesAlerts(t *testing.T) {
 		t.Error("no alert selects a job: the up{job=...} alerts are gone")
 	}
 
-	// The pods and port the manifests define, as kubernetes_sd sees them.
+	// The pods and ports the manifests define, as kubernetes_sd sees them
+	// (one target per container port): the job must keep the port that
+	// serves /metrics and drop the others, where /metrics is a 404 and the
+	// target would count as down.
 	for _, file := range []string{"kubernetes/single/autoresponder.yaml", "kubernetes/replicas/autoresponder.yaml"} {
 		dep := kind(loadYAML(t, filepath.FromSlash(file)), "Deployment")
-		meta := map[string]string{}
-		if app, ok := get(dep, "spec", "template", "metadata", "labels", "app").(string); ok {
-			meta["__meta_kubernetes_pod_label_app"] = app
-		}
-		if port, ok := get(dep, "spec", "template", "spec", "containers", 0, "ports", 0, "name").(string); ok {
-			meta["__meta_kubernetes_pod_container_port_name"] = port
-		}
-		keeps := 0
-		for _, rc := range sc.RelabelConfigs {
-			if rc.Action != "keep" {
-				continue
+		metricsPort := metricsPortOf(t, file, get(dep, "spec", "template", "spec", "containers", 0))
+		ports, _ := get(dep, "spec", "template", "spec", "containers", 0, "ports").([]any)
+		scraped := 0
+		for i := range ports {
+			meta := map[string]string{}
+			if app, ok := get(dep, "spec", "template", "metadata", "labels", "app").(string); ok {
+				meta["__meta_kubernetes_pod_label_app"] = app
 			}
-			keeps++
-			if len(rc.SourceLabels) != 1 {
-				t.Fatalf("keep rule on %v: the test handles one source label", rc.SourceLabels)
+			name, _ := get(ports[i], "name").(string)
+			meta["__meta_kubernetes_pod_container_port_name"] = name
+			number := fmt.Sprint(get(ports[i], "containerPort"))
+			keeps, kept := 0, true
+			for _, rc := range sc.RelabelConfigs {
+				if rc.Action != "keep" {
+					continue
+				}
+				keeps++
+				if len(rc.SourceLabels) != 1 {
+					t.Fatalf("keep rule on %v: the test handles one source label", rc.SourceLabels)
+				}
+				// Prometheus anchors relabel regexes at both ends.
+				re := regexp.MustCompile("^(?:" + rc.Regex + ")$")
+				if !re.MatchString(meta[rc.SourceLabels[0]]) {
+					kept = false
+				}
 			}
-			// Prometheus anchors relabel regexes at both ends.
-			re := regexp.MustCompile("^(?:" + rc.Regex + ")$")
-			if v := meta[rc.SourceLabels[0]]; !re.MatchString(v) {
-				t.Errorf("%s: the scrape job drops the bot's pods: %s=%q does not match %q", file, rc.SourceLabels[0], v, rc.Regex)
+			if keeps == 0 {
+				t.Fatal("the scrape job keeps every pod of the cluster: select the bot's")
+			}
+			switch {
+			case number == metricsPort && !kept:
+				t.Errorf("%s: the scrape job drops port %s (%s), the one serving /metrics", file, name, number)
+			case number != metricsPort && kept:
+				t.Errorf("%s: the scrape job keeps port %s (%s), which does not serve /metrics (it would be down)", file, name, number)
+			}
+			if kept {
+				scraped++
 			}
 		}
-		if keeps == 0 {
-			t.Error("the scrape job keeps every pod of the cluster: select the bot's")
+		if scraped != 1 {
+			t.Errorf("%s: the scrape job keeps %d ports of the bot's pods, want 1", file, scraped)
 		}
 	}
+}
+
+// metricsPortOf is the port of the container's listener serving /metrics:
+// BOT_ADMIN_LISTEN's when set, else BOT_LISTEN's (the image's :8080).
+func metricsPortOf(t *testing.T, file string, container any) string {
+	t.Helper()
+	env := map[string]string{"BOT_LISTEN": ":8080"}
+	list, _ := get(container, "env").([]any)
+	for _, e := range list {
+		name, _ := get(e, "name").(string)
+		value, _ := get(e, "value").(string)
+		env[name] = value
+	}
+	addr := env["BOT_LISTEN"]
+	if a := env["BOT_ADMIN_LISTEN"]; a != "" {
+		addr = a
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" {
+		t.Fatalf("%s: listener %q has no port", file, addr)
+	}
+	return port
 }

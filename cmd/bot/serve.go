@@ -84,6 +84,7 @@ func serveOptions(args []string, env app.Env, stderr io.Writer) (app.Options, er
 	}
 	fs.StringVar(&o.RulesPath, "rules", env.String("BOT_RULES", app.DefaultRulesPath), "rules file (env BOT_RULES)")
 	fs.StringVar(&o.Listen, "listen", env.String("BOT_LISTEN", app.DefaultListen), "address to serve on (env BOT_LISTEN)")
+	fs.StringVar(&o.AdminListen, "admin-listen", env("BOT_ADMIN_LISTEN"), "serve /metrics, /-/reload and /admin/ on this address only, not on --listen (env BOT_ADMIN_LISTEN; off by default)")
 	fs.BoolVar(&o.DryRun, "dry-run", env("BOT_DRY_RUN") == "true", "send nothing: print every reply instead (env BOT_DRY_RUN=true)")
 	fs.IntVar(&o.Workers, "workers", workers, "concurrent deliveries (env BOT_WORKERS)")
 	fs.Int64Var(&o.MaxBodyBytes, "max-body-bytes", int64(maxBody), "largest webhook body accepted (env BOT_MAX_BODY_BYTES)")

@@ -2,9 +2,11 @@ package kubernetes
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -404,21 +406,102 @@ func TestPrefixMatch(t *testing.T) {
 	}
 }
 
-// TestPublicPathIsWebhooksOnly: the bot serves /admin/ and /metrics on the
-// webhook port (it has no separate listener for them), so the manifests
-// keep them private by routing: the Ingress forwards /webhooks/ only, the
-// Service is not exposed on nodes or a load balancer, and the
-// NetworkPolicy admits only the ingress controller and Prometheus.
+// listeners are the bot container's two ports, resolved to numbers: the
+// webhook listener (BOT_LISTEN, default :8080) and the admin listener
+// (BOT_ADMIN_LISTEN), which alone serves /metrics, /-/reload and /admin/
+// (TestAdminListenerSeparatesPrivateRoutes in internal/e2e).
+type listeners struct {
+	c             corev1.Container
+	public, admin int32
+}
+
+// listenersOf reads the listeners from the container's environment and
+// checks that each has a declared container port.
+func listenersOf(t *testing.T, c corev1.Container) listeners {
+	t.Helper()
+	env := map[string]string{}
+	for _, e := range c.Env {
+		env[e.Name] = e.Value
+	}
+	portOf := func(name, def string) int32 {
+		addr := env[name]
+		if addr == "" {
+			addr = def
+		}
+		if addr == "" {
+			t.Fatalf("container %s does not set %s: /metrics and /admin/ would share the webhook port", c.Name, name)
+		}
+		_, p, err := net.SplitHostPort(addr)
+		n, perr := strconv.ParseInt(p, 10, 32)
+		if err != nil || perr != nil || n <= 0 {
+			t.Fatalf("container %s: %s=%q has no fixed port", c.Name, name, addr)
+		}
+		return int32(n)
+	}
+	l := listeners{c: c, public: portOf("BOT_LISTEN", ":8080"), admin: portOf("BOT_ADMIN_LISTEN", "")}
+	if l.public == l.admin {
+		t.Fatalf("container %s: BOT_LISTEN and BOT_ADMIN_LISTEN share port %d", c.Name, l.public)
+	}
+	for _, want := range []int32{l.public, l.admin} {
+		if !slices.ContainsFunc(c.Ports, func(p corev1.ContainerPort) bool { return p.ContainerPort == want }) {
+			t.Errorf("container %s listens on %d but declares no container port for it (ports %+v)", c.Name, want, c.Ports)
+		}
+	}
+	return l
+}
+
+// resolve turns a port reference (a container port's name or a number)
+// into the number the container listens on; 0 when the name is unknown.
+func (l listeners) resolve(p intstr.IntOrString) int32 {
+	if p.Type == intstr.Int {
+		return p.IntVal
+	}
+	for _, cp := range l.c.Ports {
+		if cp.Name == p.StrVal {
+			return cp.ContainerPort
+		}
+	}
+	return 0
+}
+
+func (l listeners) role(port int32) string {
+	switch port {
+	case l.public:
+		return "the webhook port"
+	case l.admin:
+		return "the admin port (/metrics, /admin/)"
+	}
+	return fmt.Sprintf("port %d, where the bot does not listen", port)
+}
+
+// TestPublicPathIsWebhooksOnly: the Ingress is the only public path, and
+// it leads to the webhook port, where /metrics, /-/reload and /admin/
+// answer 404; it also routes nothing but /webhooks/. The Service is not
+// exposed on nodes or a load balancer and does not carry the admin port.
 func TestPublicPathIsWebhooksOnly(t *testing.T) {
 	for _, shape := range shapes {
 		t.Run(shape.dir, func(t *testing.T) {
 			objs := all(loadDir(t, shape.dir))
 			dep := one[*appsv1.Deployment](t, objs, "Deployment")
-			podLabels := dep.Spec.Template.Labels
+			l := listenersOf(t, dep.Spec.Template.Spec.Containers[0])
 			svc := one[*corev1.Service](t, objs, "Service")
 			if svc.Spec.Type != "" && svc.Spec.Type != corev1.ServiceTypeClusterIP {
-				t.Errorf("Service type %s puts every path (/admin/, /metrics) on a public address; use ClusterIP behind the Ingress", svc.Spec.Type)
+				t.Errorf("Service type %s puts the bot on a public address; use ClusterIP behind the Ingress", svc.Spec.Type)
 			}
+			svcTarget := map[string]int32{}
+			for _, sp := range svc.Spec.Ports {
+				target := sp.TargetPort
+				if target.Type == intstr.Int && target.IntVal == 0 {
+					target = intstr.FromInt32(sp.Port) // Kubernetes' default
+				}
+				port := l.resolve(target)
+				if port != l.public {
+					t.Errorf("Service port %s leads to %s: only the webhook port belongs behind the Service", sp.Name, l.role(port))
+				}
+				svcTarget[sp.Name] = port
+				svcTarget[strconv.Itoa(int(sp.Port))] = port
+			}
+
 			ing := one[*networkingv1.Ingress](t, objs, "Ingress")
 			if ing.Spec.DefaultBackend != nil {
 				t.Error("the Ingress has a default backend: every path would be routed")
@@ -433,8 +516,17 @@ func TestPublicPathIsWebhooksOnly(t *testing.T) {
 						t.Errorf("path %q: pathType must be Prefix or Exact (ImplementationSpecific may be a regular expression)", p.Path)
 						continue
 					}
-					if p.Backend.Service == nil || p.Backend.Service.Name != svc.Name {
+					b := p.Backend.Service
+					if b == nil || b.Name != svc.Name {
 						t.Errorf("path %q does not lead to Service %s", p.Path, svc.Name)
+						continue
+					}
+					key := b.Port.Name
+					if key == "" {
+						key = strconv.Itoa(int(b.Port.Number))
+					}
+					if port, ok := svcTarget[key]; !ok || port != l.public {
+						t.Errorf("the Ingress path %q leads to Service port %q, not the webhook port %d", p.Path, key, l.public)
 					}
 					for _, private := range privatePaths {
 						if prefixMatch(p.Path, private) {
@@ -449,6 +541,22 @@ func TestPublicPathIsWebhooksOnly(t *testing.T) {
 			if !routesWebhooks {
 				t.Error("the Ingress does not route /webhooks/: the platforms cannot reach the bot")
 			}
+		})
+	}
+}
+
+// TestNetworkPolicySeparatesCallers: a NetworkPolicy filters by port, so
+// with the private routes on their own port it can give each caller one:
+// whoever may reach the webhook port (the ingress controller) cannot reach
+// the admin port, and only the monitoring namespace reaches the admin
+// port, where Prometheus scrapes /metrics.
+func TestNetworkPolicySeparatesCallers(t *testing.T) {
+	for _, shape := range shapes {
+		t.Run(shape.dir, func(t *testing.T) {
+			objs := all(loadDir(t, shape.dir))
+			dep := one[*appsv1.Deployment](t, objs, "Deployment")
+			podLabels := dep.Spec.Template.Labels
+			l := listenersOf(t, dep.Spec.Template.Spec.Containers[0])
 
 			np := one[*networkingv1.NetworkPolicy](t, objs, "NetworkPolicy")
 			for k, v := range np.Spec.PodSelector.MatchLabels {
@@ -462,27 +570,70 @@ func TestPublicPathIsWebhooksOnly(t *testing.T) {
 			if !slices.Contains(np.Spec.PolicyTypes, networkingv1.PolicyTypeIngress) {
 				t.Error("the NetworkPolicy does not restrict ingress")
 			}
-			port := intstr.FromString(dep.Spec.Template.Spec.Containers[0].Ports[0].Name)
+			// Namespaces admitted to each port.
+			admitted := map[int32][]string{}
 			for i, rule := range np.Spec.Ingress {
 				if len(rule.From) == 0 {
 					t.Errorf("ingress rule %d has no from: it admits every source", i)
 				}
+				var namespaces []string
 				for _, peer := range rule.From {
-					if peer.IPBlock != nil || (peer.NamespaceSelector != nil && len(peer.NamespaceSelector.MatchLabels)+len(peer.NamespaceSelector.MatchExpressions) == 0) {
-						t.Errorf("ingress rule %d admits %+v: name the namespace", i, peer)
+					ns := ""
+					if sel := peer.NamespaceSelector; sel != nil && len(sel.MatchExpressions) == 0 {
+						ns = sel.MatchLabels["kubernetes.io/metadata.name"]
 					}
+					if peer.IPBlock != nil || peer.PodSelector != nil || ns == "" || len(peer.NamespaceSelector.MatchLabels) != 1 {
+						t.Errorf("ingress rule %d admits %+v: name the namespace (kubernetes.io/metadata.name)", i, peer)
+						continue
+					}
+					namespaces = append(namespaces, ns)
 				}
 				if len(rule.Ports) == 0 {
-					t.Errorf("ingress rule %d opens every port", i)
+					t.Errorf("ingress rule %d opens every port, the admin port included", i)
 				}
 				for _, p := range rule.Ports {
-					if p.Port == nil || *p.Port != port {
-						t.Errorf("ingress rule %d opens port %v, want only %s", i, p.Port, port.String())
+					if p.Port == nil || p.EndPort != nil {
+						t.Errorf("ingress rule %d opens a range of ports: name one", i)
+						continue
 					}
+					port := l.resolve(*p.Port)
+					if port != l.public && port != l.admin {
+						t.Errorf("ingress rule %d opens %s", i, l.role(port))
+					}
+					admitted[port] = append(admitted[port], namespaces...)
 				}
 			}
-			if len(np.Spec.Ingress) != 2 {
-				t.Errorf("%d ingress rules, want 2 (the ingress controller and Prometheus)", len(np.Spec.Ingress))
+			if len(admitted[l.public]) == 0 {
+				t.Error("no namespace may reach the webhook port: the ingress controller cannot forward webhooks")
+			}
+			for _, ns := range admitted[l.public] {
+				if slices.Contains(admitted[l.admin], ns) {
+					t.Errorf("namespace %s reaches both the webhook port and the admin port: the public path reaches /admin/ and /metrics", ns)
+				}
+			}
+			if !slices.Equal(admitted[l.admin], []string{"monitoring"}) {
+				t.Errorf("the admin port admits %v, want only the monitoring namespace (Prometheus)", admitted[l.admin])
+			}
+		})
+	}
+}
+
+// TestProbesReachAListener: /healthz and /readyz answer on both
+// listeners, so a probe works on either port but on no other.
+func TestProbesReachAListener(t *testing.T) {
+	for _, shape := range shapes {
+		t.Run(shape.dir, func(t *testing.T) {
+			dep := one[*appsv1.Deployment](t, all(loadDir(t, shape.dir)), "Deployment")
+			c := dep.Spec.Template.Spec.Containers[0]
+			l := listenersOf(t, c)
+			for what, p := range map[string]*corev1.Probe{"readiness": c.ReadinessProbe, "liveness": c.LivenessProbe} {
+				if p == nil || p.HTTPGet == nil {
+					t.Errorf("no %s probe over HTTP", what)
+					continue
+				}
+				if port := l.resolve(p.HTTPGet.Port); port != l.public && port != l.admin {
+					t.Errorf("the %s probe asks %s", what, l.role(port))
+				}
 			}
 		})
 	}

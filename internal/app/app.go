@@ -252,10 +252,29 @@ func (a *App) Run(ctx context.Context, reload <-chan struct{}) error {
 		a.store.Close()
 		return fmt.Errorf("listen on %s: %w", a.opts.Listen, err)
 	}
+	// The admin server: the main one's timeouts and TLS, its own routes
+	// (the webhook routes httpServer builds are dropped unused).
+	var adm *http.Server
+	var admLn net.Listener
+	if a.opts.AdminListen != "" {
+		if admLn, err = net.Listen("tcp", a.opts.AdminListen); err != nil {
+			_ = ln.Close()
+			a.store.Close()
+			return fmt.Errorf("admin listen on %s: %w", a.opts.AdminListen, err)
+		}
+		adm = a.httpServer()
+		adm.Handler = a.AdminHandler()
+	}
+	closeListeners := func() {
+		_ = ln.Close()
+		if admLn != nil {
+			_ = admLn.Close()
+		}
+	}
 	if a.opts.DebugListen != "" {
 		dbg, err := serveDebug(a.opts.DebugListen, a.log)
 		if err != nil {
-			_ = ln.Close()
+			closeListeners()
 			a.store.Close()
 			return err
 		}
@@ -264,25 +283,21 @@ func (a *App) Run(ctx context.Context, reload <-chan struct{}) error {
 	// Not ctx: cancelling the context River was started with cancels the
 	// deliveries in flight at once. Shutdown stops it with the grace period.
 	if err := a.store.Start(context.WithoutCancel(ctx)); err != nil {
-		_ = ln.Close()
+		closeListeners()
 		a.store.Close()
 		return err
 	}
-	serveErr := make(chan error, 1)
-	go func() {
-		var err error
-		if a.opts.TLSCert != "" {
-			err = srv.ServeTLS(ln, a.opts.TLSCert, a.opts.TLSKey)
-		} else {
-			err = srv.Serve(ln)
-		}
-		if !errors.Is(err, http.ErrServerClosed) {
-			serveErr <- err
-		}
-		close(serveErr)
-	}()
-	a.log.Info("serving", "listen", ln.Addr().String(), "store", a.store.Kind(), "dry_run", a.opts.DryRun,
-		"admin_api", a.opts.AdminToken != "", "tls", a.opts.TLSCert != "")
+	serveErr := make(chan error, 2)
+	servers := []*http.Server{srv}
+	go a.serve(srv, ln, serveErr)
+	logArgs := []any{"listen", ln.Addr().String()}
+	if adm != nil {
+		servers = append(servers, adm)
+		go a.serve(adm, admLn, serveErr)
+		logArgs = append(logArgs, "admin_listen", admLn.Addr().String())
+	}
+	a.log.Info("serving", append(logArgs, "store", a.store.Kind(), "dry_run", a.opts.DryRun,
+		"admin_api", a.opts.AdminToken != "", "tls", a.opts.TLSCert != "")...)
 
 	var watch <-chan time.Time
 	if a.opts.WatchInterval > 0 {
@@ -296,10 +311,8 @@ loop:
 		select {
 		case <-ctx.Done():
 			break loop
-		case err, ok := <-serveErr:
-			if ok && err != nil {
-				runErr = fmt.Errorf("serve: %w", err)
-			}
+		case err := <-serveErr:
+			runErr = err
 			break loop
 		case <-reload:
 			_ = a.Reload()
@@ -310,11 +323,25 @@ loop:
 			}
 		}
 	}
-	a.shutdown(srv)
+	a.shutdown(servers...)
 	return runErr
 }
 
-func (a *App) shutdown(srv *http.Server) {
+// serve runs srv on ln until it is shut down; any other end is reported
+// on errs.
+func (a *App) serve(srv *http.Server, ln net.Listener, errs chan<- error) {
+	var err error
+	if a.opts.TLSCert != "" {
+		err = srv.ServeTLS(ln, a.opts.TLSCert, a.opts.TLSKey)
+	} else {
+		err = srv.Serve(ln)
+	}
+	if !errors.Is(err, http.ErrServerClosed) {
+		errs <- fmt.Errorf("serve on %s: %w", ln.Addr(), err)
+	}
+}
+
+func (a *App) shutdown(servers ...*http.Server) {
 	a.stopping.Store(true)
 	start := time.Now()
 	a.log.Info("shutting down", "grace", a.opts.ShutdownGrace.String(), "drain_delay", a.opts.DrainDelay.String())
@@ -322,9 +349,18 @@ func (a *App) shutdown(srv *http.Server) {
 	time.Sleep(a.opts.DrainDelay)
 	ctx, cancel := context.WithTimeout(context.Background(), a.opts.ShutdownGrace)
 	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		a.log.Warn("http shutdown", "error", err)
+	// Both listeners stop accepting together; in-flight requests finish.
+	var wg sync.WaitGroup
+	for _, srv := range servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := srv.Shutdown(ctx); err != nil {
+				a.log.Warn("http shutdown", "error", err)
+			}
+		}()
 	}
+	wg.Wait()
 	if err := a.store.Stop(ctx); err != nil {
 		a.log.Warn("stop deliveries", "error", err)
 	}

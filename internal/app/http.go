@@ -18,7 +18,9 @@ import (
 	"github.com/supportops/autoresponder/internal/webhook"
 )
 
-// Handler returns the bot's HTTP routes (exported for in-process tests).
+// Handler returns the routes of the main listener (--listen): every route
+// without --admin-listen, webhooks and probes with it (exported for
+// in-process tests).
 func (a *App) Handler() http.Handler {
 	r := mux.NewRouter()
 	wh := webhook.NewHandler(webhook.Options{
@@ -32,13 +34,38 @@ func (a *App) Handler() http.Handler {
 		MaxBodyBytes: a.opts.MaxBodyBytes,
 	})
 	wh.Register(r)
-	r.Handle("/metrics", promhttp.HandlerFor(a.m.Registry, promhttp.HandlerOpts{
-		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn), Timeout: 10 * time.Second,
-	})).Methods(http.MethodGet)
+	a.registerHealth(r)
+	// With --admin-listen the private routes live on that listener only,
+	// so a port-based NetworkPolicy can keep them off the public path.
+	if a.opts.AdminListen == "" {
+		a.registerPrivate(r)
+	}
+	return a.recoverPanics(r)
+}
+
+// AdminHandler returns the routes of the --admin-listen listener: the
+// private ones (/metrics, /-/reload, /admin/*) and the probes.
+func (a *App) AdminHandler() http.Handler {
+	r := mux.NewRouter()
+	a.registerHealth(r)
+	a.registerPrivate(r)
+	return a.recoverPanics(r)
+}
+
+// registerHealth mounts the probes, which every listener answers so that
+// kubelet may probe either port.
+func (a *App) registerHealth(r *mux.Router) {
 	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	}).Methods(http.MethodGet, http.MethodHead)
 	r.HandleFunc("/readyz", a.readyz).Methods(http.MethodGet, http.MethodHead)
+}
+
+// registerPrivate mounts what only operators and Prometheus call.
+func (a *App) registerPrivate(r *mux.Router) {
+	r.Handle("/metrics", promhttp.HandlerFor(a.m.Registry, promhttp.HandlerOpts{
+		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn), Timeout: 10 * time.Second,
+	})).Methods(http.MethodGet)
 	// With an admin token set, reloading needs it too; without one the
 	// endpoint only rereads the file the operator controls.
 	var reload http.Handler = http.HandlerFunc(a.reloadHandler)
@@ -47,7 +74,6 @@ func (a *App) Handler() http.Handler {
 	}
 	r.Handle("/-/reload", reload).Methods(http.MethodPost)
 	a.registerAdmin(r)
-	return a.recoverPanics(r)
 }
 
 func (a *App) httpServer() *http.Server {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -35,6 +36,9 @@ type Options struct {
 	MaxBodyBytes int64
 	// TLSCert and TLSKey serve HTTPS when both are set.
 	TLSCert, TLSKey string
+	// AdminListen, when set, serves /metrics, /-/reload and /admin/* on
+	// this address instead of Listen (--admin-listen, BOT_ADMIN_LISTEN).
+	AdminListen string
 	// DebugListen serves Go's pprof profiles on a separate address (off
 	// when empty; never expose it).
 	DebugListen string
@@ -89,6 +93,9 @@ func (o *Options) Validate() error {
 	}
 	if o.MaxBodyBytes < 1024 {
 		errs = append(errs, errors.New("--max-body-bytes must be at least 1024"))
+	}
+	if o.AdminListen != "" && o.AdminListen == o.Listen && !strings.HasSuffix(o.Listen, ":0") {
+		errs = append(errs, fmt.Errorf("--admin-listen %s is also --listen: give the admin listener its own port", o.AdminListen))
 	}
 	if (o.TLSCert == "") != (o.TLSKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
