@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -35,9 +34,7 @@ type DryRun struct {
 	name  string
 	inner Replier
 	now   func() time.Time
-
-	mu sync.Mutex // one line per request, never interleaved
-	w  io.Writer
+	out   lineWriter
 }
 
 var _ Replier = (*DryRun)(nil)
@@ -48,7 +45,7 @@ func NewDryRun(name string, inner Replier, w io.Writer) *DryRun {
 	if w == nil {
 		w = os.Stdout
 	}
-	return &DryRun{name: name, inner: inner, w: w, now: time.Now}
+	return &DryRun{name: name, inner: inner, out: lineWriter{w: w}, now: time.Now}
 }
 
 // Kind implements Replier: the wrapped platform's.
@@ -74,23 +71,9 @@ func (d *DryRun) Send(ctx context.Context, req *Request) (Result, error) {
 		return Result{}, err
 	}
 	id := randomID()
-	line := dryRunLine{
-		logLine: logLine{Time: d.now().UTC().Format(time.RFC3339Nano), Replier: d.name, DryRun: true, ResponseID: id, Request: req},
-		HTTP:    slot.req,
-	}
-	for _, a := range req.Attachments {
-		line.Attachments = append(line.Attachments, loggedAttachment{Name: a.Name, ContentType: a.ContentType, Bytes: len(a.Data)})
-	}
-	data, err := encodeJSON(line)
-	if err != nil {
-		return Result{}, &Error{Reason: ReasonInvalidRequest, Message: err.Error()}
-	}
-	data = append(data, '\n')
-	d.mu.Lock()
-	_, err = d.w.Write(data)
-	d.mu.Unlock()
-	if err != nil {
-		return Result{}, &Error{Reason: ReasonNetwork, Retry: true, Message: "writing dry-run line: " + err.Error()}
+	line := dryRunLine{logLine: newLogLine(d.now(), d.name, id, req), HTTP: slot.req}
+	if err := d.out.write(line); err != nil {
+		return Result{}, err
 	}
 	return Result{ResponseID: id, Status: http.StatusOK, Withheld: WithheldDryRun}, nil
 }

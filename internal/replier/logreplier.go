@@ -20,12 +20,43 @@ const KindLog = "log"
 type Log struct {
 	name string
 	now  func() time.Time
-
-	mu sync.Mutex // one line per request, never interleaved
-	w  io.Writer
+	out  lineWriter
 }
 
 var _ Replier = (*Log)(nil)
+
+// lineWriter writes one JSON line per request, never interleaved; the Log
+// replier and the dry run print through it.
+type lineWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// write encodes v as one line. A failed write is retryable: the output
+// (stdout, a file) may come back.
+func (lw *lineWriter) write(v any) *Error {
+	data, err := encodeJSON(v)
+	if err != nil {
+		return &Error{Reason: ReasonInvalidRequest, Message: err.Error()}
+	}
+	data = append(data, '\n')
+	lw.mu.Lock()
+	_, err = lw.w.Write(data)
+	lw.mu.Unlock()
+	if err != nil {
+		return &Error{Reason: ReasonNetwork, Retry: true, Message: "writing dry-run line: " + err.Error()}
+	}
+	return nil
+}
+
+// newLogLine is the line for req, its attachments summarised.
+func newLogLine(at time.Time, replier, responseID string, req *Request) logLine {
+	line := logLine{Time: at.UTC().Format(time.RFC3339Nano), Replier: replier, DryRun: true, ResponseID: responseID, Request: req}
+	for _, a := range req.Attachments {
+		line.Attachments = append(line.Attachments, loggedAttachment{Name: a.Name, ContentType: a.ContentType, Bytes: len(a.Data)})
+	}
+	return line
+}
 
 // NewLog returns a replier writing to w (standard output when nil); name
 // is the platform name the rules file uses for it.
@@ -36,7 +67,7 @@ func NewLog(name string, w io.Writer) *Log {
 	if w == nil {
 		w = os.Stdout
 	}
-	return &Log{name: name, w: w, now: time.Now}
+	return &Log{name: name, out: lineWriter{w: w}, now: time.Now}
 }
 
 // Name is the platform name.
@@ -80,28 +111,8 @@ func (l *Log) Send(_ context.Context, req *Request) (Result, error) {
 		return Result{}, &Error{Reason: ReasonInvalidRequest, Message: "target id is empty"}
 	}
 	id := randomID()
-	line := logLine{
-		Time:       l.now().UTC().Format(time.RFC3339Nano),
-		Replier:    l.name,
-		DryRun:     true,
-		ResponseID: id,
-		Request:    req,
-	}
-	for _, a := range req.Attachments {
-		line.Attachments = append(line.Attachments, loggedAttachment{Name: a.Name, ContentType: a.ContentType, Bytes: len(a.Data)})
-	}
-	data, err := encodeJSON(line)
-	if err != nil {
-		return Result{}, &Error{Reason: ReasonInvalidRequest, Message: err.Error()}
-	}
-	data = append(data, '\n')
-
-	l.mu.Lock()
-	_, err = l.w.Write(data)
-	l.mu.Unlock()
-	if err != nil {
-		// The output (stdout, a file) is unavailable; it may come back.
-		return Result{}, &Error{Reason: ReasonNetwork, Retry: true, Message: "writing dry-run line: " + err.Error()}
+	if err := l.out.write(newLogLine(l.now(), l.name, id, req)); err != nil {
+		return Result{}, err
 	}
 	return Result{ResponseID: id}, nil
 }
