@@ -82,11 +82,16 @@ func serveOptions(args []string, env app.Env, stderr io.Writer) (app.Options, er
 	if err != nil {
 		return o, err
 	}
+	maxInFlight, err := env.Int("BOT_MAX_INFLIGHT_BYTES", app.DefaultMaxInFlightBytes)
+	if err != nil {
+		return o, err
+	}
 	fs.StringVar(&o.RulesPath, "rules", env.String("BOT_RULES", app.DefaultRulesPath), "rules file (env BOT_RULES)")
 	fs.StringVar(&o.Listen, "listen", env.String("BOT_LISTEN", app.DefaultListen), "address to serve on (env BOT_LISTEN)")
 	fs.BoolVar(&o.DryRun, "dry-run", env("BOT_DRY_RUN") == "true", "send nothing: print every reply instead (env BOT_DRY_RUN=true)")
 	fs.IntVar(&o.Workers, "workers", workers, "concurrent deliveries (env BOT_WORKERS)")
 	fs.Int64Var(&o.MaxBodyBytes, "max-body-bytes", int64(maxBody), "largest webhook body accepted (env BOT_MAX_BODY_BYTES)")
+	fs.Int64Var(&o.MaxInFlightBytes, "max-inflight-bytes", int64(maxInFlight), "memory for all webhook bodies being read at once; past it 503 (env BOT_MAX_INFLIGHT_BYTES)")
 	fs.StringVar(&o.TLSCert, "tls-cert", env("BOT_TLS_CERT"), "serve HTTPS with this certificate (env BOT_TLS_CERT)")
 	fs.StringVar(&o.TLSKey, "tls-key", env("BOT_TLS_KEY"), "private key of --tls-cert (env BOT_TLS_KEY)")
 	fs.StringVar(&o.DebugListen, "debug-listen", env("BOT_DEBUG_LISTEN"), "serve pprof profiles on this private address (env BOT_DEBUG_LISTEN; off by default)")

@@ -30,6 +30,8 @@ func (a *App) Handler() http.Handler {
 		Metrics:      a.m,
 		Logger:       a.log,
 		MaxBodyBytes: a.opts.MaxBodyBytes,
+		// Body buffers are allocated as bytes arrive, against this budget.
+		MaxInFlightBytes: a.opts.MaxInFlightBytes,
 	})
 	wh.Register(r)
 	r.Handle("/metrics", promhttp.HandlerFor(a.m.Registry, promhttp.HandlerOpts{
@@ -53,8 +55,10 @@ func (a *App) Handler() http.Handler {
 func (a *App) httpServer() *http.Server {
 	return &http.Server{
 		Handler:           a.Handler(),
+		// A body is at most a megabyte: a client that cannot send its
+		// request in 10 s is holding a connection and a buffer for nothing.
 		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
+		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       90 * time.Second,
 		MaxHeaderBytes:    64 << 10,

@@ -8,6 +8,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"github.com/supportops/autoresponder/internal/webhook"
 )
 
 // Options configure a running bot. Every field has a flag and an
@@ -33,6 +35,10 @@ type Options struct {
 	WatchInterval time.Duration
 	// MaxBodyBytes bounds a webhook body.
 	MaxBodyBytes int64
+	// MaxInFlightBytes bounds the memory of all webhook bodies being read
+	// at once; past it requests get 503 with Retry-After. It is raised to
+	// three times MaxBodyBytes if lower (room for the largest body).
+	MaxInFlightBytes int64
 	// TLSCert and TLSKey serve HTTPS when both are set.
 	TLSCert, TLSKey string
 	// DebugListen serves Go's pprof profiles on a separate address (off
@@ -55,6 +61,9 @@ const (
 	DefaultShutdownGrace = 25 * time.Second
 	DefaultWatchInterval = 2 * time.Second
 	DefaultMaxBodyBytes  = 1 << 20
+	// DefaultMaxInFlightBytes: 64 MiB, a third of the 200 MiB soft memory
+	// limit the binary sets (GOMEMLIMIT).
+	DefaultMaxInFlightBytes = webhook.DefaultMaxInFlightBytes
 )
 
 // DefaultOptions returns Options with every default applied.
@@ -62,7 +71,7 @@ func DefaultOptions() Options {
 	return Options{
 		RulesPath: DefaultRulesPath, Listen: DefaultListen, DataDir: DefaultDataDir,
 		Workers: DefaultWorkers, ShutdownGrace: DefaultShutdownGrace, WatchInterval: DefaultWatchInterval,
-		MaxBodyBytes: DefaultMaxBodyBytes, LogLevel: "info",
+		MaxBodyBytes: DefaultMaxBodyBytes, MaxInFlightBytes: DefaultMaxInFlightBytes, LogLevel: "info",
 	}
 }
 
@@ -89,6 +98,9 @@ func (o *Options) Validate() error {
 	}
 	if o.MaxBodyBytes < 1024 {
 		errs = append(errs, errors.New("--max-body-bytes must be at least 1024"))
+	}
+	if o.MaxInFlightBytes < 0 {
+		errs = append(errs, errors.New("--max-inflight-bytes must not be negative"))
 	}
 	if (o.TLSCert == "") != (o.TLSKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
