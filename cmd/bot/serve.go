@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/supportops/autoresponder/internal/app"
+	"github.com/supportops/autoresponder/internal/logthrottle"
 	"github.com/supportops/autoresponder/internal/queue"
 	"github.com/supportops/autoresponder/internal/rules"
 )
@@ -110,7 +111,10 @@ func serveOptions(args []string, env app.Env, stderr io.Writer) (app.Options, er
 func newLogger(level string, w io.Writer) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+	// Every logger (River's too) derives from this one: a burst of one
+	// repeated warning or error (River retrying while the disk is full)
+	// becomes a few lines and a count.
+	return slog.New(logthrottle.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}), logthrottle.Options{}))
 }
 
 // tuneGC trades memory for CPU: intake allocates a lot of short-lived

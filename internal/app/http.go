@@ -54,7 +54,7 @@ func (a *App) Handler() http.Handler {
 
 func (a *App) httpServer() *http.Server {
 	return &http.Server{
-		Handler:           a.Handler(),
+		Handler: a.Handler(),
 		// A body is at most a megabyte: a client that cannot send its
 		// request in 10 s is holding a connection and a buffer for nothing.
 		ReadHeaderTimeout: 5 * time.Second,
