@@ -112,9 +112,11 @@ func newLogger(level string, w io.Writer) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
 	// Every logger (River's too) derives from this one: a burst of one
-	// repeated warning or error (River retrying while the disk is full)
-	// becomes a few lines and a count.
-	return slog.New(logthrottle.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}), logthrottle.Options{}))
+	// repeated warning or error (River and the workers retrying while the
+	// disk is full) becomes a few lines and a count. The same failure of
+	// different events or jobs is one failure.
+	throttle := logthrottle.Options{Vary: []string{"event_id", "job_id", "target_id", "attempt"}}
+	return slog.New(logthrottle.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}), throttle))
 }
 
 // tuneGC trades memory for CPU: intake allocates a lot of short-lived
