@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -110,8 +111,10 @@ type Handler struct {
 
 	stats sync.Map // label → *sourceStats
 	logs  logLimiter
-	// inflight reserves memory for the bodies being read.
+	// inflight reserves memory for the bodies being read; reserved is
+	// what it holds (the semaphore does not tell).
 	inflight *semaphore.Weighted
+	reserved atomic.Int64
 	// bodies and answers reuse buffers between requests.
 	bodies  sync.Pool // *[]byte
 	answers sync.Pool // *[]byte
@@ -228,6 +231,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, x *exchange, src 
 	body, reserved, err := h.readBody(http.MaxBytesReader(w, r.Body, h.maxBody), (*bp)[:0])
 	defer func() {
 		h.inflight.Release(reserved)
+		h.reserved.Add(-reserved)
 		if cap(body) <= maxPooledBuffer {
 			*bp = body[:0]
 			h.bodies.Put(bp)
@@ -339,6 +343,7 @@ func (h *Handler) readBody(r io.Reader, b []byte) (body []byte, reserved int64, 
 				return b, reserved, errBusy
 			}
 			reserved += int64(size)
+			h.reserved.Add(int64(size))
 			grown := make([]byte, len(b), size)
 			copy(grown, b)
 			b = grown

@@ -1,8 +1,11 @@
 package webhook
 
 import (
+	"bufio"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -30,27 +33,29 @@ func TestInFlightBudget(t *testing.T) {
 	srv := httptest.NewServer(r)
 	defer srv.Close()
 
-	// Two slow bodies: 600 bytes each, then nothing until released.
-	var writers []*io.PipeWriter
-	done := make(chan int, 2)
+	client := &http.Client{Timeout: 10 * time.Second}
+	// Two slow bodies: 600 of their 602 bytes, then nothing until
+	// released. Each holds 512 + 1024 bytes of buffers; the first is in
+	// before the second starts, so neither is refused.
+	var conns []net.Conn
 	for range 2 {
-		pr, pw := io.Pipe()
-		writers = append(writers, pw)
-		go func() {
-			resp, err := http.Post(srv.URL+"/webhooks/dev", "application/json", pr)
-			if err != nil {
-				done <- 0
-				return
-			}
-			resp.Body.Close()
-			done <- resp.StatusCode
-		}()
-		if _, err := pw.Write([]byte(`{"pad":"` + strings.Repeat("x", 592))); err != nil {
+		c, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
 			t.Fatal(err)
+		}
+		defer c.Close()
+		conns = append(conns, c)
+		fmt.Fprintf(c, "POST /webhooks/dev HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 602\r\n\r\n%s",
+			`{"pad":"`+strings.Repeat("x", 592))
+		want := int64(1536 * len(conns))
+		for deadline := time.Now().Add(5 * time.Second); h.reserved.Load() != want; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the slow bodies hold %d bytes of buffers, want %d", h.reserved.Load(), want)
+			}
 		}
 	}
 	post := func() (*http.Response, string) {
-		resp, err := http.Post(srv.URL+"/webhooks/dev", "application/json", strings.NewReader(`{}`))
+		resp, err := client.Post(srv.URL+"/webhooks/dev", "application/json", strings.NewReader(`{}`))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,27 +63,19 @@ func TestInFlightBudget(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp, string(b)
 	}
-	var resp *http.Response
-	var body string
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if resp, body = post(); resp.StatusCode == http.StatusServiceUnavailable {
-			break
-		}
-	}
+	resp, body := post()
 	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "30" ||
 		!strings.Contains(body, "too many webhook bodies in flight") {
 		t.Fatalf("with the budget spent: %d %q %s; want 503, Retry-After 30", resp.StatusCode, resp.Header.Get("Retry-After"), body)
 	}
-	if n := testutil.ToFloat64(m.WebhooksTotal.WithLabelValues("dev", metrics.OutcomeBusy)); n < 1 {
-		t.Errorf("busy outcomes = %v; want at least 1", n)
+	if n := testutil.ToFloat64(m.WebhooksTotal.WithLabelValues("dev", metrics.OutcomeBusy)); n != 1 {
+		t.Errorf("busy outcomes = %v; want 1", n)
 	}
-	for _, pw := range writers {
-		pw.Write([]byte(`"}`))
-		pw.Close()
-	}
-	for range writers {
-		if code := <-done; code != http.StatusBadRequest {
-			t.Errorf("slow body answered %d; want it read whole (400: not an event)", code)
+	for _, c := range conns {
+		io.WriteString(c, `"}`)
+		status, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil || !strings.HasPrefix(status, "HTTP/1.1 400") {
+			t.Errorf("slow body answered %q, %v; want it read whole (400: not an event)", status, err)
 		}
 	}
 	if resp, body = post(); resp.StatusCode != http.StatusBadRequest {
