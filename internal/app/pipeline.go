@@ -120,6 +120,14 @@ func (p *pipeline) logRuleError(ev *event.Event, e rules.RuleError) {
 		return
 	}
 	p.ruleErrorLog.Store(e.Rule.Name, now)
+	// Rules come and go with reloads: forget the ones quiet for a minute
+	// (this runs at most once per rule per minute).
+	p.ruleErrorLog.Range(func(rule, last any) bool {
+		if now.Sub(last.(time.Time)) >= time.Minute {
+			p.ruleErrorLog.Delete(rule)
+		}
+		return true
+	})
 	p.log.Warn("rule condition failed; treated as no match (further errors of this rule are not logged for a minute)",
 		"rule", e.Rule.Name, "event_id", ev.ID, "source", ev.Source, "topic", ev.Topic, "error", e.Err.Error())
 }
