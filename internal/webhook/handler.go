@@ -330,7 +330,9 @@ var (
 // arrive, never to a declared Content-Length (a client can declare a
 // megabyte and send nothing), and every array it allocates is first
 // reserved on the in-flight budget: when the budget is spent the read
-// stops with errBusy. reserved is what the caller must release.
+// stops with errBusy. reserved is what the caller must release. A pooled
+// buffer's array exists already and is not reserved again; the pool only
+// holds arrays that were reserved when they were made.
 func (h *Handler) readBody(r io.Reader, b []byte) (body []byte, reserved int64, err error) {
 	limit := int(h.maxBody) + 1 // room to see one byte past the limit
 	for {
