@@ -92,8 +92,8 @@ type Options struct {
 	// MaxBodyBytes defaults to DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// MaxInFlightBytes bounds the buffers of all bodies being read at
-	// once; defaults to DefaultMaxInFlightBytes. It must be at least
-	// MaxBodyBytes, or the largest body could never be read.
+	// once; defaults to DefaultMaxInFlightBytes. It is raised to three
+	// times MaxBodyBytes if lower, so that the largest body can be read.
 	MaxInFlightBytes int64
 	// Now stamps Event.ReceivedAt; defaults to time.Now.
 	Now func() time.Time
