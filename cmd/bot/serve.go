@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/supportops/autoresponder/internal/app"
+	"github.com/supportops/autoresponder/internal/logthrottle"
 	"github.com/supportops/autoresponder/internal/queue"
 )
 
@@ -82,12 +83,17 @@ func serveOptions(args []string, env app.Env, stderr io.Writer) (app.Options, er
 	if err := errors.Join(envErrs...); err != nil {
 		return o, err
 	}
+	maxInFlight, err := env.Int("BOT_MAX_INFLIGHT_BYTES", app.DefaultMaxInFlightBytes)
+	if err != nil {
+		return o, err
+	}
 	fs.StringVar(&o.RulesPath, "rules", env.String("BOT_RULES", app.DefaultRulesPath), "rules file (env BOT_RULES)")
 	fs.StringVar(&o.Listen, "listen", env.String("BOT_LISTEN", app.DefaultListen), "address to serve on (env BOT_LISTEN)")
 	fs.StringVar(&o.AdminListen, "admin-listen", env("BOT_ADMIN_LISTEN"), "serve /metrics, /-/reload and /admin/ on this address only, not on --listen (env BOT_ADMIN_LISTEN; off by default)")
 	fs.BoolVar(&o.DryRun, "dry-run", env("BOT_DRY_RUN") == "true", "send nothing: print every reply instead (env BOT_DRY_RUN=true)")
 	fs.IntVar(&o.Workers, "workers", workers, "concurrent deliveries (env BOT_WORKERS)")
 	fs.Int64Var(&o.MaxBodyBytes, "max-body-bytes", int64(maxBody), "largest webhook body accepted (env BOT_MAX_BODY_BYTES)")
+	fs.Int64Var(&o.MaxInFlightBytes, "max-inflight-bytes", int64(maxInFlight), "memory for all webhook bodies being read at once; past it 503 (env BOT_MAX_INFLIGHT_BYTES)")
 	fs.StringVar(&o.TLSCert, "tls-cert", env("BOT_TLS_CERT"), "serve HTTPS with this certificate (env BOT_TLS_CERT)")
 	fs.StringVar(&o.TLSKey, "tls-key", env("BOT_TLS_KEY"), "private key of --tls-cert (env BOT_TLS_KEY)")
 	fs.StringVar(&o.DebugListen, "debug-listen", env("BOT_DEBUG_LISTEN"), "serve pprof profiles on this private address (env BOT_DEBUG_LISTEN; off by default)")
@@ -106,7 +112,12 @@ func serveOptions(args []string, env app.Env, stderr io.Writer) (app.Options, er
 func newLogger(level string, w io.Writer) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+	// Every logger (River's too) derives from this one: a burst of one
+	// repeated warning or error (River and the workers retrying while the
+	// disk is full) becomes a few lines and a count. The same failure of
+	// different events or jobs is one failure.
+	throttle := logthrottle.Options{Vary: []string{"event_id", "job_id", "target_id", "attempt"}}
+	return slog.New(logthrottle.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}), throttle))
 }
 
 // tuneGC trades memory for CPU: intake allocates a lot of short-lived

@@ -32,6 +32,8 @@ func (a *App) Handler() http.Handler {
 		Metrics:      a.m,
 		Logger:       a.log,
 		MaxBodyBytes: a.opts.MaxBodyBytes,
+		// Body buffers are allocated as bytes arrive, against this budget.
+		MaxInFlightBytes: a.opts.MaxInFlightBytes,
 	})
 	wh.Register(r)
 	a.registerHealth(r)
@@ -78,9 +80,11 @@ func (a *App) registerPrivate(r *mux.Router) {
 
 func (a *App) httpServer() *http.Server {
 	return &http.Server{
-		Handler:           a.Handler(),
+		Handler: a.Handler(),
+		// A body is at most a megabyte: a client that cannot send its
+		// request in 10 s is holding a connection and a buffer for nothing.
 		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
+		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       90 * time.Second,
 		MaxHeaderBytes:    64 << 10,

@@ -20,7 +20,7 @@ func ignoredReasons() []string {
 // removed rules are dropped by logChanges.
 func initSeries(m *metrics.Metrics, rs *rules.Ruleset) {
 	for name := range rs.Sources {
-		for _, o := range metrics.WebhookOutcomes {
+		for _, o := range metrics.WebhookOutcomes() {
 			m.WebhooksTotal.WithLabelValues(name, o)
 		}
 		for _, r := range ignoredReasons() {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/supportops/autoresponder/internal/webhook"
 )
 
 // Options configure a running bot. Every field has a flag and an
@@ -34,6 +36,10 @@ type Options struct {
 	WatchInterval time.Duration
 	// MaxBodyBytes bounds a webhook body.
 	MaxBodyBytes int64
+	// MaxInFlightBytes bounds the memory of all webhook bodies being read
+	// at once; past it requests get 503 with Retry-After. It is raised to
+	// three times MaxBodyBytes if lower (room for the largest body).
+	MaxInFlightBytes int64
 	// TLSCert and TLSKey serve HTTPS when both are set.
 	TLSCert, TLSKey string
 	// AdminListen, when set, serves /metrics, /-/reload and /admin/* on
@@ -59,6 +65,9 @@ const (
 	DefaultShutdownGrace = 25 * time.Second
 	DefaultWatchInterval = 2 * time.Second
 	DefaultMaxBodyBytes  = 1 << 20
+	// DefaultMaxInFlightBytes: 64 MiB, a third of the 200 MiB soft memory
+	// limit the binary sets (GOMEMLIMIT).
+	DefaultMaxInFlightBytes = webhook.DefaultMaxInFlightBytes
 )
 
 // DefaultOptions returns Options with every default applied.
@@ -66,7 +75,7 @@ func DefaultOptions() Options {
 	return Options{
 		RulesPath: DefaultRulesPath, Listen: DefaultListen, DataDir: DefaultDataDir,
 		Workers: DefaultWorkers, ShutdownGrace: DefaultShutdownGrace, WatchInterval: DefaultWatchInterval,
-		MaxBodyBytes: DefaultMaxBodyBytes, LogLevel: "info",
+		MaxBodyBytes: DefaultMaxBodyBytes, MaxInFlightBytes: DefaultMaxInFlightBytes, LogLevel: "info",
 	}
 }
 
@@ -96,6 +105,9 @@ func (o *Options) Validate() error {
 	}
 	if o.AdminListen != "" && o.AdminListen == o.Listen && !strings.HasSuffix(o.Listen, ":0") {
 		errs = append(errs, fmt.Errorf("--admin-listen %s is also --listen: give the admin listener its own port", o.AdminListen))
+	}
+	if o.MaxInFlightBytes < 0 {
+		errs = append(errs, errors.New("--max-inflight-bytes must not be negative"))
 	}
 	if (o.TLSCert == "") != (o.TLSKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -81,8 +80,7 @@ func (p *pipeline) Dispatch(ctx context.Context, ev *event.Event) (webhook.Resul
 
 // intakeOf turns matches into store actions.
 func intakeOf(ev *event.Event, eval rules.Evaluation, rs *rules.Ruleset) *queue.Intake {
-	payload, _ := json.Marshal(ev.Payload) // a parsed JSON document always re-encodes
-	in := &queue.Intake{Source: ev.Source, EventID: ev.ID, Topic: ev.Topic, ReceivedAt: ev.ReceivedAt, Payload: payload}
+	in := &queue.Intake{Source: ev.Source, EventID: ev.ID, Topic: ev.Topic, ReceivedAt: ev.ReceivedAt, Payload: ev.Raw}
 	for _, m := range eval.Matches {
 		a := queue.Action{
 			Rule: m.Rule.Name, Request: m.Request, Shadow: m.Shadow, Once: m.Rule.Once, Cooldown: m.Rule.Cooldown,
@@ -93,10 +91,27 @@ func intakeOf(ev *event.Event, eval rules.Evaluation, rs *rules.Ruleset) *queue.
 		}
 		if m.Err != nil {
 			a.RenderError = m.Err.Error()
+		} else if err := keysTooLong(&a); err != nil {
+			// A rule built the target from customer text: storing it
+			// would fail on every retry, so the reply is dead-lettered.
+			a.RenderError = err.Error()
 		}
 		in.Actions = append(in.Actions, a)
 	}
 	return in
+}
+
+// keysTooLong refuses an action whose target id or keys are longer than
+// the store can index.
+func keysTooLong(a *queue.Action) error {
+	for _, k := range [...]struct{ name, value string }{
+		{"target id", a.Request.Target.ID}, {"target key", a.TargetKey}, {"claim key", a.ClaimKey},
+	} {
+		if len(k.value) > event.MaxIDBytes {
+			return fmt.Errorf("%s is %d bytes, longer than the %d the store can index", k.name, len(k.value), event.MaxIDBytes)
+		}
+	}
+	return nil
 }
 
 func (p *pipeline) logRuleError(ev *event.Event, e rules.RuleError) {
@@ -105,6 +120,14 @@ func (p *pipeline) logRuleError(ev *event.Event, e rules.RuleError) {
 		return
 	}
 	p.ruleErrorLog.Store(e.Rule.Name, now)
+	// Rules come and go with reloads: forget the ones quiet for a minute
+	// (this runs at most once per rule per minute).
+	p.ruleErrorLog.Range(func(rule, last any) bool {
+		if now.Sub(last.(time.Time)) >= time.Minute {
+			p.ruleErrorLog.Delete(rule)
+		}
+		return true
+	})
 	p.log.Warn("rule condition failed; treated as no match (further errors of this rule are not logged for a minute)",
 		"rule", e.Rule.Name, "event_id", ev.ID, "source", ev.Source, "topic", ev.Topic, "error", e.Err.Error())
 }

@@ -36,7 +36,16 @@ type Event struct {
 	// delivery as parsed JSON.
 	Item    map[string]any `expr:"item" json:"-"`
 	Payload map[string]any `expr:"event" json:"-"`
+	// Raw is the delivery's body as received (a copy), what the store
+	// keeps: re-encoding Payload would reorder keys and lose number text.
+	Raw []byte `expr:"-" json:"-"`
 }
+
+// MaxIDBytes bounds every id, topic and key that the store indexes: event
+// and target ids, topics, contact ids and the claim and target keys built
+// from them. PostgreSQL refuses a btree entry over about 2.7 KB, so a
+// longer value would fail the same way on every retry.
+const MaxIDBytes = 1024
 
 // Target names the conversation or ticket a reply is posted to.
 type Target struct {

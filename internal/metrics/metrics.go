@@ -4,6 +4,8 @@
 package metrics
 
 import (
+	"slices"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promauto"
 )
@@ -18,13 +20,69 @@ const (
 	OutcomeBadSignature  = "bad_signature"
 	OutcomeBadRequest    = "bad_request"
 	OutcomeUnknownSource = "unknown_source"
+	OutcomeMisconfigured = "misconfigured"
+	OutcomeBusy          = "busy"
 	OutcomeStoreError    = "store_error"
+	OutcomeInternalError = "internal_error"
 )
 
-// WebhookOutcomes lists every webhook outcome.
-var WebhookOutcomes = []string{
-	OutcomeAccepted, OutcomeDuplicate, OutcomeIgnored, OutcomeBadSignature,
-	OutcomeBadRequest, OutcomeUnknownSource, OutcomeStoreError,
+// IntakeOutcome is one way a webhook request ends: the HTTP status it is
+// answered with and the outcome label it is counted under. Several
+// outcomes can share a label (every refusal of a broken request is
+// bad_request) but never a label and a different meaning.
+type IntakeOutcome struct {
+	Name   string // what happened, for code and docs
+	Status int    // HTTP status of the answer
+	Label  string // label "outcome" of autoresponder_webhook_requests_total
+}
+
+// The intake outcomes. The webhook handler answers and counts with them;
+// IntakeOutcomes lists them for docs and for initialising series to 0.
+var (
+	IntakeAccepted         = IntakeOutcome{"accepted", 200, OutcomeAccepted}
+	IntakeDuplicate        = IntakeOutcome{"duplicate", 200, OutcomeDuplicate}
+	IntakeIgnored          = IntakeOutcome{"ignored", 200, OutcomeIgnored}
+	IntakeBadRequest       = IntakeOutcome{"bad_request", 400, OutcomeBadRequest}
+	IntakeBadSignature     = IntakeOutcome{"bad_signature", 401, OutcomeBadSignature}
+	IntakeUnknownSource    = IntakeOutcome{"unknown_source", 404, OutcomeUnknownSource}
+	IntakeMethodNotAllowed = IntakeOutcome{"method_not_allowed", 405, OutcomeBadRequest}
+	IntakeTooLarge         = IntakeOutcome{"too_large", 413, OutcomeBadRequest}
+	IntakeUnsupportedType  = IntakeOutcome{"unsupported_media_type", 415, OutcomeBadRequest}
+	// IntakeNoSecret: a signed source has no secret configured, so no
+	// delivery can be verified (401, as for any unverifiable delivery, but
+	// counted as the operator's problem, not the sender's).
+	IntakeNoSecret = IntakeOutcome{"no_secret", 401, OutcomeMisconfigured}
+	// IntakeMisconfigured: the source's kind is unusable; the operator
+	// must fix the configuration, the platform retries meanwhile.
+	IntakeMisconfigured = IntakeOutcome{"misconfigured", 500, OutcomeMisconfigured}
+	// IntakeBusy: the bodies in flight already fill the memory set aside
+	// for them (Retry-After).
+	IntakeBusy = IntakeOutcome{"busy", 503, OutcomeBusy}
+	// IntakeStoreError: the event was not stored (Retry-After).
+	IntakeStoreError = IntakeOutcome{"store_error", 503, OutcomeStoreError}
+	// IntakeInternalError: a panic; whether the event was stored is unknown.
+	IntakeInternalError = IntakeOutcome{"internal_error", 500, OutcomeInternalError}
+)
+
+// IntakeOutcomes returns every intake outcome.
+func IntakeOutcomes() []IntakeOutcome {
+	return []IntakeOutcome{
+		IntakeAccepted, IntakeDuplicate, IntakeIgnored, IntakeBadRequest, IntakeBadSignature,
+		IntakeUnknownSource, IntakeMethodNotAllowed, IntakeTooLarge, IntakeUnsupportedType,
+		IntakeNoSecret, IntakeMisconfigured, IntakeBusy, IntakeStoreError, IntakeInternalError,
+	}
+}
+
+// WebhookOutcomes lists every value of the "outcome" label of
+// WebhooksTotal, once each, in the order of IntakeOutcomes.
+func WebhookOutcomes() []string {
+	var labels []string
+	for _, o := range IntakeOutcomes() {
+		if !slices.Contains(labels, o.Label) {
+			labels = append(labels, o.Label)
+		}
+	}
+	return labels
 }
 
 // Reply outcomes (label "outcome" of RepliesTotal).
@@ -185,7 +243,7 @@ func New() *Metrics {
 
 // InitSource pre-creates the label combinations of a source so they read 0.
 func (m *Metrics) InitSource(source string) {
-	for _, o := range WebhookOutcomes {
+	for _, o := range WebhookOutcomes() {
 		m.WebhooksTotal.WithLabelValues(source, o)
 	}
 }

@@ -61,7 +61,7 @@ func insertHistory(ctx context.Context, q querier, h *History) error {
 	_, err := q.exec(ctx, `INSERT INTO bot_history (job_id, source, event_id, rule, platform, target_type, target_id,
 			outcome, reason, attempts, response_id, error, received_at, finished_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		h.JobID, h.Source, h.EventID, h.Rule, h.Platform, h.Target.Type, h.Target.ID,
+		h.JobID, h.Source, h.EventID, h.Rule, h.Platform, h.Target.Type, indexable(h.Target.ID),
 		h.Outcome, h.Reason, h.Attempts, storable(h.ResponseID), storable(h.Error), h.ReceivedAt.UnixMilli(), h.FinishedAt.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("record history: %w", err)
@@ -476,6 +476,17 @@ func (s *Store) Preview(ctx context.Context, in *Intake) ([]ActionResult, error)
 		}
 	}
 	return out, nil
+}
+
+// indexable cuts a value bound for an indexed column to event.MaxIDBytes:
+// a longer one (a target a rule built from customer text, dead-lettered
+// for that reason) must still leave its record instead of failing the
+// whole transaction on PostgreSQL.
+func indexable(s string) string {
+	if len(s) <= event.MaxIDBytes {
+		return s
+	}
+	return strings.ToValidUTF8(s[:event.MaxIDBytes], "")
 }
 
 // storable replaces NUL, which PostgreSQL text cannot hold, in strings that

@@ -1,21 +1,23 @@
 package webhook
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
 	"github.com/gorilla/mux"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/supportops/autoresponder/internal/event"
 	"github.com/supportops/autoresponder/internal/metrics"
@@ -34,8 +36,17 @@ const (
 	// is not configured, so that labels stay a closed set.
 	unknownSource = "unknown"
 
+	// DefaultMaxInFlightBytes is the memory set aside for webhook bodies
+	// being read, all requests together, when Options.MaxInFlightBytes
+	// is 0. Past it requests are answered 503 with Retry-After.
+	DefaultMaxInFlightBytes = 64 << 20
+
 	// Buffers that grew past this are not pooled.
 	maxPooledBuffer = 256 << 10
+
+	// minBodyBuffer is the first allocation for a body, made only once the
+	// client sends; it doubles from there as bytes arrive.
+	minBodyBuffer = 512
 )
 
 // Source is one configured webhook source, served at /webhooks/{Name}.
@@ -80,6 +91,10 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxBodyBytes defaults to DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// MaxInFlightBytes bounds the buffers of all bodies being read at
+	// once; defaults to DefaultMaxInFlightBytes. It is raised to three
+	// times MaxBodyBytes if lower, so that the largest body can be read.
+	MaxInFlightBytes int64
 	// Now stamps Event.ReceivedAt; defaults to time.Now.
 	Now func() time.Time
 }
@@ -96,8 +111,12 @@ type Handler struct {
 
 	stats sync.Map // label → *sourceStats
 	logs  logLimiter
+	// inflight reserves memory for the bodies being read; reserved is
+	// what it holds (the semaphore does not tell).
+	inflight *semaphore.Weighted
+	reserved atomic.Int64
 	// bodies and answers reuse buffers between requests.
-	bodies  sync.Pool // *bytes.Buffer
+	bodies  sync.Pool // *[]byte
 	answers sync.Pool // *[]byte
 }
 
@@ -123,6 +142,13 @@ func NewHandler(o Options) *Handler {
 	if h.now == nil {
 		h.now = time.Now
 	}
+	inflight := max(o.MaxInFlightBytes, 0)
+	if inflight == 0 {
+		inflight = DefaultMaxInFlightBytes
+	}
+	// The largest body's buffer is maxBody+1 bytes, grown by doubling;
+	// the copies of one growth step coexist for a moment.
+	h.inflight = semaphore.NewWeighted(max(inflight, 3*(h.maxBody+1)))
 	return h
 }
 
@@ -170,7 +196,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodPost:
 		if !known {
-			h.refuse(w, &x, http.StatusNotFound, metrics.OutcomeUnknownSource, "unknown source")
+			h.refuse(w, &x, metrics.IntakeUnknownSource, "unknown source")
 			return
 		}
 		h.post(w, r, &x, src)
@@ -183,7 +209,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(x.status)
 	default:
 		w.Header()["Allow"] = allowHeader
-		h.refuse(w, &x, http.StatusMethodNotAllowed, metrics.OutcomeBadRequest, "method not allowed")
+		h.refuse(w, &x, metrics.IntakeMethodNotAllowed, "method not allowed")
 	}
 }
 
@@ -195,46 +221,51 @@ var (
 
 func (h *Handler) post(w http.ResponseWriter, r *http.Request, x *exchange, src Source) {
 	if r.ContentLength > h.maxBody {
-		h.refuse(w, x, http.StatusRequestEntityTooLarge, metrics.OutcomeBadRequest, h.tooLarge())
+		h.refuse(w, x, metrics.IntakeTooLarge, h.tooLarge())
 		return
 	}
-	buf, _ := h.bodies.Get().(*bytes.Buffer)
-	if buf == nil {
-		buf = new(bytes.Buffer)
+	bp, _ := h.bodies.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
 	}
+	body, reserved, err := h.readBody(http.MaxBytesReader(w, r.Body, h.maxBody), (*bp)[:0])
 	defer func() {
-		if buf.Cap() <= maxPooledBuffer {
-			buf.Reset()
-			h.bodies.Put(buf)
+		h.inflight.Release(reserved)
+		h.reserved.Add(-reserved)
+		if cap(body) <= maxPooledBuffer {
+			*bp = body[:0]
+			h.bodies.Put(bp)
 		}
 	}()
-	buf.Reset()
-	if r.ContentLength > 0 {
-		buf.Grow(int(r.ContentLength) + bytes.MinRead)
-	}
-	if _, err := buf.ReadFrom(http.MaxBytesReader(w, r.Body, h.maxBody)); err != nil {
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			h.refuse(w, x, http.StatusRequestEntityTooLarge, metrics.OutcomeBadRequest, h.tooLarge())
-		} else {
-			h.refuse(w, x, http.StatusBadRequest, metrics.OutcomeBadRequest, "reading body: "+err.Error())
+	if err != nil {
+		switch _, tooLarge := errors.AsType[*http.MaxBytesError](err); {
+		case tooLarge || errors.Is(err, errTooLarge):
+			h.refuse(w, x, metrics.IntakeTooLarge, h.tooLarge())
+		case errors.Is(err, errBusy):
+			h.refuse(w, x, metrics.IntakeBusy, "too many webhook bodies in flight; retry later")
+		default:
+			h.refuse(w, x, metrics.IntakeBadRequest, "reading body: "+err.Error())
 		}
 		return
 	}
-	body := buf.Bytes()
 
 	if !src.InsecureSkipVerify {
 		if err := Verify(src.Kind, src.Secret, body, r.Header); err != nil {
 			if se, ok := errors.AsType[*SignatureError](err); ok {
-				h.refuse(w, x, http.StatusUnauthorized, metrics.OutcomeBadSignature, se.Reason)
+				outcome := metrics.IntakeBadSignature
+				if se == errNoSecret {
+					outcome = metrics.IntakeNoSecret
+				}
+				h.refuse(w, x, outcome, se.Reason)
 			} else {
 				x.err = err
-				h.refuse(w, x, http.StatusInternalServerError, metrics.OutcomeStoreError, "source misconfigured")
+				h.refuse(w, x, metrics.IntakeMisconfigured, "source misconfigured")
 			}
 			return
 		}
 	}
 	if ct := r.Header.Get("Content-Type"); !isJSONContentType(ct) {
-		h.refuse(w, x, http.StatusUnsupportedMediaType, metrics.OutcomeBadRequest,
+		h.refuse(w, x, metrics.IntakeUnsupportedType,
 			fmt.Sprintf("content type %q is not application/json", ct))
 		return
 	}
@@ -242,10 +273,10 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, x *exchange, src 
 	ev, err := Parse(src.Kind, x.label, body, h.now())
 	if err != nil {
 		if bre, ok := errors.AsType[*BadRequestError](err); ok {
-			h.refuse(w, x, http.StatusBadRequest, metrics.OutcomeBadRequest, bre.Reason)
+			h.refuse(w, x, metrics.IntakeBadRequest, bre.Reason)
 		} else {
 			x.err = err
-			h.refuse(w, x, http.StatusInternalServerError, metrics.OutcomeStoreError, "source misconfigured")
+			h.refuse(w, x, metrics.IntakeMisconfigured, "source misconfigured")
 		}
 		return
 	}
@@ -253,7 +284,7 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, x *exchange, src 
 
 	if ev.Kind == event.KindIntercom && ev.Topic == TopicPing {
 		h.metrics.EventsIgnored.WithLabelValues(x.label, "ping").Inc()
-		h.respond(w, x, http.StatusOK, metrics.OutcomeIgnored, func(b []byte) []byte {
+		h.respond(w, x, metrics.IntakeIgnored, func(b []byte) []byte {
 			return append(b, `{"status":"ignored","reason":"ping"}`...)
 		})
 		return
@@ -262,33 +293,72 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, x *exchange, src 
 	res, err := h.dispatcher.Dispatch(r.Context(), ev)
 	if err != nil {
 		x.err = err
-		w.Header()["Retry-After"] = retryAfterHeader
-		h.refuse(w, x, http.StatusServiceUnavailable, metrics.OutcomeStoreError, "event not stored; retry later")
+		h.refuse(w, x, metrics.IntakeStoreError, "event not stored; retry later")
 		return
 	}
-	outcome := res.Outcome
-	switch outcome {
-	case metrics.OutcomeAccepted, metrics.OutcomeDuplicate:
+	outcome := metrics.IntakeAccepted
+	switch res.Outcome {
+	case metrics.OutcomeDuplicate:
+		outcome = metrics.IntakeDuplicate
 	case metrics.OutcomeIgnored:
+		outcome = metrics.IntakeIgnored
 		if res.Reason != "" {
 			h.metrics.EventsIgnored.WithLabelValues(x.label, res.Reason).Inc()
 		}
-	default:
-		outcome = metrics.OutcomeAccepted
 	}
-	h.respond(w, x, http.StatusOK, outcome, func(b []byte) []byte {
+	h.respond(w, x, outcome, func(b []byte) []byte {
 		b = append(b, `{"status":"`...)
-		b = append(b, outcome...)
+		b = append(b, outcome.Name...)
 		b = append(b, `","event_id":`...)
 		b = appendJSONString(b, ev.ID)
 		b = append(b, `,"actions":`...)
 		b = strconv.AppendInt(b, int64(res.Actions), 10)
-		if outcome == metrics.OutcomeIgnored && res.Reason != "" {
+		if outcome == metrics.IntakeIgnored && res.Reason != "" {
 			b = append(b, `,"reason":`...)
 			b = appendJSONString(b, res.Reason)
 		}
 		return append(b, '}')
 	})
+}
+
+var (
+	errBusy     = errors.New("webhook bodies in flight fill their memory budget")
+	errTooLarge = errors.New("body too large")
+)
+
+// readBody appends the body from r to b. The buffer grows only as bytes
+// arrive, never to a declared Content-Length (a client can declare a
+// megabyte and send nothing), and every array it allocates is first
+// reserved on the in-flight budget: when the budget is spent the read
+// stops with errBusy. reserved is what the caller must release. A pooled
+// buffer's array exists already and is not reserved again; the pool only
+// holds arrays that were reserved when they were made.
+func (h *Handler) readBody(r io.Reader, b []byte) (body []byte, reserved int64, err error) {
+	limit := int(h.maxBody) + 1 // room to see one byte past the limit
+	for {
+		if len(b) == cap(b) {
+			if len(b) >= limit {
+				return b, reserved, errTooLarge
+			}
+			size := min(max(2*cap(b), minBodyBuffer), limit)
+			if !h.inflight.TryAcquire(int64(size)) {
+				return b, reserved, errBusy
+			}
+			reserved += int64(size)
+			h.reserved.Add(int64(size))
+			grown := make([]byte, len(b), size)
+			copy(grown, b)
+			b = grown
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, reserved, nil
+		}
+		if err != nil {
+			return b, reserved, err
+		}
+	}
 }
 
 func (h *Handler) tooLarge() string {
@@ -321,9 +391,14 @@ func isJSONContentType(ct string) bool {
 	return true
 }
 
-// respond writes a JSON answer built by body.
-func (h *Handler) respond(w http.ResponseWriter, x *exchange, status int, outcome string, body func([]byte) []byte) {
-	x.status, x.outcome, x.wrote = status, outcome, true
+// respond writes a JSON answer built by body, with the outcome's status.
+// A 503 carries Retry-After: the platform must send the event again.
+func (h *Handler) respond(w http.ResponseWriter, x *exchange, outcome metrics.IntakeOutcome, body func([]byte) []byte) {
+	status := outcome.Status
+	x.status, x.outcome, x.wrote = status, outcome.Label, true
+	if status == http.StatusServiceUnavailable {
+		w.Header()["Retry-After"] = retryAfterHeader
+	}
 	bp, _ := h.answers.Get().(*[]byte)
 	if bp == nil {
 		b := make([]byte, 0, 256)
@@ -341,9 +416,9 @@ func (h *Handler) respond(w http.ResponseWriter, x *exchange, status int, outcom
 }
 
 // refuse answers {"error": reason}.
-func (h *Handler) refuse(w http.ResponseWriter, x *exchange, status int, outcome, reason string) {
+func (h *Handler) refuse(w http.ResponseWriter, x *exchange, outcome metrics.IntakeOutcome, reason string) {
 	x.reason = reason
-	h.respond(w, x, status, outcome, func(b []byte) []byte {
+	h.respond(w, x, outcome, func(b []byte) []byte {
 		b = append(b, `{"error":`...)
 		b = appendJSONString(b, reason)
 		return append(b, '}')
@@ -361,12 +436,12 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request, x *exchange) {
 		if x.wrote {
 			// The answer is out; count what it said.
 			if x.outcome == "" {
-				x.outcome = metrics.OutcomeStoreError
+				x.outcome = metrics.OutcomeInternalError
 			}
 		} else {
 			// Whether the event was stored is unknown: make the
 			// platform retry; deduplication absorbs a double.
-			h.refuse(w, x, http.StatusInternalServerError, metrics.OutcomeStoreError, "internal error")
+			h.refuse(w, x, metrics.IntakeInternalError, "internal error")
 		}
 	}
 	d := time.Since(x.start)
@@ -391,9 +466,9 @@ func (h *Handler) sourceStats(label string) *sourceStats {
 	}
 	st := &sourceStats{
 		duration: h.metrics.WebhookDuration.WithLabelValues(label),
-		outcomes: make(map[string]prometheus.Counter, len(metrics.WebhookOutcomes)),
+		outcomes: make(map[string]prometheus.Counter),
 	}
-	for _, o := range metrics.WebhookOutcomes {
+	for _, o := range metrics.WebhookOutcomes() {
 		st.outcomes[o] = h.metrics.WebhooksTotal.WithLabelValues(label, o)
 	}
 	actual, _ := h.stats.LoadOrStore(label, st)

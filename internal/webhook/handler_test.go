@@ -31,6 +31,8 @@ var testSources = map[string]Source{
 	"intercom": {Name: "intercom", Kind: event.KindIntercom, Secret: intercomSecret},
 	"whmcs":    {Name: "whmcs", Kind: event.KindWHMCS, Secret: whmcsSecret},
 	"dev":      {Name: "dev", Kind: event.KindIntercom, InsecureSkipVerify: true},
+	// Misconfigured: a signed source without its secret.
+	"nosecret": {Name: "nosecret", Kind: event.KindIntercom},
 }
 
 func lookupTestSource(name string) (Source, bool) {
@@ -108,8 +110,8 @@ func newTestEnv(t *testing.T, d Dispatcher, maxBody int64) *testEnv {
 // outcomes returns the non-zero webhook counters as "label/outcome" → n.
 func (e *testEnv) outcomes() map[string]float64 {
 	got := map[string]float64{}
-	for _, label := range []string{"intercom", "whmcs", "dev", unknownSource} {
-		for _, o := range metrics.WebhookOutcomes {
+	for _, label := range []string{"intercom", "whmcs", "dev", "nosecret", unknownSource} {
+		for _, o := range metrics.WebhookOutcomes() {
 			if n := testutil.ToFloat64(e.metrics.WebhooksTotal.WithLabelValues(label, o)); n != 0 {
 				got[label+"/"+o] = n
 			}
@@ -222,8 +224,10 @@ func TestHandler(t *testing.T) {
 		{name: "dispatcher error", body: icBody, header: icHeader(), dispatchErr: errors.New("database is locked"),
 			wantStatus: 503, wantBody: `{"error":"event not stored; retry later"}`, wantHeader: header("Retry-After", "30"),
 			dispatched: 1, wantOutcome: "intercom/store_error"},
+		{name: "source without its secret", path: "/webhooks/nosecret", body: icBody, header: icHeader(),
+			wantStatus: 401, wantBody: `{"error":"no secret configured for the source"}`, wantOutcome: "nosecret/misconfigured"},
 		{name: "dispatcher panic", body: icBody, header: icHeader(), panics: 1,
-			wantStatus: 500, wantBody: `{"error":"internal error"}`, dispatched: 1, wantOutcome: "intercom/store_error"},
+			wantStatus: 500, wantBody: `{"error":"internal error"}`, dispatched: 1, wantOutcome: "intercom/internal_error"},
 	}
 	// Content types for the cases that replace it ("x" above).
 	contentTypes := map[string]string{

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"encoding/json"
 	"math"
 	"strconv"
 	"strings"
@@ -68,6 +69,10 @@ func buildIntercom(ev *event.Event, root map[string]any) error {
 		return err
 	}
 	fillContactFromAuthor(ev)
+	if ev.Contact != nil {
+		// once and cooldown claims are keyed by the contact id.
+		return boundedID(ev.Contact.ID, "contact id")
+	}
 	return nil
 }
 
@@ -267,6 +272,10 @@ func unixTime(v any, path string) (time.Time, error) {
 		return time.Time{}, nil
 	case float64:
 		f = x
+	case int64:
+		f = float64(x)
+	case json.Number: // an integer beyond int64 (exactNumbers): out of range below
+		f, _ = strconv.ParseFloat(string(x), 64)
 	case string:
 		if n, err := strconv.ParseInt(x, 10, 64); err == nil {
 			f = float64(n)

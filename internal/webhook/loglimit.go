@@ -11,8 +11,13 @@ const (
 	logBurst      = 10
 )
 
-// logLimiter is a token bucket per key. Keys are metrics labels (configured
-// source names and "unknown"), a small set, so buckets are never evicted.
+// maxLogBuckets bounds the buckets kept. Keys are metrics labels (the
+// configured source names and "unknown"), but reloads can rename sources
+// for ever: past this many, full buckets (no different from new ones) are
+// dropped.
+const maxLogBuckets = 256
+
+// logLimiter is a token bucket per key.
 type logLimiter struct {
 	rate, burst float64
 
@@ -37,7 +42,15 @@ func (l *logLimiter) allow(key string, now time.Time) (ok bool, dropped int) {
 	defer l.mu.Unlock()
 	b := l.buckets[key]
 	if b == nil {
+		if len(l.buckets) >= maxLogBuckets {
+			l.prune(now)
+		}
 		b = &logBucket{tokens: l.burst, last: now}
+		if len(l.buckets) >= maxLogBuckets {
+			// Every bucket is busy: limit this key by a bucket that is
+			// not kept (its first line passes).
+			return true, 0
+		}
 		l.buckets[key] = b
 	}
 	if elapsed := now.Sub(b.last).Seconds(); elapsed > 0 {
@@ -51,4 +64,14 @@ func (l *logLimiter) allow(key string, now time.Time) (ok bool, dropped int) {
 	b.tokens--
 	dropped, b.dropped = b.dropped, 0
 	return true, dropped
+}
+
+// prune drops the buckets that have refilled and owe no dropped count:
+// a new bucket would behave the same. The caller holds l.mu.
+func (l *logLimiter) prune(now time.Time) {
+	for k, b := range l.buckets {
+		if b.dropped == 0 && b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
+			delete(l.buckets, k)
+		}
+	}
 }

@@ -8,7 +8,9 @@ package webhook
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -62,7 +64,7 @@ func Parse(kind, source string, body []byte, receivedAt time.Time) (*event.Event
 	if err != nil {
 		return nil, err
 	}
-	ev := &event.Event{Source: source, Kind: kind, ReceivedAt: receivedAt, Payload: root}
+	ev := &event.Event{Source: source, Kind: kind, ReceivedAt: receivedAt, Payload: root, Raw: bytes.Clone(body)}
 	if err := build(ev, root); err != nil {
 		return nil, err
 	}
@@ -81,9 +83,26 @@ func decodeObject(body []byte) (map[string]any, error) {
 		return nil, badRequestf("JSON is nested deeper than %d levels", MaxDepth)
 	}
 	// Into any, not map[string]any: the decoder then builds every level
-	// on its fast path, without reflection.
+	// on its fast path, without reflection. Numbers are kept as text and
+	// then made exact (see exactNumbers): as float64, ticket id
+	// 9007199254740993 would become ...992.
 	var v any
-	if err := json.Unmarshal(body, &v); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	err := dec.Decode(&v)
+	if err == nil {
+		if _, end := dec.Token(); end != io.EOF {
+			err = errors.New("data after the top-level value")
+		}
+	}
+	if err != nil {
+		// Unmarshal's syntax check words errors the way senders know.
+		if serr := json.Unmarshal(body, new(json.RawMessage)); serr != nil {
+			err = serr
+		}
+		return nil, badRequest("not JSON: " + err.Error())
+	}
+	if v, err = exactNumbers(v); err != nil {
 		return nil, badRequest("not JSON: " + err.Error())
 	}
 	// JSON can carry NUL only escaped; PostgreSQL cannot store it (text or
@@ -96,6 +115,48 @@ func decodeObject(body []byte) (map[string]any, error) {
 		return nil, badRequestf("body must be a JSON object, not %s", typeName(v))
 	}
 	return root, nil
+}
+
+// exactNumbers replaces every json.Number in a decoded document with an
+// int64 when it is an integer that fits, a float64 when it has a fraction
+// or an exponent, and leaves it a json.Number (its exact digits) when it is
+// an integer too large for int64. Rules compare int64 and float64 with
+// numbers as usual; ids survive into targets and templates digit for
+// digit. A number beyond float64's range is an error, as it always was.
+func exactNumbers(v any) (any, error) {
+	var err error
+	switch x := v.(type) {
+	case json.Number:
+		return exactNumber(x)
+	case []any:
+		for i := range x {
+			if x[i], err = exactNumbers(x[i]); err != nil {
+				return nil, err
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if x[k], err = exactNumbers(e); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return v, nil
+}
+
+func exactNumber(n json.Number) (any, error) {
+	s := string(n)
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return nil, fmt.Errorf("number %s is out of range", s)
+	}
+	if !strings.ContainsAny(s, ".eE") {
+		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return i, nil
+		}
+		return n, nil // an integer beyond int64: keep its digits
+	}
+	return f, nil
 }
 
 // depthWithin reports whether the objects and arrays of the JSON text b nest
@@ -134,7 +195,7 @@ func depthWithin(b []byte, max int) bool {
 }
 
 // JSON value helpers. Decoded JSON holds map[string]any, []any, string,
-// float64, bool and nil; every helper accepts any of them without panicking.
+// int64, float64, json.Number (see exactNumbers), bool and nil; every helper accepts any of them without panicking.
 
 // object returns v as an object, or nil.
 func object(v any) map[string]any {
@@ -149,8 +210,12 @@ func scalar(v any) (s string, ok bool) {
 	switch x := v.(type) {
 	case string:
 		return x, true
+	case int64:
+		return strconv.FormatInt(x, 10), true
 	case float64:
 		return formatNumber(x), true
+	case json.Number:
+		return string(x), true
 	case nil:
 		return "", true
 	}
@@ -178,7 +243,7 @@ func typeName(v any) string {
 		return "null"
 	case string:
 		return "a string"
-	case float64:
+	case int64, float64, json.Number:
 		return "a number"
 	case bool:
 		return "a boolean"
@@ -204,7 +269,16 @@ func requiredString(m map[string]any, key, path string) (string, error) {
 	if s == "" {
 		return "", badRequest(path + " is empty")
 	}
-	return s, nil
+	return s, boundedID(s, path)
+}
+
+// boundedID refuses an id longer than the store can index: that delivery
+// would fail the same way on every retry.
+func boundedID(s, path string) error {
+	if len(s) > event.MaxIDBytes {
+		return badRequestf("%s is %d bytes, longer than the %d allowed", path, len(s), event.MaxIDBytes)
+	}
+	return nil
 }
 
 // requiredID returns m[key] as a non-empty id; numbers are accepted.
@@ -220,7 +294,7 @@ func requiredID(m map[string]any, key, path string) (string, error) {
 	if s == "" {
 		return "", badRequest(path + " is empty")
 	}
-	return s, nil
+	return s, boundedID(s, path)
 }
 
 // requiredObject returns m[key] as an object.

@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
@@ -39,7 +40,7 @@ func readFile(t testing.TB, path string) []byte {
 // but the raw maps (Item, Payload, Ticket.Attributes).
 func comparable(ev *event.Event) event.Event {
 	c := *ev
-	c.Item, c.Payload = nil, nil
+	c.Item, c.Payload, c.Raw = nil, nil, nil
 	if c.Ticket != nil {
 		tk := *c.Ticket
 		tk.Attributes = nil
@@ -518,6 +519,7 @@ func TestParseWHMCSShapes(t *testing.T) {
 func TestParseErrors(t *testing.T) {
 	deep := strings.Repeat(`{"a":`, MaxDepth) + "1" + strings.Repeat("}", MaxDepth)
 	tooDeep := strings.Repeat("[", MaxDepth+1) + strings.Repeat("]", MaxDepth+1)
+	long := strings.Repeat("x", 3000)
 	ic := func(fields string) string {
 		return `{"type":"notification_event","id":"n1","topic":"conversation.user.replied","created_at":1,` + fields + `}`
 	}
@@ -549,6 +551,7 @@ func TestParseErrors(t *testing.T) {
 		{"intercom", ic(`"created_at":true`), "created_at must be unix seconds, not a boolean"},
 		{"intercom", ic(`"created_at":-5`), "created_at out of range: -5"},
 		{"intercom", ic(`"created_at":1e300`), "created_at out of range: 1e+300"},
+		{"intercom", ic(`"created_at":1e400`), "not JSON: number 1e400 is out of range"},
 		{"intercom", ic(`"x":0`), "data missing"},
 		{"intercom", ic(`"data":[]`), "data must be an object, not an array"},
 		{"intercom", ic(`"data":{}`), "data.item missing"},
@@ -581,6 +584,19 @@ func TestParseErrors(t *testing.T) {
 		{"whmcs", `{"event":"TicketOpen","id":"a","occurred_at":"2026-01-01T10:00:00Z","vars":{"ticketid":1,"subject":true}}`, "vars.subject must be a string or a number, not a boolean"},
 		{"whmcs", `{"event":"TicketOpen","id":"a","occurred_at":"2026-01-01T10:00:00Z","vars":{"ticketid":1,"message":["x"]}}`, "vars.message must be a string, not an array"},
 		{"whmcs", `{"event":"TicketClose","id":"a","occurred_at":"2026-01-01T10:00:00Z","vars":{"ticketid":1}}`, ""},
+
+		// Ids the store indexes are bounded (PostgreSQL refuses btree
+		// entries over about 2.7 KB: that delivery would fail forever).
+		{"intercom", `{"type":"notification_event","topic":"conversation.user.created","id":"` + long + `"}`, "id is 3000 bytes, longer than the 1024 allowed"},
+		{"intercom", `{"type":"notification_event","topic":"` + long + `","id":"n1"}`, "topic is 3000 bytes, longer than the 1024 allowed"},
+		{"intercom", ic(`"data":{"item":{"type":"conversation","id":"` + long + `"}}`), "data.item.id is 3000 bytes, longer than the 1024 allowed"},
+		{"intercom", ic(`"data":{"item":{"type":"ticket_ticket_part","ticket":{"id":"` + long + `"}}}`), "data.item.ticket.id is 3000 bytes, longer than the 1024 allowed"},
+		{"intercom", ic(`"data":{"item":{"type":"conversation","id":"c","contacts":{"contacts":[{"id":"` + long + `"}]}}}`), "contact id is 3000 bytes, longer than the 1024 allowed"},
+		{"intercom", ic(`"data":{"item":{"type":"conversation","id":"` + long[:1024] + `"}}`), ""},
+		{"whmcs", `{"event":"TicketOpen","id":"` + long + `","occurred_at":"2026-01-01T10:00:00Z","vars":{"ticketid":1}}`, "id is 3000 bytes, longer than the 1024 allowed"},
+		{"whmcs", `{"event":"` + long + `","id":"a","occurred_at":"2026-01-01T10:00:00Z","vars":{"ticketid":1}}`, "event is 3000 bytes, longer than the 1024 allowed"},
+		{"whmcs", `{"event":"TicketOpen","id":"a","occurred_at":"2026-01-01T10:00:00Z","vars":{"ticketid":"` + long + `"}}`, "vars.ticketid is 3000 bytes, longer than the 1024 allowed"},
+		{"whmcs", `{"event":"TicketOpen","id":"a","occurred_at":"2026-01-01T10:00:00Z","vars":{"ticketid":1,"userid":"` + long + `"}}`, "vars.userid is 3000 bytes, longer than the 1024 allowed"},
 	}
 	for _, tt := range tests {
 		name := tt.kind + "/" + tt.want
@@ -656,5 +672,35 @@ func TestParseReplacesNUL(t *testing.T) {
 	}
 	if _, ok := ev.Item["x\uFFFDy"]; !ok {
 		t.Errorf("item keys = %v", ev.Item)
+	}
+}
+
+// Numbers are decoded exactly: an id past 2^53 keeps every digit in the
+// target, the ticket and the payload the rules see, and the stored body is
+// the body as received.
+func TestParseExactNumbers(t *testing.T) {
+	body := []byte(`{"event":"TicketOpen","id":"n1","occurred_at":"2026-01-01T10:00:00Z",` +
+		`"vars":{"ticketid":9007199254740993,"userid":18446744073709551617,"priority":3,"ratio":0.1}}`)
+	ev, err := Parse(event.KindWHMCS, "whmcs", body, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Target.ID != "9007199254740993" || ev.Ticket.ID != "9007199254740993" {
+		t.Errorf("target %q, ticket %q, want 9007199254740993", ev.Target.ID, ev.Ticket.ID)
+	}
+	if ev.Contact == nil || ev.Contact.ID != "18446744073709551617" {
+		t.Errorf("contact = %+v, want id 18446744073709551617", ev.Contact)
+	}
+	vars := ev.Payload["vars"].(map[string]any)
+	for key, want := range map[string]any{
+		"ticketid": int64(9007199254740993), "userid": json.Number("18446744073709551617"),
+		"priority": int64(3), "ratio": 0.1,
+	} {
+		if got := vars[key]; got != want {
+			t.Errorf("vars.%s = %#v, want %#v", key, got, want)
+		}
+	}
+	if !bytes.Equal(ev.Raw, body) {
+		t.Errorf("Raw = %s, want the body as received", ev.Raw)
 	}
 }

@@ -67,6 +67,12 @@ func buildWHMCS(ev *event.Event, root map[string]any) error {
 		}
 	}
 
+	if err := boundedID(v.ticketID, "vars.ticketid"); err != nil {
+		return err
+	}
+	if err := boundedID(v.userID, "vars.userid"); err != nil {
+		return err
+	}
 	if v.ticketID == "" {
 		if event.KnownTopic(event.KindWHMCS, ev.Topic) {
 			return badRequest("vars.ticketid missing")
