@@ -83,12 +83,6 @@ func TestDockerHealthcheck(t *testing.T) {
 	if _, port, err := net.SplitHostPort(listen); err != nil || port == "" {
 		t.Fatalf("the image's BOT_LISTEN %q has no port for the healthcheck to use", listen)
 	}
-	if code, out := Run(t, t.TempDir(), nil, append(check[1:], "-h")...); strings.Contains(out, "unknown command") {
-		// The command comes from the cli branch; until it is merged the
-		// HEALTHCHECK line cannot run yet.
-		t.Skipf("bot has no %q command yet (exit %d)", check[1], code)
-	}
-
 	bot := Start(t, Config{Rules: RulesFile("http://127.0.0.1:1", "", "", `
   - name: noop
     when: "false"
