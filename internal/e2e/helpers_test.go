@@ -364,3 +364,13 @@ func logsOnFailure(t *testing.T, b *Bot) {
 		t.Logf("last %d lines of the bot's log:\n%s", len(lines), strings.Join(lines, "\n"))
 	})
 }
+
+// skipUnlessCI skips a test that this machine cannot run, but fails it
+// under CI (CI set): CI must never pass by skipping a required suite.
+func skipUnlessCI(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("required under CI: "+format, args...)
+	}
+	t.Skipf(format, args...)
+}

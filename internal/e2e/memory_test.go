@@ -18,7 +18,7 @@ func procStatusKiB(t *testing.T, pid int, field string) int {
 	t.Helper()
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		t.Skipf("no /proc: %v", err)
+		skipUnlessCI(t, "no /proc: %v", err)
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -42,14 +42,14 @@ func raiseFileLimit(t *testing.T, need uint64) {
 	t.Helper()
 	var lim syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
-		t.Skipf("getrlimit: %v", err)
+		skipUnlessCI(t, "getrlimit: %v", err)
 	}
 	if lim.Cur < lim.Max {
 		lim.Cur = lim.Max
 		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim)
 	}
 	if lim.Cur < need {
-		t.Skipf("RLIMIT_NOFILE is %d, this test needs %d", lim.Cur, need)
+		skipUnlessCI(t, "RLIMIT_NOFILE is %d, this test needs %d", lim.Cur, need)
 	}
 }
 
