@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -80,7 +81,10 @@ func (p *pipeline) Dispatch(ctx context.Context, ev *event.Event) (webhook.Resul
 
 // intakeOf turns matches into store actions.
 func intakeOf(ev *event.Event, eval rules.Evaluation, rs *rules.Ruleset) *queue.Intake {
-	in := &queue.Intake{Source: ev.Source, EventID: ev.ID, Topic: ev.Topic, ReceivedAt: ev.ReceivedAt, Payload: ev.Raw}
+	// A copy: ev.Raw is the intake's read buffer, reused after the answer,
+	// and the store may still hold the intake then (a caller that gave up
+	// waiting). Only matched events pay for it.
+	in := &queue.Intake{Source: ev.Source, EventID: ev.ID, Topic: ev.Topic, ReceivedAt: ev.ReceivedAt, Payload: bytes.Clone(ev.Raw)}
 	for _, m := range eval.Matches {
 		a := queue.Action{
 			Rule: m.Rule.Name, Request: m.Request, Shadow: m.Shadow, Once: m.Rule.Once, Cooldown: m.Rule.Cooldown,

@@ -36,8 +36,10 @@ type Event struct {
 	// delivery as parsed JSON.
 	Item    map[string]any `expr:"item" json:"-"`
 	Payload map[string]any `expr:"event" json:"-"`
-	// Raw is the delivery's body as received (a copy), what the store
-	// keeps: re-encoding Payload would reorder keys and lose number text.
+	// Raw is the delivery's body as received, what the store keeps:
+	// re-encoding Payload would reorder keys and lose number text. It
+	// shares the intake's read buffer, which is reused once the request
+	// is answered: copy it to keep it longer.
 	Raw []byte `expr:"-" json:"-"`
 }
 

@@ -10,7 +10,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -64,7 +63,7 @@ func Parse(kind, source string, body []byte, receivedAt time.Time) (*event.Event
 	if err != nil {
 		return nil, err
 	}
-	ev := &event.Event{Source: source, Kind: kind, ReceivedAt: receivedAt, Payload: root, Raw: bytes.Clone(body)}
+	ev := &event.Event{Source: source, Kind: kind, ReceivedAt: receivedAt, Payload: root, Raw: body}
 	if err := build(ev, root); err != nil {
 		return nil, err
 	}
@@ -83,27 +82,23 @@ func decodeObject(body []byte) (map[string]any, error) {
 		return nil, badRequestf("JSON is nested deeper than %d levels", MaxDepth)
 	}
 	// Into any, not map[string]any: the decoder then builds every level
-	// on its fast path, without reflection. Numbers are kept as text and
-	// then made exact (see exactNumbers): as float64, ticket id
-	// 9007199254740993 would become ...992.
+	// on its fast path, without reflection. A float64 holds every integer
+	// of up to 15 digits exactly; a body with a longer run of digits is
+	// decoded again with numbers kept exact (see exactNumbers): as
+	// float64, ticket id 9007199254740993 would become ...992.
 	var v any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	err := dec.Decode(&v)
-	if err == nil {
-		if _, end := dec.Token(); end != io.EOF {
-			err = errors.New("data after the top-level value")
-		}
-	}
-	if err != nil {
-		// Unmarshal's syntax check words errors the way senders know.
-		if serr := json.Unmarshal(body, new(json.RawMessage)); serr != nil {
-			err = serr
+	if err := json.Unmarshal(body, &v); err != nil {
+		// Into any, the only type error is a number beyond float64.
+		if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok && strings.HasPrefix(te.Value, "number") {
+			return nil, badRequestf("not JSON: %s is out of range", te.Value)
 		}
 		return nil, badRequest("not JSON: " + err.Error())
 	}
-	if v, err = exactNumbers(v); err != nil {
-		return nil, badRequest("not JSON: " + err.Error())
+	if hasLongDigitRun(body) {
+		var err error
+		if v, err = decodeExact(body); err != nil {
+			return nil, badRequest("not JSON: " + err.Error())
+		}
 	}
 	// JSON can carry NUL only escaped; PostgreSQL cannot store it (text or
 	// jsonb), so it is replaced before anything keeps or renders it.
@@ -117,12 +112,45 @@ func decodeObject(body []byte) (map[string]any, error) {
 	return root, nil
 }
 
-// exactNumbers replaces every json.Number in a decoded document with an
-// int64 when it is an integer that fits, a float64 when it has a fraction
-// or an exponent, and leaves it a json.Number (its exact digits) when it is
-// an integer too large for int64. Rules compare int64 and float64 with
-// numbers as usual; ids survive into targets and templates digit for
-// digit. A number beyond float64's range is an error, as it always was.
+// exactDigits is the longest run of digits every float64 holds exactly as
+// an integer (2^53 has 16 digits).
+const exactDigits = 15
+
+// hasLongDigitRun reports whether body has more than exactDigits digits in
+// a row anywhere (in a string too: then the exact decoding is merely not
+// needed).
+func hasLongDigitRun(body []byte) bool {
+	run := 0
+	for _, c := range body {
+		if c >= '0' && c <= '9' {
+			if run++; run > exactDigits {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
+}
+
+// decodeExact decodes a document that json.Unmarshal has already accepted,
+// with every number exact.
+func decodeExact(body []byte) (any, error) {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return exactNumbers(v)
+}
+
+// exactNumbers replaces every json.Number in a decoded document with a
+// float64, as json.Unmarshal would, unless it is an integer beyond 2^53: an
+// int64 when it fits, else a json.Number (its exact digits). Rules compare
+// int64 and float64 with numbers as usual; ids survive into targets and
+// templates digit for digit. A number beyond float64's range is an error,
+// as it always was.
 func exactNumbers(v any) (any, error) {
 	var err error
 	switch x := v.(type) {
@@ -144,6 +172,9 @@ func exactNumbers(v any) (any, error) {
 	return v, nil
 }
 
+// maxExactInt is 2^53: every integer up to it is exact as a float64.
+const maxExactInt = 1 << 53
+
 func exactNumber(n json.Number) (any, error) {
 	s := string(n)
 	f, err := strconv.ParseFloat(s, 64)
@@ -152,6 +183,9 @@ func exactNumber(n json.Number) (any, error) {
 	}
 	if !strings.ContainsAny(s, ".eE") {
 		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+			if i >= -maxExactInt && i <= maxExactInt {
+				return f, nil // as json.Unmarshal gives it
+			}
 			return i, nil
 		}
 		return n, nil // an integer beyond int64: keep its digits

@@ -694,7 +694,7 @@ func TestParseExactNumbers(t *testing.T) {
 	vars := ev.Payload["vars"].(map[string]any)
 	for key, want := range map[string]any{
 		"ticketid": int64(9007199254740993), "userid": json.Number("18446744073709551617"),
-		"priority": int64(3), "ratio": 0.1,
+		"priority": 3.0, "ratio": 0.1,
 	} {
 		if got := vars[key]; got != want {
 			t.Errorf("vars.%s = %#v, want %#v", key, got, want)
