@@ -145,7 +145,9 @@ func StartErr(t testing.TB, cfg Config) (*Bot, error) {
 		return nil, err
 	}
 	addr := make(chan string, 1)
+	scanned := make(chan struct{})
 	go func() {
+		defer close(scanned)
 		sc := bufio.NewScanner(pr)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
@@ -163,6 +165,8 @@ func StartErr(t testing.TB, cfg Config) (*Bot, error) {
 	go func() {
 		b.exit = cmd.Wait()
 		_ = pw.Close()
+		// Everything the bot wrote is in Logs() once done is closed.
+		<-scanned
 		close(b.done)
 	}()
 	select {
