@@ -228,7 +228,20 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, x *exchange, src 
 	if bp == nil {
 		bp = new([]byte)
 	}
-	body, reserved, err := h.readBody(http.MaxBytesReader(w, r.Body, h.maxBody), (*bp)[:0])
+	// A pooled buffer is memory this request holds as much as a grown
+	// one: it counts against the budget too, or a round of large bodies
+	// would leave buffers that later requests fill for free.
+	buf, held := (*bp)[:0], int64(0)
+	if c := int64(cap(buf)); c > 0 {
+		if h.inflight.TryAcquire(c) {
+			held = c
+			h.reserved.Add(c)
+		} else {
+			buf = nil // read into fresh memory, reserved as it grows
+		}
+	}
+	body, reserved, err := h.readBody(http.MaxBytesReader(w, r.Body, h.maxBody), buf)
+	reserved += held
 	defer func() {
 		h.inflight.Release(reserved)
 		h.reserved.Add(-reserved)

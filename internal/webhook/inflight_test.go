@@ -82,3 +82,49 @@ func TestInFlightBudget(t *testing.T) {
 		t.Errorf("after the slow bodies: %d %s; want the 400 of an empty object (the budget is free)", resp.StatusCode, body)
 	}
 }
+
+// A body read into a pooled buffer holds that buffer's memory as much as a
+// freshly grown one, so it counts against the budget: otherwise a round of
+// large bodies would leave buffers behind that later connections fill
+// without reserving anything.
+func TestPooledBuffersCountAgainstTheBudget(t *testing.T) {
+	h := NewHandler(Options{
+		Lookup: lookupTestSource, Dispatcher: &fakeDispatcher{}, Metrics: metrics.New(),
+		Logger: slog.New(slog.DiscardHandler), MaxBodyBytes: 1024,
+	})
+	r := mux.NewRouter()
+	h.Register(r)
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+
+	// Leave grown buffers in the pool: sequential bodies of 1,000 bytes.
+	client := &http.Client{Timeout: 10 * time.Second}
+	for range 4 {
+		resp, err := client.Post(srv.URL+"/webhooks/dev", "application/json",
+			strings.NewReader(`{"pad":"`+strings.Repeat("x", 990)+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	if n := h.reserved.Load(); n != 0 {
+		t.Fatalf("%d bytes still reserved with no request in flight", n)
+	}
+	// A slow body of which 600 bytes have arrived, most likely into the
+	// pooled buffer: whichever buffer it landed in, the budget must cover
+	// at least those bytes.
+	c, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "POST /webhooks/dev HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 602\r\n\r\n%s",
+		`{"pad":"`+strings.Repeat("x", 592))
+	const want = 600
+	for deadline := time.Now().Add(2 * time.Second); h.reserved.Load() < want; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("a body holds 600 bytes received, but only %d bytes are reserved", h.reserved.Load())
+		}
+	}
+}
