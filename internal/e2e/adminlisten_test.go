@@ -206,4 +206,9 @@ func TestAdminListenerTLS(t *testing.T) {
 			t.Error("the admin listener serves /metrics over plain HTTP with --tls-cert set")
 		}
 	}
+	// The image's HEALTHCHECK runs `bot healthcheck` with the container's
+	// environment: with TLS on, it must ask over https.
+	if code, out := Run(t, t.TempDir(), []string{"BOT_LISTEN=" + m[1], "BOT_TLS_CERT=" + cert}, "healthcheck"); code != 0 {
+		t.Errorf("bot healthcheck against a TLS bot = exit %d: %s", code, out)
+	}
 }
