@@ -246,14 +246,13 @@ func watchSum(rulesData []byte, secretFiles []string) [32]byte {
 // accepting, finish in-flight webhooks and (within the grace period)
 // deliveries; jobs not started stay queued for the next start.
 func (a *App) Run(ctx context.Context, reload <-chan struct{}) error {
-	srv := a.httpServer()
+	srv := a.httpServer(a.Handler())
 	ln, err := net.Listen("tcp", a.opts.Listen)
 	if err != nil {
 		a.store.Close()
 		return fmt.Errorf("listen on %s: %w", a.opts.Listen, err)
 	}
-	// The admin server: the main one's timeouts and TLS, its own routes
-	// (the webhook routes httpServer builds are dropped unused).
+	// The admin server: the main one's timeouts and TLS, its own routes.
 	var adm *http.Server
 	var admLn net.Listener
 	if a.opts.AdminListen != "" {
@@ -262,8 +261,7 @@ func (a *App) Run(ctx context.Context, reload <-chan struct{}) error {
 			a.store.Close()
 			return fmt.Errorf("admin listen on %s: %w", a.opts.AdminListen, err)
 		}
-		adm = a.httpServer()
-		adm.Handler = a.AdminHandler()
+		adm = a.httpServer(a.AdminHandler())
 	}
 	closeListeners := func() {
 		_ = ln.Close()

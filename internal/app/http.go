@@ -78,9 +78,10 @@ func (a *App) registerPrivate(r *mux.Router) {
 	a.registerAdmin(r)
 }
 
-func (a *App) httpServer() *http.Server {
+// httpServer serves h with the timeouts every listener of the bot shares.
+func (a *App) httpServer(h http.Handler) *http.Server {
 	return &http.Server{
-		Handler: a.Handler(),
+		Handler: h,
 		// A body is at most a megabyte: a client that cannot send its
 		// request in 10 s is holding a connection and a buffer for nothing.
 		ReadHeaderTimeout: 5 * time.Second,
