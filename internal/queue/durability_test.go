@@ -150,7 +150,7 @@ func TestUndecodableSnoozeCountFailsClosed(t *testing.T) {
 	s, start := openStopped(t, Options{DataDir: t.TempDir(), MaxSnoozes: 3}, snd, fastPolicy())
 	res := mustAccept(t, s, intake("e1", action("greet", "c1")))
 	if _, err := s.backend.pool().exec(context.Background(), `UPDATE river_job SET metadata = ? WHERE id = ?`,
-		`{"snoozes":"5"}`, res.Actions[0].JobID); err != nil {
+		`{"output":{"rate_limit_waits":"5"}}`, res.Actions[0].JobID); err != nil {
 		t.Fatal(err)
 	}
 	start()
