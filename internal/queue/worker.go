@@ -360,22 +360,30 @@ func (s *Store) finishTx(jobCtx context.Context, rj *river.Job[DeliveryArgs], h 
 }
 
 // recordOutcome writes a job's history record and dead letter, releasing
-// the once/cooldown claim of a dead letter unless it must be kept.
+// the once/cooldown claim of a dead letter unless it must be kept, and of a
+// reply withheld by a kind that releases it.
 func recordOutcome(ctx context.Context, tx txn, h *History, dead *DeadLetter) error {
 	if err := insertHistory(ctx, tx, h); err != nil {
 		return err
 	}
-	if dead == nil {
+	claimKey := ""
+	if h.releaseClaim {
+		claimKey = h.claimKey
+	}
+	if dead != nil {
+		if err := insertDeadLetter(ctx, tx, dead); err != nil {
+			return err
+		}
+		if !dead.keepClaim {
+			claimKey = dead.ClaimKey
+		}
+	}
+	if claimKey == "" {
 		return nil
 	}
-	if err := insertDeadLetter(ctx, tx, dead); err != nil {
-		return err
-	}
-	if dead.ClaimKey != "" && !dead.keepClaim {
-		if _, err := tx.exec(ctx, `DELETE FROM bot_claims WHERE rule = ? AND claim_key = ? AND event_key = ?`,
-			dead.Rule, dead.ClaimKey, dead.Source+"/"+dead.EventID); err != nil {
-			return fmt.Errorf("release claim: %w", err)
-		}
+	if _, err := tx.exec(ctx, `DELETE FROM bot_claims WHERE rule = ? AND claim_key = ? AND event_key = ?`,
+		h.Rule, claimKey, h.Source+"/"+h.EventID); err != nil {
+		return fmt.Errorf("release claim: %w", err)
 	}
 	return nil
 }
