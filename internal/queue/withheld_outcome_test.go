@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/supportops/autoresponder/internal/metrics"
 	"github.com/supportops/autoresponder/internal/replier"
 )
 
@@ -94,6 +97,7 @@ func TestShadowedReplyKeepsItsClaimUntilRecorded(t *testing.T) {
 // recorded or counted as sent, and keeps its once claim.
 func TestUnknownWithheldKindIsNotSent(t *testing.T) {
 	storeKinds(t, func(t *testing.T, opts Options) {
+		opts.Metrics = metrics.New()
 		s := openTestStore(t, opts, withholdingSender{"held_for_review"}, fastPolicy())
 		ctx := context.Background()
 		a := action("greet", "c1")
@@ -113,6 +117,11 @@ func TestUnknownWithheldKindIsNotSent(t *testing.T) {
 		}
 		if len(h) != 1 || h[0].Outcome != DeadLettered {
 			t.Errorf("history %+v; want one dead_lettered record", h)
+		}
+		replies := opts.Metrics.RepliesTotal
+		if sent, dl := testutil.ToFloat64(replies.WithLabelValues("intercom", "greet", metrics.ReplySent)),
+			testutil.ToFloat64(replies.WithLabelValues("intercom", "greet", metrics.ReplyDeadLettered)); sent != 0 || dl != 1 {
+			t.Errorf("replies_total sent=%v dead_lettered=%v; want 0 and 1", sent, dl)
 		}
 		if r := mustAccept(t, s, intake("e2", a)); r.Actions[0].Outcome != Suppressed {
 			t.Errorf("a second event for the same once claim: %+v; want suppressed (the claim is kept)", r.Actions[0])
