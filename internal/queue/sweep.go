@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -180,21 +181,38 @@ func (s *Store) sweepOne(ctx context.Context, rj *river.Job[DeliveryArgs]) (bool
 }
 
 // dropStaleMarks removes marks whose job is recorded (its outcome committed
-// but the process stopped before clearing the mark).
+// but the process stopped before clearing the mark), and frees mark slots
+// reserved for jobs that will not run again (gone or finished), which
+// would otherwise stay taken until a restart.
 func (s *Store) dropStaleMarks(ctx context.Context) error {
 	jobs, err := s.marks.jobs(ctx)
 	if err != nil {
 		return err
 	}
 	for _, id := range jobs {
-		var state string
-		err := s.backend.pool().queryRow(ctx, `SELECT state FROM river_job WHERE id = ?`, id).Scan(&state)
-		if err != nil && !isNoRows(err) {
-			return fmt.Errorf("check sent mark of job %d: %w", id, err)
+		// A marked job River gave up on keeps its mark: the sweep needs it.
+		if err := s.releaseIfDone(ctx, id, "completed"); err != nil {
+			return err
 		}
-		if isNoRows(err) || state == "completed" {
-			s.marks.release(ctx, id)
+	}
+	for _, id := range s.marks.reservedOnly() {
+		if err := s.releaseIfDone(ctx, id, "completed", "discarded", "cancelled"); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// releaseIfDone releases job's mark and reservation when its River row is
+// gone or in one of the done states.
+func (s *Store) releaseIfDone(ctx context.Context, id int64, done ...string) error {
+	var state string
+	err := s.backend.pool().queryRow(ctx, `SELECT state FROM river_job WHERE id = ?`, id).Scan(&state)
+	if err != nil && !isNoRows(err) {
+		return fmt.Errorf("check sent mark of job %d: %w", id, err)
+	}
+	if isNoRows(err) || slices.Contains(done, state) {
+		s.marks.release(ctx, id)
 	}
 	return nil
 }
