@@ -14,12 +14,12 @@ func TestReservedMarkSlotsOfFinishedJobsAreFreed(t *testing.T) {
 	ctx := context.Background()
 	snd := newRecordingSender(nil)
 	s, start := openStopped(t, Options{DataDir: t.TempDir()}, snd, fastPolicy())
-	start() // (a start frees them too: the reservations come after it)
 	done := mustAccept(t, s, intake("e0", action("greet", "c0"))).Actions[0].JobID
 	if _, err := s.backend.pool().exec(ctx, `UPDATE river_job SET state = 'completed', finalized_at = ? WHERE id = ?`,
 		sqlTime(s, time.Now()), done); err != nil {
 		t.Fatal(err)
 	}
+	start() // (a start frees them too: the reservations come after it)
 	if !s.marks.reserve(done) {
 		t.Fatal("no slot for the completed job")
 	}
