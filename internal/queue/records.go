@@ -33,7 +33,7 @@ type History struct {
 	// releaseClaim, set on the record of a reply that was not posted,
 	// says its once/cooldown claim is given back in the outcome's
 	// transaction (a dead letter says so itself).
-	releaseClaim bool `json:"-"`
+	releaseClaim bool
 	claimKey     string
 }
 
