@@ -150,7 +150,7 @@ func TestUndecodableSnoozeCountFailsClosed(t *testing.T) {
 	s, start := openStopped(t, Options{DataDir: t.TempDir(), MaxSnoozes: 3}, snd, fastPolicy())
 	res := mustAccept(t, s, intake("e1", action("greet", "c1")))
 	if _, err := s.backend.pool().exec(context.Background(), `UPDATE river_job SET metadata = ? WHERE id = ?`,
-		`{"snoozes":"5"}`, res.Actions[0].JobID); err != nil {
+		`{"output":{"rate_limit_waits":"5"}}`, res.Actions[0].JobID); err != nil {
 		t.Fatal(err)
 	}
 	start()
@@ -355,39 +355,49 @@ func TestJobQueuedInTodaysFormatDelivers(t *testing.T) {
 // TestSentMarkSurvivesARestart: a job whose reply the platform accepted
 // (its sent mark is written) but whose outcome was never committed is
 // recorded as sent after a restart, with the platform's response id, and
-// not posted again.
+// not posted again. The job's next run has a raised attempt count (as
+// after River's rescuer), so that PostgreSQL's marks table is read, not
+// only this process's memory.
 func TestSentMarkSurvivesARestart(t *testing.T) {
-	dir := t.TempDir()
-	first := newRecordingSender(nil)
-	s, _ := openStopped(t, Options{DataDir: dir}, first, fastPolicy())
-	res := mustAccept(t, s, intake("e1", action("greet", "c1")))
-	id := res.Actions[0].JobID
-	if !s.marks.reserve(id) {
-		t.Fatal("no sent-mark slot")
-	}
-	if err := s.marks.put(context.Background(), id, mark{state: markSent, text: "part-accepted"}); err != nil {
-		t.Fatal(err)
-	}
-	s.Close() // the process ends before the outcome commits
+	storeKinds(t, func(t *testing.T, opts Options) {
+		ctx := context.Background()
+		first := newRecordingSender(nil)
+		s, _ := openStopped(t, opts, first, fastPolicy())
+		res := mustAccept(t, s, intake("e1", action("greet", "c1")))
+		id := res.Actions[0].JobID
+		if !s.marks.reserve(id) {
+			t.Fatal("no sent-mark slot")
+		}
+		if err := s.marks.put(ctx, id, mark{state: markSent, text: "part-accepted"}); err != nil {
+			t.Fatal(err)
+		}
+		// The job ran once (River counted the attempt) and the process
+		// ended before its outcome committed.
+		if _, err := s.backend.pool().exec(ctx, `UPDATE river_job SET attempt = 1 WHERE id = ?`, id); err != nil {
+			t.Fatal(err)
+		}
+		s.Close()
 
-	again := newRecordingSender(nil)
-	s2, start := openStopped(t, Options{DataDir: dir}, again, fastPolicy())
-	start()
-	var h []History
-	waitFor(t, "the outcome recorded", func() bool {
-		h, _ = s2.History(context.Background(), HistoryFilter{EventID: "e1"})
-		return len(h) == 1
+		again := newRecordingSender(nil)
+		s2, start := openStopped(t, opts, again, fastPolicy())
+		start()
+		var h []History
+		waitFor(t, "the outcome recorded", func() bool {
+			h, _ = s2.History(ctx, HistoryFilter{EventID: "e1"})
+			return len(h) == 1
+		})
+		if h[0].Outcome != Sent || h[0].ResponseID != "part-accepted" {
+			t.Errorf("history %+v; want sent with the platform's response id", h[0])
+		}
+		if n := again.sentCount() + first.sentCount(); n != 0 {
+			t.Errorf("%d replies posted; want 0 (the mark says it was sent)", n)
+		}
+		// The mark is cleared once recorded (just after the commit).
+		waitFor(t, "the mark cleared", func() bool {
+			jobs, err := s2.marks.jobs(ctx)
+			return err == nil && len(jobs) == 0
+		})
 	})
-	if h[0].Outcome != Sent || h[0].ResponseID != "part-accepted" {
-		t.Errorf("history %+v; want sent with the platform's response id", h[0])
-	}
-	if n := again.sentCount() + first.sentCount(); n != 0 {
-		t.Errorf("%d replies posted; want 0 (the mark says it was sent)", n)
-	}
-	// The mark is cleared once recorded.
-	if jobs, _ := s2.marks.jobs(context.Background()); len(jobs) != 0 {
-		t.Errorf("marks left after the outcome was recorded: %v", jobs)
-	}
 }
 
 // TestNoSendWithoutRoomForItsMark: when every sent-mark slot is taken, a
@@ -395,13 +405,13 @@ func TestSentMarkSurvivesARestart(t *testing.T) {
 func TestNoSendWithoutRoomForItsMark(t *testing.T) {
 	snd := newRecordingSender(nil)
 	s, start := openStopped(t, Options{DataDir: t.TempDir()}, snd, fastPolicy())
+	start() // before the reservations: a start frees those of jobs not queued
 	for j := range int64(markSlots) {
 		if !s.marks.reserve(-1 - j) {
 			t.Fatalf("slot %d not free", j)
 		}
 	}
 	mustAccept(t, s, intake("e1", action("greet", "c1")))
-	start()
 	time.Sleep(500 * time.Millisecond)
 	if n := snd.sentCount(); n != 0 {
 		t.Fatalf("%d replies sent with no slot for their mark; want 0", n)

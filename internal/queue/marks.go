@@ -55,6 +55,8 @@ type markStore interface {
 	release(ctx context.Context, job int64)
 	// jobs lists the jobs with a mark.
 	jobs(ctx context.Context) ([]int64, error)
+	// reservedOnly lists the jobs with room reserved but no mark.
+	reservedOnly() []int64
 	close()
 }
 
@@ -213,6 +215,18 @@ func (fm *fileMarks) jobs(context.Context) ([]int64, error) {
 	return out, nil
 }
 
+func (fm *fileMarks) reservedOnly() []int64 {
+	fm.mu.Lock()
+	defer fm.mu.Unlock()
+	var out []int64
+	for j := range fm.slotOf {
+		if _, marked := fm.marks[j]; !marked {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
 func (fm *fileMarks) close() { _ = fm.f.Close() }
 
 // --- table (PostgreSQL) ---
@@ -293,5 +307,8 @@ func (tm *tableMarks) jobs(ctx context.Context) ([]int64, error) {
 	}
 	return out, rows.Err()
 }
+
+// reservedOnly is empty: the table needs no reservations.
+func (tm *tableMarks) reservedOnly() []int64 { return nil }
 
 func (tm *tableMarks) close() {}

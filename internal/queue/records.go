@@ -29,6 +29,12 @@ type History struct {
 	Error      string       `json:"error,omitempty"`
 	ReceivedAt time.Time    `json:"received_at"`
 	FinishedAt time.Time    `json:"finished_at"`
+
+	// releaseClaim, set on the record of a reply that was not posted,
+	// says its once/cooldown claim is given back in the outcome's
+	// transaction (a dead letter says so itself).
+	releaseClaim bool
+	claimKey     string
 }
 
 // Outcomes recorded in history besides the intake ones.

@@ -472,20 +472,22 @@ func TestPlatformAnswersWithNULAreKept(t *testing.T) {
 // TestRateLimitWaitsAreCapped: a platform that answers 429 forever ends in
 // the dead-letter queue after maxSnoozes waits, not never.
 func TestRateLimitWaitsAreCapped(t *testing.T) {
-	var calls atomic.Int32
-	snd := newRecordingSender(func(*Job) *replier.Error {
-		calls.Add(1)
-		return &replier.Error{Reason: replier.ReasonRateLimited, Retry: true, Status: 429, RetryAfter: time.Millisecond}
+	storeKinds(t, func(t *testing.T, opts Options) {
+		var calls atomic.Int32
+		snd := newRecordingSender(func(*Job) *replier.Error {
+			calls.Add(1)
+			return &replier.Error{Reason: replier.ReasonRateLimited, Retry: true, Status: 429, RetryAfter: time.Millisecond}
+		})
+		opts.MaxSnoozes = 5
+		s := openTestStore(t, opts, snd, fastPolicy())
+		mustAccept(t, s, intake("e1", action("greet", "c1")))
+		var dead []DeadLetter
+		waitFor(t, "the dead letter", func() bool {
+			dead, _ = s.DeadLetters(context.Background(), DLQFilter{})
+			return len(dead) == 1
+		})
+		if n := int(calls.Load()); n != 6 || dead[0].Reason != "rate_limited" || dead[0].Attempts != 1 {
+			t.Errorf("%d calls, dead letter %+v; want 6 calls (5 waits, which use no attempt) and a rate_limited letter", n, dead[0])
+		}
 	})
-	opts := Options{DataDir: t.TempDir(), MaxSnoozes: 5}
-	s := openTestStore(t, opts, snd, fastPolicy())
-	mustAccept(t, s, intake("e1", action("greet", "c1")))
-	var dead []DeadLetter
-	waitFor(t, "the dead letter", func() bool {
-		dead, _ = s.DeadLetters(context.Background(), DLQFilter{})
-		return len(dead) == 1
-	})
-	if n := int(calls.Load()); n != 6 || dead[0].Reason != "rate_limited" || dead[0].Attempts != 1 {
-		t.Errorf("%d calls, dead letter %+v; want 6 calls (5 waits, which use no attempt) and a rate_limited letter", n, dead[0])
-	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -41,47 +42,93 @@ const abandonedReason = "interrupted"
 // is removed in the same transaction, so a job is swept once. It returns
 // how many jobs it recorded.
 func (s *Store) SweepAbandoned(ctx context.Context) (int, error) {
-	rows, err := s.backend.pool().query(ctx, `SELECT id, attempt, args FROM river_job
-		WHERE kind = ? AND state IN ('discarded', 'cancelled')
-			AND NOT EXISTS (SELECT 1 FROM bot_history h WHERE h.job_id = river_job.id)
-		ORDER BY id LIMIT 500`, DeliveryArgs{}.Kind())
-	if err != nil {
-		return 0, fmt.Errorf("find abandoned deliveries: %w", err)
-	}
-	type found struct {
-		id      int64
-		attempt int
-		args    []byte
-	}
-	var list []found
-	for rows.Next() {
-		var f found
-		if err := rows.Scan(&f.id, &f.attempt, &f.args); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("find abandoned deliveries: %w", err)
-		}
-		list = append(list, f)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("find abandoned deliveries: %w", err)
-	}
 	n := 0
-	for _, f := range list {
-		rj := &river.Job[DeliveryArgs]{JobRow: &rivertype.JobRow{ID: f.id, Attempt: f.attempt}}
-		if err := json.Unmarshal(f.args, &rj.Args); err != nil {
-			s.log.Error("abandoned delivery does not decode; left in place", "job_id", f.id, "error", err)
-			continue
-		}
-		done, err := s.sweepOne(ctx, rj)
+	for after := int64(0); ; {
+		list, last, err := s.abandonedPage(ctx, after)
 		if err != nil {
 			return n, err
 		}
-		if done {
-			n++
+		for _, rj := range list {
+			recorded, err := s.recordedInHistory(ctx, rj)
+			if err != nil {
+				return n, err
+			}
+			if recorded {
+				continue
+			}
+			done, err := s.sweepOne(ctx, rj)
+			if err != nil {
+				return n, err
+			}
+			if done {
+				n++
+			}
 		}
+		if last == 0 {
+			return n, nil
+		}
+		after = last
 	}
-	return n, nil
+}
+
+// sweepPage is how many abandoned jobs are read at a time.
+const sweepPage = 500
+
+// abandonedPage lists discarded or cancelled delivery jobs with ids above
+// after, and the last id read when the page is full (0: no more pages). A
+// job whose arguments do not decode is logged and left in place.
+func (s *Store) abandonedPage(ctx context.Context, after int64) (list []*river.Job[DeliveryArgs], last int64, err error) {
+	rows, err := s.backend.pool().query(ctx, `SELECT id, attempt, args FROM river_job
+		WHERE kind = ? AND state IN ('discarded', 'cancelled') AND id > ?
+		ORDER BY id LIMIT ?`, DeliveryArgs{}.Kind(), after, sweepPage)
+	if err != nil {
+		return nil, 0, fmt.Errorf("find abandoned deliveries: %w", err)
+	}
+	defer rows.Close()
+	read := 0
+	for rows.Next() {
+		var (
+			id      int64
+			attempt int
+			args    []byte
+		)
+		if err := rows.Scan(&id, &attempt, &args); err != nil {
+			return nil, 0, fmt.Errorf("find abandoned deliveries: %w", err)
+		}
+		read, last = read+1, id
+		rj := &river.Job[DeliveryArgs]{JobRow: &rivertype.JobRow{ID: id, Attempt: attempt}}
+		if err := json.Unmarshal(args, &rj.Args); err != nil {
+			s.log.Error("abandoned delivery does not decode; left in place", "job_id", id, "error", err)
+			continue
+		}
+		list = append(list, rj)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("find abandoned deliveries: %w", err)
+	}
+	if read < sweepPage {
+		last = 0
+	}
+	return list, last, nil
+}
+
+// recordedInHistory says whether the job's outcome is already recorded. A
+// job id alone does not say it: SQLite reuses the ids of deleted jobs
+// (River's rows are deleted an hour after they complete, and by the
+// sweep) while history keeps them, so the record must also be of the
+// job's event and rule.
+func (s *Store) recordedInHistory(ctx context.Context, rj *river.Job[DeliveryArgs]) (bool, error) {
+	var one int
+	err := s.backend.pool().queryRow(ctx, `SELECT 1 FROM bot_history
+		WHERE job_id = ? AND source = ? AND event_id = ? AND rule = ? LIMIT 1`,
+		rj.ID, rj.Args.Source, rj.Args.EventID, rj.Args.Rule).Scan(&one)
+	if isNoRows(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("find abandoned deliveries: %w", err)
+	}
+	return true, nil
 }
 
 func (s *Store) sweepOne(ctx context.Context, rj *river.Job[DeliveryArgs]) (bool, error) {
@@ -134,21 +181,38 @@ func (s *Store) sweepOne(ctx context.Context, rj *river.Job[DeliveryArgs]) (bool
 }
 
 // dropStaleMarks removes marks whose job is recorded (its outcome committed
-// but the process stopped before clearing the mark).
+// but the process stopped before clearing the mark), and frees mark slots
+// reserved for jobs that will not run again (gone or finished), which
+// would otherwise stay taken until a restart.
 func (s *Store) dropStaleMarks(ctx context.Context) error {
 	jobs, err := s.marks.jobs(ctx)
 	if err != nil {
 		return err
 	}
 	for _, id := range jobs {
-		var state string
-		err := s.backend.pool().queryRow(ctx, `SELECT state FROM river_job WHERE id = ?`, id).Scan(&state)
-		if err != nil && !isNoRows(err) {
-			return fmt.Errorf("check sent mark of job %d: %w", id, err)
+		// A marked job River gave up on keeps its mark: the sweep needs it.
+		if err := s.releaseIfDone(ctx, id, "completed"); err != nil {
+			return err
 		}
-		if isNoRows(err) || state == "completed" {
-			s.marks.release(ctx, id)
+	}
+	for _, id := range s.marks.reservedOnly() {
+		if err := s.releaseIfDone(ctx, id, "completed", "discarded", "cancelled"); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// releaseIfDone releases job's mark and reservation when its River row is
+// gone or in one of the done states.
+func (s *Store) releaseIfDone(ctx context.Context, id int64, done ...string) error {
+	var state string
+	err := s.backend.pool().queryRow(ctx, `SELECT state FROM river_job WHERE id = ?`, id).Scan(&state)
+	if err != nil && !isNoRows(err) {
+		return fmt.Errorf("check sent mark of job %d: %w", id, err)
+	}
+	if isNoRows(err) || slices.Contains(done, state) {
+		s.marks.release(ctx, id)
 	}
 	return nil
 }

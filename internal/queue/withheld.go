@@ -14,37 +14,68 @@ import (
 // (bot serve --dry-run).
 const DryRun = replier.WithheldDryRun
 
+// reasonUnknownWithheld is the dead-letter reason of a reply the Sender
+// withheld under a kind this store does not know.
+const reasonUnknownWithheld = "unknown_withheld_kind"
+
+// withheldKind says how a reply the Sender deliberately did not post is
+// recorded.
+type withheldKind struct {
+	// outcome is the history outcome.
+	outcome string
+	// label is the replies_total outcome label.
+	label string
+	// releaseClaim gives the once/cooldown claim back (nothing was
+	// posted and the rule should answer the next event).
+	releaseClaim bool
+	// ruleShadow counts the reply under the rule's shadow metric.
+	ruleShadow bool
+}
+
+// withheldKindOf is the one table of withheld kinds (Result.Withheld);
+// false for a kind it does not know.
+func withheldKindOf(withheld string) (withheldKind, bool) {
+	switch withheld {
+	case replier.WithheldDryRun:
+		// A dry run keeps the claim, as a sent reply would.
+		return withheldKind{outcome: DryRun, label: metrics.ReplyDryRun}, true
+	case Shadowed:
+		// Switched to shadow mode after the reply was queued: release the
+		// claim, as a dead letter does, so the rule answers the next event
+		// once it is live.
+		return withheldKind{outcome: Shadowed, label: metrics.ReplyShadow, releaseClaim: true, ruleShadow: true}, true
+	}
+	return withheldKind{}, false
+}
+
 // withheld records a reply the Sender deliberately did not post: printed
 // by a dry run, or shadowed because its rule or platform was switched to
-// shadow mode after the reply was queued. Neither is "sent".
+// shadow mode after the reply was queued. Neither is "sent". A kind this
+// store does not know is a bug in the Sender: the reply is dead-lettered
+// (keeping its claim, since what happened is unknown), never counted as
+// sent.
 func (s *Store) withheld(ctx context.Context, rj *river.Job[DeliveryArgs], job *Job, res replier.Result) error {
 	a := job.Args
-	var label string
-	switch res.Withheld {
-	case DryRun:
-		label = metrics.ReplyDryRun
-	case Shadowed:
-		label = metrics.ReplyShadow
-		// Nothing was posted: release the once/cooldown claim, as a dead
-		// letter does, so the rule answers the next event once it is live.
-		if a.ClaimKey != "" {
-			if _, err := s.backend.pool().exec(ctx, `DELETE FROM bot_claims WHERE rule = ? AND claim_key = ? AND event_key = ?`,
-				a.Rule, a.ClaimKey, a.Source+"/"+a.EventID); err != nil {
-				return fmt.Errorf("release claim of a shadowed reply: %w", err)
-			}
+	kind, ok := withheldKindOf(res.Withheld)
+	if !ok {
+		msg := fmt.Sprintf("the sender withheld the reply as %q, which is not a known outcome", res.Withheld)
+		h, d, err := s.deadRecords(job, reasonUnknownWithheld, 0, msg, true)
+		if err != nil {
+			return err
 		}
-		if s.m != nil {
-			s.m.RuleShadow.WithLabelValues(a.Rule).Inc()
-		}
-	default:
-		// Not an outcome this store knows: record it as the Sender says,
-		// count it under sent (the closed label set), never fail the job.
-		label = metrics.ReplySent
+		s.count(a, metrics.ReplyDeadLettered)
+		s.log.Error("reply dead-lettered: "+msg, "event_id", a.EventID, "source", a.Source, "rule", a.Rule,
+			"platform", a.Platform, "attempt", job.Attempt)
+		return s.finish(ctx, rj, h, d)
 	}
-	s.count(a, label)
-	h := historyFromJob(job, res.Withheld, "", s.now())
+	s.count(a, kind.label)
+	if kind.ruleShadow && s.m != nil {
+		s.m.RuleShadow.WithLabelValues(a.Rule).Inc()
+	}
+	h := historyFromJob(job, kind.outcome, "", s.now())
 	h.ResponseID = res.ResponseID
-	s.log.Info("reply not posted: "+res.Withheld, "event_id", a.EventID, "source", a.Source, "rule", a.Rule, "platform", a.Platform,
-		"target_type", a.Request.Target.Type, "target_id", a.Request.Target.ID, "attempt", job.Attempt, "outcome", res.Withheld)
+	h.releaseClaim, h.claimKey = kind.releaseClaim, a.ClaimKey
+	s.log.Info("reply not posted: "+kind.outcome, "event_id", a.EventID, "source", a.Source, "rule", a.Rule, "platform", a.Platform,
+		"target_type", a.Request.Target.Type, "target_id", a.Request.Target.ID, "attempt", job.Attempt, "outcome", kind.outcome)
 	return s.finish(ctx, rj, h, nil)
 }

@@ -37,23 +37,36 @@ func (w *worker) NextRetry(rj *river.Job[DeliveryArgs]) time.Time {
 
 func (w *worker) Timeout(*river.Job[DeliveryArgs]) time.Duration { return w.store.opts.JobTimeout }
 
-// snoozes is how often the job waited for a rate limit. River keeps the
-// count in the job's metadata and gives the attempt back on every snooze.
-// Metadata that does not decode counts as the cap reached: the cap must not
-// fail open.
-func (s *Store) snoozes(rj *river.Job[DeliveryArgs]) int {
+// jobOutput is what the worker keeps in its River job's metadata (under
+// River's "output" key, written with river.RecordOutput, which River merges
+// into the row on a snooze too).
+type jobOutput struct {
+	// RateLimitWaits counts the job's waits for a rate limit. River's own
+	// "snoozes" count cannot serve: it also counts the bot's other waits
+	// (no free mark slot, store closing, outcome not yet recordable).
+	RateLimitWaits int `json:"rate_limit_waits"`
+}
+
+// rateLimitWaits is how often the job waited for a rate limit (River gives
+// the attempt back on every snooze). A job queued before the count existed
+// starts at 0. Metadata that does not decode counts as the cap reached: the
+// cap must not fail open.
+func (s *Store) rateLimitWaits(rj *river.Job[DeliveryArgs]) int {
 	if len(rj.Metadata) == 0 {
 		return 0
 	}
 	var md struct {
-		Snoozes int `json:"snoozes"`
+		Output *jobOutput `json:"output"`
 	}
 	if err := json.Unmarshal(rj.Metadata, &md); err != nil {
 		s.log.Error("job metadata does not decode; treating its rate-limit waits as used up",
 			"job_id", rj.ID, "event_id", rj.Args.EventID, "error", err)
 		return s.opts.MaxSnoozes
 	}
-	return md.Snoozes
+	if md.Output == nil {
+		return 0
+	}
+	return md.Output.RateLimitWaits
 }
 
 // maybeRerun is false only on a job's first run: River counts an attempt
@@ -169,7 +182,13 @@ func (s *Store) afterFailure(ctx context.Context, rj *river.Job[DeliveryArgs], j
 			wait = 10 * time.Second
 		}
 		wait = min(wait, pol.MaxRateLimitWait)
-		if now.Add(wait).After(a.Deadline) || s.snoozes(rj) >= s.opts.MaxSnoozes {
+		waits := s.rateLimitWaits(rj)
+		if now.Add(wait).After(a.Deadline) || waits >= s.opts.MaxSnoozes {
+			return s.deadLetter(ctx, rj, job, serr, logArgs)
+		}
+		if err := river.RecordOutput(ctx, jobOutput{RateLimitWaits: waits + 1}); err != nil {
+			// Uncounted waits would let the cap fail open.
+			s.log.Error("cannot count a rate-limit wait; giving up instead", append(logArgs, "count_error", err.Error())...)
 			return s.deadLetter(ctx, rj, job, serr, logArgs)
 		}
 		s.log.Info("reply rate limited, waiting", append(logArgs, "wait", wait.String())...)
@@ -341,22 +360,30 @@ func (s *Store) finishTx(jobCtx context.Context, rj *river.Job[DeliveryArgs], h 
 }
 
 // recordOutcome writes a job's history record and dead letter, releasing
-// the once/cooldown claim of a dead letter unless it must be kept.
+// the once/cooldown claim of a dead letter unless it must be kept, and of a
+// reply withheld by a kind that releases it.
 func recordOutcome(ctx context.Context, tx txn, h *History, dead *DeadLetter) error {
 	if err := insertHistory(ctx, tx, h); err != nil {
 		return err
 	}
-	if dead == nil {
+	claimKey := ""
+	if h.releaseClaim {
+		claimKey = h.claimKey
+	}
+	if dead != nil {
+		if err := insertDeadLetter(ctx, tx, dead); err != nil {
+			return err
+		}
+		if !dead.keepClaim {
+			claimKey = dead.ClaimKey
+		}
+	}
+	if claimKey == "" {
 		return nil
 	}
-	if err := insertDeadLetter(ctx, tx, dead); err != nil {
-		return err
-	}
-	if dead.ClaimKey != "" && !dead.keepClaim {
-		if _, err := tx.exec(ctx, `DELETE FROM bot_claims WHERE rule = ? AND claim_key = ? AND event_key = ?`,
-			dead.Rule, dead.ClaimKey, dead.Source+"/"+dead.EventID); err != nil {
-			return fmt.Errorf("release claim: %w", err)
-		}
+	if _, err := tx.exec(ctx, `DELETE FROM bot_claims WHERE rule = ? AND claim_key = ? AND event_key = ?`,
+		h.Rule, claimKey, h.Source+"/"+h.EventID); err != nil {
+		return fmt.Errorf("release claim: %w", err)
 	}
 	return nil
 }
