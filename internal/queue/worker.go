@@ -307,7 +307,10 @@ func (s *Store) outcomeOfMark(job *Job, m mark) (*History, *DeadLetter, error) {
 func (s *Store) finish(ctx context.Context, rj *river.Job[DeliveryArgs], h *History, dead *DeadLetter) error {
 	var err error
 	wait := 100 * time.Millisecond
-	for deadline := time.Now().Add(finishPatience); ; {
+	// Keep trying for the rest of the attempt's time: the snooze that
+	// follows is itself a write, and if the store cannot take it either,
+	// River leaves the job running until rescue_after has passed.
+	for deadline := time.Now().Add(s.opts.JobTimeout); ; {
 		if err = s.finishTx(ctx, rj, h, dead); err == nil {
 			s.marks.release(ctx, rj.ID)
 			return nil
@@ -336,9 +339,6 @@ func (s *Store) sleep(ctx context.Context, d time.Duration) bool {
 		return false
 	}
 }
-
-// finishPatience bounds the in-process retries of recording an outcome.
-const finishPatience = 30 * time.Second
 
 func (s *Store) finishTx(jobCtx context.Context, rj *river.Job[DeliveryArgs], h *History, dead *DeadLetter) error {
 	// Keep the job context's values (River finds its client there) but not
