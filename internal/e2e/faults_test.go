@@ -394,7 +394,12 @@ func TestDiskFull(t *testing.T) {
 	defer ic.Close()
 	releaseOnce := sync.OnceFunc(func() { close(release) })
 	defer releaseOnce()
-	bot := Start(t, Config{Dir: dir, Rules: RulesFile(ic.URL(), "", "", hostileRules)})
+	// The held requests must still be waiting when they are released:
+	// filling the disk takes longer than the usual 5 s platform timeout on
+	// a loaded machine, and a timed-out request is a different case (the
+	// bot cannot know whether it was posted).
+	settings := "  target_max_per_hour: 1000\n  delivery:\n    backoff_initial: 50ms\n    backoff_max: 200ms\n    timeout: 50s\n"
+	bot := Start(t, Config{Dir: dir, Rules: RulesFile(ic.URL(), "", settings, hostileRules)})
 	hostileLogsOnFailure(t, bot)
 
 	acked := map[string]string{} // event id -> conversation
