@@ -89,6 +89,13 @@ const hostileRules = `
 // extra flags and environment.
 func newHostileKit(t *testing.T, rules string, env map[string]string, args ...string) *hostileKit {
 	t.Helper()
+	return newHostileKitWith(t, rules, Config{Env: env, Args: args})
+}
+
+// newHostileKitWith is newHostileKit with the bot's Config (its Rules are
+// set from rules, pointed at the fakes).
+func newHostileKitWith(t *testing.T, rules string, cfg Config) *hostileKit {
+	t.Helper()
 	k := &hostileKit{
 		t:  t,
 		ic: platformfake.NewIntercom(platformfake.IntercomOptions{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID}),
@@ -101,7 +108,8 @@ func newHostileKit(t *testing.T, rules string, env map[string]string, args ...st
 		k.wh.Close()
 	})
 	k.started = time.Now()
-	k.bot = Start(t, Config{Rules: RulesFile(k.ic.URL(), k.wh.URL(), "", rules), Env: env, Args: args})
+	cfg.Rules = RulesFile(k.ic.URL(), k.wh.URL(), "", rules)
+	k.bot = Start(t, cfg)
 	hostileLogsOnFailure(t, k.bot)
 	return k
 }

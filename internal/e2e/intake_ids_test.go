@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supportops/autoresponder/internal/platformfake"
 	"github.com/supportops/autoresponder/internal/testpg"
 )
 
@@ -49,21 +48,7 @@ func incompressibleID(n int) string {
 // SQLite).
 func newHostileKitOn(t *testing.T, dbURL, rules string) *hostileKit {
 	t.Helper()
-	k := &hostileKit{
-		t:  t,
-		ic: platformfake.NewIntercom(platformfake.IntercomOptions{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID}),
-		wh: platformfake.NewWHMCS(platformfake.WHMCSOptions{Token: WHMCSToken}),
-	}
-	t.Cleanup(func() {
-		k.ic.AssertNoViolations(t)
-		k.wh.AssertNoViolations(t)
-		k.ic.Close()
-		k.wh.Close()
-	})
-	k.started = time.Now()
-	k.bot = Start(t, Config{Rules: RulesFile(k.ic.URL(), k.wh.URL(), "", rules), DatabaseURL: dbURL})
-	hostileLogsOnFailure(t, k.bot)
-	return k
+	return newHostileKitWith(t, rules, Config{DatabaseURL: dbURL})
 }
 
 // intakeStores runs test once on SQLite and once on PostgreSQL (skipped
