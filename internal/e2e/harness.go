@@ -230,6 +230,23 @@ func (b *Bot) Stop(timeout time.Duration) (error, time.Duration) {
 // Signal sends sig to the bot.
 func (b *Bot) Signal(sig os.Signal) error { return b.cmd.Process.Signal(sig) }
 
+// ReplaceRules swaps the bot's rules file for content in one rename, as
+// a deployment would, and sends SIGHUP; the caller waits for the outcome
+// it expects in the logs.
+func (b *Bot) ReplaceRules(t testing.TB, content string) {
+	t.Helper()
+	path := filepath.Join(b.Dir, "rules.yaml")
+	if err := os.WriteFile(path+".tmp", []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path+".tmp", path); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // Restart starts a new process on the same directory and configuration.
 func (b *Bot) Restart(t testing.TB) *Bot {
 	t.Helper()

@@ -2,10 +2,7 @@ package e2e
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -74,13 +71,7 @@ func TestLabelledSeriesReadZeroFromStart(t *testing.T) {
 	}
 	check("at start", series)
 
-	path := filepath.Join(bot.Dir, "rules.yaml")
-	if err := os.WriteFile(path, []byte(rulesOf("greet", "added")), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := bot.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
+	bot.ReplaceRules(t, rulesOf("greet", "added"))
 	WaitFor(t, 20*time.Second, "the reload", func() bool { return strings.Contains(bot.Logs(), `"msg":"rules reloaded"`) })
 	check("after adding a rule", want("added"))
 	metrics := bot.Metrics()

@@ -2,10 +2,7 @@ package e2e
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -29,16 +26,7 @@ func TestSIGHUPReloadsRules(t *testing.T) {
     when: topic == "conversation.user.created"
     reply: {as: note, body: "added by SIGHUP"}
 `
-	path := filepath.Join(bot.Dir, "rules.yaml")
-	if err := os.WriteFile(path+".tmp", []byte(RulesFile("", "", "", added)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(path+".tmp", path); err != nil {
-		t.Fatal(err)
-	}
-	if err := bot.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
+	bot.ReplaceRules(t, RulesFile("", "", "", added))
 	WaitFor(t, 20*time.Second, "the reload after SIGHUP", func() bool {
 		return strings.Contains(bot.Logs(), `"msg":"rules reloaded"`)
 	})

@@ -3,11 +3,8 @@ package e2e
 import (
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -75,17 +72,11 @@ func TestReloadStopsQueuedReplies(t *testing.T) {
 				t.Fatal("no reply reached the held platform")
 			}
 
-			path := filepath.Join(bot.Dir, "rules.yaml")
 			changed := c.change(rules)
 			if changed == rules {
 				t.Fatal("the change did not apply to the rules file")
 			}
-			if err := os.WriteFile(path, []byte(changed), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			if err := bot.Signal(syscall.SIGHUP); err != nil {
-				t.Fatal(err)
-			}
+			bot.ReplaceRules(t, changed)
 			WaitFor(t, 20*time.Second, "the reload", func() bool { return strings.Contains(bot.Logs(), `"msg":"rules reloaded"`) })
 			once.Do(func() { close(release) })
 			waitIdle(t, bot)

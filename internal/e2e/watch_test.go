@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,16 +21,7 @@ func TestReloadRefusesOversizedRulesFile(t *testing.T) {
 	logsOnFailure(t, bot)
 	big := RulesFile("", "", "", greet+"  - name: added\n    when: \"false\"\n    reply: {as: note, body: x}\n") +
 		"# " + strings.Repeat("x", 4<<20) + "\n"
-	path := filepath.Join(bot.Dir, "rules.yaml")
-	if err := os.WriteFile(path+".tmp", []byte(big), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(path+".tmp", path); err != nil {
-		t.Fatal(err)
-	}
-	if err := bot.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
+	bot.ReplaceRules(t, big)
 	WaitFor(t, 20*time.Second, "the reload to finish", func() bool {
 		l := bot.Logs()
 		return strings.Contains(l, `"msg":"reload failed`) || strings.Contains(l, `"msg":"rules reloaded"`)
