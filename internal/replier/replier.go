@@ -33,6 +33,10 @@ type Request struct {
 	AttachmentURLs []string     `json:"attachment_urls,omitempty"`
 	Attachments    []Attachment `json:"attachments,omitempty"`
 
+	// Fields are the platform-specific reply fields, rendered, by
+	// platform.Field.Key. (The Intercom and WHMCS fields below move here.)
+	Fields map[string]Value `json:"fields,omitempty"`
+
 	// Intercom only.
 	SkipNotifications bool        `json:"skip_notifications,omitempty"`
 	CrossPost         bool        `json:"cross_post,omitempty"`
