@@ -15,6 +15,7 @@ import (
 
 	goyaml "github.com/goccy/go-yaml"
 
+	"github.com/supportops/autoresponder/internal/platform/all"
 	"github.com/supportops/autoresponder/internal/rules"
 )
 
@@ -82,7 +83,7 @@ func TestManifestRulesLoad(t *testing.T) {
 		t.Run(file, func(t *testing.T) {
 			cm := kind(loadYAML(t, filepath.FromSlash(file)), "ConfigMap")
 			src, _ := get(cm, "data", "rules.yaml").(string)
-			if _, err := rules.Load([]byte(src), file+" (ConfigMap rules.yaml)", rules.Options{}); err != nil {
+			if _, err := rules.Load([]byte(src), file+" (ConfigMap rules.yaml)", rules.Options{Platforms: all.Registry()}); err != nil {
 				t.Errorf("the ConfigMap's rules do not load:\n%v", err)
 			}
 			if !strings.Contains(src, "secret_env") {

@@ -4,6 +4,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/supportops/autoresponder/internal/platform/all"
 )
 
 // TestServeAdminListen: --admin-listen and BOT_ADMIN_LISTEN set the admin
@@ -24,7 +26,7 @@ func TestServeAdminListen(t *testing.T) {
 		{name: "both on free ports", args: []string{"--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"}, want: "127.0.0.1:0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			o, err := serveOptions(tc.args, func(k string) string { return tc.env[k] }, io.Discard)
+			o, err := serveOptions(all.Registry(), tc.args, func(k string) string { return tc.env[k] }, io.Discard)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error %v, want %q", err, tc.wantErr)

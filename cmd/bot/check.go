@@ -7,12 +7,13 @@ import (
 	"strings"
 
 	"github.com/supportops/autoresponder/internal/app"
+	"github.com/supportops/autoresponder/internal/platform"
 	"github.com/supportops/autoresponder/internal/rules"
 )
 
 // runCheck validates rules files the way serve would load them, prints what
 // it found, and fails on errors (and on warnings with --strict).
-func runCheck(args []string, stdout, stderr io.Writer) error {
+func runCheck(reg *platform.Registry, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("check", stderr)
 	strict := fs.Bool("strict", false, "treat warnings as errors")
 	fs.Usage = func() {
@@ -28,7 +29,7 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	}
 	failed := false
 	for _, f := range files {
-		if !checkFile(f, *strict, stdout) {
+		if !checkFile(reg, f, *strict, stdout) {
 			failed = true
 		}
 	}
@@ -38,8 +39,8 @@ func runCheck(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-func checkFile(path string, strict bool, w io.Writer) bool {
-	rs, err := rules.LoadFile(path, rules.Options{})
+func checkFile(reg *platform.Registry, path string, strict bool, w io.Writer) bool {
+	rs, err := rules.LoadFile(path, rules.Options{Platforms: reg})
 	if err != nil {
 		fmt.Fprintf(w, "Checking %s  FAILED\n\n", path)
 		if list := rules.Errors(err); list != nil {
@@ -103,9 +104,11 @@ func secretNotes(rs *rules.Ruleset) []string {
 		}
 	}
 	for _, name := range sortedNames(rs.Platforms) {
-		p := rs.Platforms[name].Config
-		if p.TokenEnv != "" && env(p.TokenEnv) == "" {
-			out = append(out, fmt.Sprintf("platform %s: %s is not set here; serve needs it unless run with --dry-run", name, p.TokenEnv))
+		p := rs.Platforms[name]
+		for _, key := range sortedNames(p.Secrets) {
+			if ref := p.Secrets[key]; ref.Env != "" && env(ref.Env) == "" {
+				out = append(out, fmt.Sprintf("platform %s: %s is not set here; serve needs it unless run with --dry-run", name, ref.Env))
+			}
 		}
 	}
 	return out

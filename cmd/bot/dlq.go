@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/supportops/autoresponder/internal/app"
+	"github.com/supportops/autoresponder/internal/platform"
 	"github.com/supportops/autoresponder/internal/queue"
 	"github.com/supportops/autoresponder/internal/rules"
 )
@@ -19,11 +20,11 @@ import (
 // dlqCommands inspect and act on dead letters by opening the store
 // directly (the same store a running bot uses; replayed jobs are picked up
 // by it). Each registers only the flags it uses.
-func dlqCommands() []command {
+func dlqCommands(reg *platform.Registry) []command {
 	return []command{
 		{name: "list", summary: "list dead letters: bot dlq list [--rule R] [--since 2h] [--json]", run: runDLQList},
 		{name: "show", summary: "show one dead letter with its request: bot dlq show ID", run: runDLQShow},
-		{name: "replay", summary: "queue dead letters again: bot dlq replay [--dry-run] [--force] ID... | --rule R", run: runDLQReplay},
+		{name: "replay", summary: "queue dead letters again: bot dlq replay [--dry-run] [--force] ID... | --rule R", run: func(args []string, stdout, stderr io.Writer) error { return runDLQReplay(reg, args, stdout, stderr) }},
 		{name: "drop", summary: "delete dead letters: bot dlq drop ID... | --rule R [--since T]", run: runDLQDrop},
 	}
 }
@@ -127,7 +128,7 @@ func runDLQShow(args []string, stdout, stderr io.Writer) error {
 	return writeJSONTo(stdout, d)
 }
 
-func runDLQReplay(args []string, stdout, stderr io.Writer) error {
+func runDLQReplay(reg *platform.Registry, args []string, stdout, stderr io.Writer) error {
 	c := newDLQCmd("replay", "[--dry-run] [--force] [--rule R] [--since T] [ID...]", stderr, true)
 	dryRun := c.fs.Bool("dry-run", false, "say what would be replayed, change nothing")
 	force := c.fs.Bool("force", false, "replay even when another event now holds the rule's once/cooldown claim")
@@ -139,7 +140,7 @@ func runDLQReplay(args []string, stdout, stderr io.Writer) error {
 	defer cancel()
 	defer store.Close()
 	pol := queue.DefaultPolicy
-	if rs, err := rules.LoadFile(*rulesPath, rules.Options{}); err == nil {
+	if rs, err := rules.LoadFile(*rulesPath, rules.Options{Platforms: reg}); err == nil {
 		pol = queue.Policy{MaxAttempts: rs.Settings.MaxAttempts, MaxAge: rs.Settings.MaxAge}
 	}
 	out, err := store.Replay(ctx, c.filter, pol, queue.ReplayOptions{DryRun: *dryRun, Force: *force})

@@ -11,12 +11,12 @@ import (
 	"time"
 
 	"github.com/supportops/autoresponder/internal/app"
+	"github.com/supportops/autoresponder/internal/platform"
 	"github.com/supportops/autoresponder/internal/queue"
 	"github.com/supportops/autoresponder/internal/rules"
-	"github.com/supportops/autoresponder/internal/webhook"
 )
 
-func runExplain(args []string, stdout, stderr io.Writer) error {
+func runExplain(reg *platform.Registry, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("explain", stderr)
 	rulesPath := fs.String("rules", app.OSEnv.String("BOT_RULES", app.DefaultRulesPath), "rules file (env BOT_RULES)")
 	source := fs.String("source", "", "source the event came from (required)")
@@ -45,7 +45,7 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 		}
 		now = t
 	}
-	rs, err := rules.LoadFile(*rulesPath, rules.Options{Clock: func() time.Time { return now }})
+	rs, err := rules.LoadFile(*rulesPath, rules.Options{Clock: func() time.Time { return now }, Platforms: reg})
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func runExplain(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ev, err := webhook.Parse(src.Kind, src.Name, body, now)
+	ev, err := platform.Parse(src.Impl, src.Name, &platform.Delivery{Body: body, Settings: src.Settings, Now: now}, now)
 	if err != nil {
 		return fmt.Errorf("%s: %w", files[0], err)
 	}
@@ -121,8 +121,8 @@ func printExplanation(w io.Writer, file string, ex rules.Explanation) {
 				if q.Body != "" {
 					fmt.Fprintf(w, "      body: %s\n", indent(q.Body, "            "))
 				}
-				for _, o := range q.Options {
-					fmt.Fprintf(w, "      option: %s\n", o.Text)
+				for _, k := range sortedNames(q.Fields) {
+					fmt.Fprintf(w, "      %s: %s\n", k, show(q.Fields[k].Plain()))
 				}
 			}
 			if r.Delivery != "" {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/supportops/autoresponder/internal/platform/all"
 )
 
 // TestEveryCommandAnswersHelp runs `bot CMD -h` (and `bot CMD SUB -h`) for
@@ -32,7 +34,7 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 		"dlq drop": {"-force", "-limit"},
 	}
 	var names []string
-	for _, c := range commands() {
+	for _, c := range commands(all.Registry()) {
 		names = append(names, c.name)
 		for _, s := range c.sub {
 			names = append(names, c.name+" "+s.name)
@@ -42,7 +44,7 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 		for _, h := range []string{"-h", "--help"} {
 			t.Run(name+" "+h, func(t *testing.T) {
 				var stdout, stderr bytes.Buffer
-				code := run(append(strings.Fields(name), h), &stdout, &stderr)
+				code := run(all.Registry(), append(strings.Fields(name), h), &stdout, &stderr)
 				out := stdout.String()
 				if code != 0 {
 					t.Fatalf("bot %s %s exited %d\nstdout:\n%s\nstderr:\n%s", name, h, code, out, stderr.String())
@@ -71,7 +73,7 @@ func TestEveryCommandAnswersHelp(t *testing.T) {
 func TestTopLevelHelpListsCommands(t *testing.T) {
 	for _, args := range [][]string{{"-h"}, {"--help"}, {"help"}, {"dlq", "-h"}, {"dlq", "help"}} {
 		var stdout, stderr bytes.Buffer
-		code := run(args, &stdout, &stderr)
+		code := run(all.Registry(), args, &stdout, &stderr)
 		out := stdout.String()
 		if code != 0 {
 			t.Errorf("bot %v exited %d: %s%s", args, code, out, stderr.String())

@@ -1,4 +1,4 @@
-// Command bot is the support auto-responder: it receives Intercom and WHMCS
+// Command bot is the support auto-responder: it receives the helpdesks'
 // webhooks, matches them against the rules file and posts replies and notes.
 //
 //	bot [serve]      run the bot (the default)
@@ -21,6 +21,9 @@ import (
 	"os"
 	"strings"
 	_ "time/tzdata" // calendars need zone data even in images without /usr/share/zoneinfo
+
+	"github.com/supportops/autoresponder/internal/platform"
+	"github.com/supportops/autoresponder/internal/platform/all"
 )
 
 // version is set at build time: -ldflags "-X main.version=1.2.3".
@@ -40,15 +43,20 @@ type command struct {
 	sub []command
 }
 
-func commands() []command {
+// commands lists the commands; reg is the platforms the bot is built with,
+// for those that read a rules file.
+func commands(reg *platform.Registry) []command {
+	with := func(f func(*platform.Registry, []string, io.Writer, io.Writer) error) func([]string, io.Writer, io.Writer) error {
+		return func(args []string, stdout, stderr io.Writer) error { return f(reg, args, stdout, stderr) }
+	}
 	return []command{
-		{name: "serve", summary: "run the bot (default)", run: runServe},
-		{name: "check", summary: "validate rules files: bot check [--strict] rules.yaml", run: runCheck},
-		{name: "test", summary: "run rule tests: bot test rules_test.yaml", run: runTest},
-		{name: "explain", summary: "explain an event: bot explain --source intercom event.json", run: runExplain},
-		{name: "dlq", summary: "dead letters: bot dlq list|show|replay|drop", sub: dlqCommands()},
+		{name: "serve", summary: "run the bot (default)", run: with(runServe)},
+		{name: "check", summary: "validate rules files: bot check [--strict] rules.yaml", run: with(runCheck)},
+		{name: "test", summary: "run rule tests: bot test rules_test.yaml", run: with(runTest)},
+		{name: "explain", summary: "explain an event: bot explain --source support event.json", run: with(runExplain)},
+		{name: "dlq", summary: "dead letters: bot dlq list|show|replay|drop", sub: dlqCommands(reg)},
 		{name: "history", summary: "delivery history: bot history [--rule R] [--target T]", run: runHistory},
-		{name: "send", summary: "sign and post a payload: bot send --source intercom event.json", run: runSend},
+		{name: "send", summary: "sign and post a payload: bot send --source support event.json", run: with(runSend)},
 		{name: "migrate", summary: "create or upgrade the store's tables and exit", run: runMigrate},
 		{name: "healthcheck", summary: "exit 0 if a running bot is ready: bot healthcheck [--url URL]", run: runHealthcheck},
 		{name: "version", summary: "print the version", run: runVersion},
@@ -65,18 +73,18 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 }
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(run(all.Registry(), os.Args[1:], os.Stdout, os.Stderr))
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+func run(reg *platform.Registry, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && (isHelpFlag(args[0]) || args[0] == "help") {
-		usage(stdout, "bot", commands())
+		usage(stdout, "bot", commands(reg))
 		return 0
 	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		args = append([]string{"serve"}, args...) // bot --listen :9000 is bot serve --listen :9000
 	}
-	return dispatch("bot", commands(), args, stdout, stderr)
+	return dispatch("bot", commands(reg), args, stdout, stderr)
 }
 
 // dispatch runs the command args[0] of cmds (prefix is "bot" or "bot dlq").

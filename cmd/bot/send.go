@@ -10,14 +10,14 @@ import (
 	"time"
 
 	"github.com/supportops/autoresponder/internal/app"
+	"github.com/supportops/autoresponder/internal/platform"
 	"github.com/supportops/autoresponder/internal/rules"
-	"github.com/supportops/autoresponder/internal/webhook"
 )
 
 // runSend signs a payload file with a source's secret, exactly as the
 // platform would, and posts it to a running bot: the quickest way to see a
-// rule fire without an Intercom account.
-func runSend(args []string, stdout, stderr io.Writer) error {
+// rule fire without a helpdesk account.
+func runSend(reg *platform.Registry, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("send", stderr)
 	rulesPath := fs.String("rules", app.OSEnv.String("BOT_RULES", app.DefaultRulesPath), "rules file naming the source and its secret (env BOT_RULES)")
 	source := fs.String("source", "", "source to post as (required)")
@@ -34,7 +34,7 @@ func runSend(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return exitError{2}
 	}
-	rs, err := rules.LoadFile(*rulesPath, rules.Options{})
+	rs, err := rules.LoadFile(*rulesPath, rules.Options{Platforms: reg})
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,9 @@ func runSend(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		req.Header.Set(webhook.SignatureHeader(src.Kind), webhook.Sign(src.Kind, secret, body))
+		for k, v := range src.Impl.Sign(secret, body, time.Now()) {
+			req.Header[k] = v
+		}
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

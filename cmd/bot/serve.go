@@ -16,6 +16,7 @@ import (
 
 	"github.com/supportops/autoresponder/internal/app"
 	"github.com/supportops/autoresponder/internal/logthrottle"
+	"github.com/supportops/autoresponder/internal/platform"
 	"github.com/supportops/autoresponder/internal/queue"
 )
 
@@ -49,8 +50,9 @@ func (s *storeFlags) open(ctx context.Context) (*queue.Store, error) {
 }
 
 // serveOptions parses serve's flags over defaults taken from env.
-func serveOptions(args []string, env app.Env, stderr io.Writer) (app.Options, error) {
+func serveOptions(reg *platform.Registry, args []string, env app.Env, stderr io.Writer) (app.Options, error) {
 	o := app.DefaultOptions()
+	o.Platforms = reg
 	fs := newFlags("serve", stderr)
 	var sf storeFlags
 	sf.register(fs, env)
@@ -134,8 +136,8 @@ func tuneGC(env app.Env) {
 	}
 }
 
-func runServe(args []string, stdout, stderr io.Writer) error {
-	opts, err := serveOptions(args, app.OSEnv, stderr)
+func runServe(reg *platform.Registry, args []string, stdout, stderr io.Writer) error {
+	opts, err := serveOptions(reg, args, app.OSEnv, stderr)
 	if err != nil {
 		return err
 	}

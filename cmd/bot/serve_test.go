@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/supportops/autoresponder/internal/platform/all"
 )
 
 // TestRelayReloadsStopsWithContext checks that the goroutine turning SIGHUP
@@ -37,7 +39,7 @@ func TestRelayReloadsStopsWithContext(t *testing.T) {
 // all three are named in one error, in a stable order.
 func TestServeReportsEveryBadVariable(t *testing.T) {
 	env := map[string]string{"BOT_WORKERS": "many", "BOT_JOB_TIMEOUT": "soon", "BOT_DRAIN_DELAY": "later"}
-	_, err := serveOptions(nil, func(k string) string { return env[k] }, io.Discard)
+	_, err := serveOptions(all.Registry(), nil, func(k string) string { return env[k] }, io.Discard)
 	if err == nil {
 		t.Fatal("serve accepted unreadable variables")
 	}

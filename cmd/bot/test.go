@@ -8,13 +8,14 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/supportops/autoresponder/internal/platform"
 	"github.com/supportops/autoresponder/internal/rules"
 	"github.com/supportops/autoresponder/internal/ruletest"
 )
 
 // runTest runs rule test files. Exit 0: every test passed; 1: a test failed
 // or a file could not be loaded; 2: the command line is wrong.
-func runTest(args []string, stdout, stderr io.Writer) error {
+func runTest(reg *platform.Registry, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("test", stderr)
 	verbose := fs.Bool("v", false, "also list the tests that pass")
 	run := fs.String("run", "", "run only the tests whose name matches this regular expression")
@@ -43,7 +44,7 @@ func runTest(args []string, stdout, stderr io.Writer) error {
 	}
 	total, failed, broken := 0, 0, 0
 	for _, path := range fs.Args() {
-		suite, err := ruletest.LoadFile(path)
+		suite, err := ruletest.LoadFile(path, reg)
 		if err != nil {
 			broken++
 			fmt.Fprintf(stdout, "--- FAIL: %s cannot be run\n", path)

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/supportops/autoresponder/internal/platform/all"
 )
 
 const cliTestRules = `
@@ -78,7 +80,7 @@ tests:
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var stdout, stderr strings.Builder
-			code := run(append([]string{"test"}, tt.args...), &stdout, &stderr)
+			code := run(all.Registry(), append([]string{"test"}, tt.args...), &stdout, &stderr)
 			if code != tt.code {
 				t.Errorf("exit code %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.code, stdout.String(), stderr.String())
 			}

@@ -2,13 +2,15 @@ package main
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/supportops/autoresponder/internal/event"
-	"github.com/supportops/autoresponder/internal/webhook"
+	"github.com/supportops/autoresponder/internal/platform"
+	"github.com/supportops/autoresponder/internal/platform/all"
+	"github.com/supportops/autoresponder/internal/platform/intercom"
 )
 
 // sharedTemplates generates the run's templates once per test binary
@@ -46,8 +48,10 @@ func TestPayloadsAreSignedFiveKilobyteDeliveries(t *testing.T) {
 	if common < len(ts)*3/4 {
 		t.Errorf("conversation topics are %d of %d templates, want most: %v", common, len(ts), topics)
 	}
+	ic, _ := all.Registry().Lookup("intercom")
+	intercomTopics := ic.Spec().Topics
 	for topic := range topics {
-		if !event.KnownTopic(event.KindIntercom, topic) {
+		if !slices.ContainsFunc(intercomTopics, func(t platform.Topic) bool { return t.Name == topic }) {
 			t.Errorf("topic %q is not an Intercom topic", topic)
 		}
 	}
@@ -59,11 +63,12 @@ func TestPayloadsAreSignedFiveKilobyteDeliveries(t *testing.T) {
 		tp := p.template(i)
 		id := string(p.appendID(nil, i))
 		body := tp.body(id)
-		h := http.Header{webhook.HeaderIntercomSignature: {p.signature(i)}}
-		if err := webhook.Verify(event.KindIntercom, secret, body, h); err != nil {
+		h := http.Header{intercom.HeaderSignature: {p.signature(i)}}
+		d := &platform.Delivery{Header: h, Body: body, Secret: secret, Now: time.Now()}
+		if err := ic.Verify(d); err != nil {
 			t.Errorf("event %d: %v", i, err)
 		}
-		ev, err := webhook.Parse(event.KindIntercom, "intercom", body, time.Now())
+		ev, err := platform.Parse(ic, "intercom", d, time.Now())
 		if err != nil {
 			t.Fatalf("event %d does not parse: %v", i, err)
 		}

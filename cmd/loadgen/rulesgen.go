@@ -5,8 +5,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/supportops/autoresponder/internal/platform"
+	"github.com/supportops/autoresponder/internal/platform/all"
 	"github.com/supportops/autoresponder/internal/rules"
-	"github.com/supportops/autoresponder/internal/webhook"
 )
 
 // Rule file variants.
@@ -167,14 +168,16 @@ type prediction struct {
 
 // predict loads a rules file and evaluates every template.
 func predict(templates []*template, rulesText string) (*prediction, error) {
-	rs, err := rules.Load([]byte(rulesText), "rules.yaml", rules.Options{})
+	reg := all.Registry()
+	rs, err := rules.Load([]byte(rulesText), "rules.yaml", rules.Options{Platforms: reg})
 	if err != nil {
 		return nil, fmt.Errorf("generated rules do not load: %w", err)
 	}
 	p := &prediction{Templates: len(templates), replies: make([]int, len(templates))}
 	matched, matches := 0, 0
 	for k, t := range templates {
-		ev, err := webhook.Parse("intercom", "intercom", t.body("notif_00000000-0000-4000-8000-000000000000"), time.Now())
+		src := rs.Sources["intercom"]
+		ev, err := platform.Parse(src.Impl, src.Name, &platform.Delivery{Body: t.body("notif_00000000-0000-4000-8000-000000000000")}, time.Now())
 		if err != nil {
 			return nil, fmt.Errorf("template %d does not parse: %w", k, err)
 		}

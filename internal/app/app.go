@@ -132,7 +132,7 @@ func (a *App) load() error {
 	if err != nil {
 		return err
 	}
-	rs, err := rules.Load(data, a.opts.RulesPath, rules.Options{})
+	rs, err := rules.Load(data, a.opts.RulesPath, rules.Options{Platforms: a.opts.Platforms})
 	if err == nil {
 		a.watchFiles = a.secrets.files(rs)
 	}

@@ -10,9 +10,9 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/supportops/autoresponder/internal/event"
+	"github.com/supportops/autoresponder/internal/platform"
 	"github.com/supportops/autoresponder/internal/queue"
 	"github.com/supportops/autoresponder/internal/rules"
-	"github.com/supportops/autoresponder/internal/webhook"
 )
 
 // Explain evaluates every rule on ev and, when a store is given, says what
@@ -83,7 +83,7 @@ func (a *App) adminExplain(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "the event's payload was not kept"})
 		return
 	}
-	ev, err := webhook.Parse(src.Kind, src.Name, stored.Payload, stored.ReceivedAt)
+	ev, err := platform.Parse(src.Impl, src.Name, &platform.Delivery{Body: stored.Payload, Settings: src.Settings, Now: stored.ReceivedAt}, stored.ReceivedAt)
 	if err != nil {
 		a.adminError(w, fmt.Errorf("parse stored event: %w", err))
 		return

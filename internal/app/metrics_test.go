@@ -16,8 +16,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
-
-	"github.com/supportops/autoresponder/internal/webhook"
 )
 
 // metricsRules fire every kind of counter: replies sent, shadowed,
@@ -81,6 +79,7 @@ func TestMetricsLint(t *testing.T) {
 		return map[string]string{"TEST_INTERCOM_SECRET": "ic-secret", "TEST_WHMCS_SECRET": "wh-secret"}[name]
 	})
 	opts := DefaultOptions()
+	opts.Platforms = testPlatforms
 	opts.RulesPath, opts.DataDir, opts.Listen, opts.WatchInterval = rulesPath, filepath.Join(dir, "data"), "127.0.0.1:0", 0
 	opts.AdminToken = "metrics-admin"
 	ctx, cancel := context.WithCancel(context.Background())
@@ -126,7 +125,9 @@ func TestMetricsLint(t *testing.T) {
 		}
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/webhooks/"+d.source, bytes.NewReader(d.body))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set(webhook.SignatureHeader(kind), webhook.Sign(kind, []byte(d.secret), d.body))
+		for k, v := range signHeaders(kind, d.secret, d.body) {
+			req.Header[k] = v
+		}
 		if code := statusOf(t, req); code != d.want {
 			t.Errorf("POST /webhooks/%s = %d; want %d", d.source, code, d.want)
 		}

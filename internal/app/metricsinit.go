@@ -2,16 +2,18 @@ package app
 
 import (
 	"github.com/supportops/autoresponder/internal/metrics"
+	"github.com/supportops/autoresponder/internal/platform"
 	"github.com/supportops/autoresponder/internal/queue"
 	"github.com/supportops/autoresponder/internal/replier"
 	"github.com/supportops/autoresponder/internal/rules"
+	"github.com/supportops/autoresponder/internal/webhook"
 )
 
 // ignoredReasons are the reasons an event is acknowledged but no rule may
 // see it (label "reason" of autoresponder_webhook_ignored_total): a ping,
 // and the loop guard's verdicts.
 func ignoredReasons() []string {
-	return []string{"ping", rules.IgnoredOwnReply, rules.IgnoredBotAuthor, rules.IgnoredOperator}
+	return append([]string{webhook.ReasonPing}, platform.IgnoredReasons...)
 }
 
 // initSeries creates, at 0, every labelled series whose labels the rules

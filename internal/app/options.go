@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/supportops/autoresponder/internal/platform"
 	"github.com/supportops/autoresponder/internal/webhook"
 )
 
@@ -54,6 +55,10 @@ type Options struct {
 	// FetchPollInterval is how often idle workers look for new jobs.
 	FetchPollInterval time.Duration
 	LogLevel          string // debug, info, warn, error
+
+	// Platforms are the helpdesks the bot is built with (required: main
+	// builds them once, internal/platform/all).
+	Platforms *platform.Registry
 }
 
 // Defaults for Options.
@@ -82,6 +87,9 @@ func DefaultOptions() Options {
 // Validate reports options that cannot work together.
 func (o *Options) Validate() error {
 	var errs []error
+	if o.Platforms == nil {
+		errs = append(errs, errors.New("no platforms registered (Options.Platforms)"))
+	}
 	if o.RulesPath == "" {
 		errs = append(errs, errors.New("--rules is required"))
 	}

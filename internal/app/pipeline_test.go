@@ -10,7 +10,6 @@ import (
 	"github.com/supportops/autoresponder/internal/queue"
 	"github.com/supportops/autoresponder/internal/replier"
 	"github.com/supportops/autoresponder/internal/rules"
-	"github.com/supportops/autoresponder/internal/webhook"
 )
 
 // The store keeps the body as received: key order, spacing and number
@@ -19,7 +18,7 @@ import (
 func TestIntakeKeepsTheRawBody(t *testing.T) {
 	body := []byte(`{"vars": {"ticketid": 9007199254740993, "subject": "Help"}, "id": "TicketOpen-raw",` +
 		` "event": "TicketOpen", "occurred_at": "2026-01-15T10:00:00Z", "ratio": 1.50}`)
-	ev, err := webhook.Parse(event.KindWHMCS, "whmcs", body, time.Now())
+	ev, err := parse("whmcs", "whmcs", body, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,8 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supportops/autoresponder/internal/platformfake"
-	"github.com/supportops/autoresponder/internal/webhook"
+	"github.com/supportops/autoresponder/internal/platform/platformfake"
 )
 
 // Secrets of the in-process test bots; they come from the Env func, never
@@ -73,6 +72,7 @@ func startBot(t *testing.T, rules string, tweak func(*Options)) *testBot {
 	b := &testBot{t: t, rulesPath: filepath.Join(dir, "rules.yaml"), logs: &syncBuffer{}, out: &syncBuffer{}, reload: make(chan struct{}, 1)}
 	b.writeRules(rules)
 	opts := DefaultOptions()
+	opts.Platforms = testPlatforms
 	opts.RulesPath, opts.Listen, opts.DataDir = b.rulesPath, "127.0.0.1:0", filepath.Join(dir, "data")
 	opts.DryRun, opts.Workers, opts.WatchInterval, opts.ShutdownGrace, opts.LogLevel = true, 4, 0, 10*time.Second, "debug"
 	if tweak != nil {
@@ -163,7 +163,9 @@ func (b *testBot) newConversation(id, conv string) (int, string) {
 		b.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(webhook.SignatureHeader("intercom"), webhook.Sign("intercom", []byte(testEnv["INTERCOM_CLIENT_SECRET"]), body))
+	for k, v := range signHeaders("intercom", testEnv["INTERCOM_CLIENT_SECRET"], body) {
+		req.Header[k] = v
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		b.t.Fatal(err)

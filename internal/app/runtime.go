@@ -10,8 +10,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
-	"github.com/supportops/autoresponder/internal/event"
+	"github.com/supportops/autoresponder/internal/platform"
 	"github.com/supportops/autoresponder/internal/replier"
 	"github.com/supportops/autoresponder/internal/rules"
 	"github.com/supportops/autoresponder/internal/webhook"
@@ -53,8 +54,10 @@ func (s secretReader) files(rs *rules.Ruleset) []string {
 		}
 	}
 	for _, p := range rs.Platforms {
-		if p.Config.TokenEnv == "" && p.Config.TokenFile != "" {
-			out = append(out, s.path(p.Config.TokenFile))
+		for _, ref := range p.Secrets {
+			if ref.Env == "" && ref.File != "" {
+				out = append(out, s.path(ref.File))
+			}
 		}
 	}
 	sort.Strings(out)
@@ -102,7 +105,7 @@ func buildRuntime(rs *rules.Ruleset, secrets secretReader, dryRun bool, client *
 			problems = append(problems, err.Error())
 			continue
 		}
-		rt.sources[name] = webhook.Source{Name: name, Kind: s.Kind, Secret: secret, InsecureSkipVerify: s.Config.InsecureSkipVerify}
+		rt.sources[name] = webhook.Source{Name: name, Platform: s.Impl, Settings: s.Settings, Secret: secret, InsecureSkipVerify: s.Config.InsecureSkipVerify}
 	}
 	for name, p := range rs.Platforms {
 		r, err := buildReplier(p, rs.Settings, secrets, dryRun, client, logOut)
@@ -124,26 +127,47 @@ func buildRuntime(rs *rules.Ruleset, secrets secretReader, dryRun bool, client *
 }
 
 func buildReplier(p *rules.Platform, lim rules.Limits, secrets secretReader, dryRun bool, client *http.Client, logOut io.Writer) (replier.Replier, error) {
-	c := p.Config
 	switch {
-	case c.Kind == replier.KindLog && dryRun:
+	case p.Impl == nil && dryRun:
 		return dryRunLog{replier.NewLog(p.Name, logOut)}, nil
-	case c.Kind == replier.KindLog:
+	case p.Impl == nil:
 		return replier.NewLog(p.Name, logOut), nil
 	case dryRun:
 		// The real replier builds the request; the dry-run client stops
-		// and prints it. The token is printed redacted, so none is needed.
-		real, err := platformReplier(p, lim, []byte(replier.DryRunToken), replier.DryRunClient())
+		// and prints it. Secrets are printed redacted, so none is needed.
+		real, err := p.Impl.NewReplier(account(p, lim, replier.DryRunClient(), func(string) ([]byte, error) {
+			return []byte(replier.DryRunToken), nil
+		}))
 		if err != nil {
 			return nil, err
 		}
 		return replier.NewDryRun(p.Name, real, logOut), nil
 	}
-	token, err := secrets.read("token", c.TokenEnv, c.TokenFile)
-	if err != nil {
-		return nil, err
+	// Every secret is read now, so that a missing one fails the load
+	// rather than the first send.
+	values := map[string][]byte{}
+	for key, ref := range p.Secrets {
+		v, err := secrets.read(key, ref.Env, ref.File)
+		if err != nil {
+			return nil, err
+		}
+		values[key] = v
 	}
-	return platformReplier(p, lim, token, client)
+	return p.Impl.NewReplier(account(p, lim, client, func(key string) ([]byte, error) {
+		v, ok := values[key]
+		if !ok {
+			return nil, fmt.Errorf("%s is not configured (set %s_env or %s_file)", key, key, key)
+		}
+		return v, nil
+	}))
+}
+
+// account is what a platform builds its replier from.
+func account(p *rules.Platform, lim rules.Limits, client *http.Client, secret func(string) ([]byte, error)) *platform.Account {
+	return &platform.Account{
+		Name: p.Name, BaseURL: p.BaseURL, Settings: p.Settings, Secret: secret,
+		Client: client, Timeout: lim.Timeout, Now: time.Now,
+	}
 }
 
 // dryRunLog is a log platform in a dry run: it prints as always, and its
@@ -156,23 +180,6 @@ func (d dryRunLog) Send(ctx context.Context, req *replier.Request) (replier.Resu
 		res.Withheld = replier.WithheldDryRun
 	}
 	return res, err
-}
-
-// platformReplier builds the replier of an Intercom or WHMCS platform.
-func platformReplier(p *rules.Platform, lim rules.Limits, token []byte, client *http.Client) (replier.Replier, error) {
-	c := p.Config
-	switch c.Kind {
-	case event.KindIntercom:
-		return replier.NewIntercom(replier.IntercomConfig{
-			Name: p.Name, BaseURL: c.BaseURL, Token: string(token), APIVersion: c.APIVersion, AdminID: c.AdminID,
-			Timeout: lim.Timeout, HTTPClient: client,
-		})
-	case event.KindWHMCS:
-		return replier.NewWHMCS(replier.WHMCSConfig{
-			Name: p.Name, BaseURL: c.BaseURL, Token: string(token), Timeout: lim.Timeout, HTTPClient: client,
-		})
-	}
-	return nil, fmt.Errorf("unknown kind %q", c.Kind)
 }
 
 // ReadSecret resolves a secret the way serve does (for tools like bot send).

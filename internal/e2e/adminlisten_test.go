@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supportops/autoresponder/internal/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/platformfake"
 )
 
 var adminListenRE = regexp.MustCompile(`"msg":"serving","listen":"[^"]+","admin_listen":"([^"]+)"`)

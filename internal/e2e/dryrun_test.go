@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supportops/autoresponder/internal/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/platformfake"
 )
 
 // dryRunLine is what --dry-run prints per reply: the rendered request and

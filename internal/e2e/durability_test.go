@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supportops/autoresponder/internal/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/platformfake"
 )
 
 // conversationCreated is a 2.x conversation.user.created notification for

@@ -24,7 +24,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supportops/autoresponder/internal/webhook"
+	"github.com/supportops/autoresponder/internal/platform/all"
 )
 
 var (
@@ -269,7 +269,14 @@ func (b *Bot) Post(source, kind string, body []byte) (int, string) {
 	if kind == "whmcs" {
 		secret = WHMCSSecret
 	}
-	return b.PostSigned(source, body, webhook.SignatureHeader(kind), webhook.Sign(kind, []byte(secret), body))
+	p, ok := all.Registry().Lookup(kind)
+	if !ok {
+		panic("e2e: no platform " + kind)
+	}
+	for name, values := range p.Sign([]byte(secret), body, time.Now()) {
+		return b.PostSigned(source, body, name, values[0])
+	}
+	return b.PostSigned(source, body, "", "")
 }
 
 // PostSigned posts body with the given signature header.

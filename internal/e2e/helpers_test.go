@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supportops/autoresponder/internal/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/platformfake"
 	"github.com/supportops/autoresponder/internal/queue"
 )
 

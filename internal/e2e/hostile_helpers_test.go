@@ -28,9 +28,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supportops/autoresponder/internal/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/all"
+	"github.com/supportops/autoresponder/internal/platform/platformfake"
 	"github.com/supportops/autoresponder/internal/queue"
-	"github.com/supportops/autoresponder/internal/webhook"
 )
 
 // hostileIntercomEvent is a minimal conversation.user.created notification
@@ -53,7 +53,11 @@ func hostileWHMCSEvent(id string, ticket int) []byte {
 
 // hostileSign signs body like the platform of kind does, with secret.
 func hostileSign(kind, secret string, body []byte) http.Header {
-	return http.Header{webhook.SignatureHeader(kind): {webhook.Sign(kind, []byte(secret), body)}}
+	p, ok := all.Registry().Lookup(kind)
+	if !ok {
+		panic("no platform " + kind)
+	}
+	return p.Sign([]byte(secret), body, time.Now())
 }
 
 // hostileKit is one bot under test with the fakes it replies to.

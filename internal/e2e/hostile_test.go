@@ -17,6 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supportops/autoresponder/internal/platform/intercom"
+	jsonpayload "github.com/supportops/autoresponder/internal/platform/payload"
+	"github.com/supportops/autoresponder/internal/platform/whmcs"
 	"github.com/supportops/autoresponder/internal/webhook"
 )
 
@@ -58,17 +61,17 @@ func hostileNested(id string, n int) []byte {
 func badInputs() []badInput {
 	ic := hostileIntercomEvent("notif_bad-1", "9200000001")
 	wh := hostileWHMCSEvent("TicketOpen-bad-1", 92001)
-	icSig := webhook.Sign("intercom", []byte(IntercomSecret), ic)
-	whSig := webhook.Sign("whmcs", []byte(WHMCSSecret), wh)
+	icSig := signature("intercom", []byte(IntercomSecret), ic)
+	whSig := signature("whmcs", []byte(WHMCSSecret), wh)
 	json := "application/json"
 	icHeader := func(sig ...string) http.Header {
-		return http.Header{"Content-Type": {json}, webhook.HeaderIntercomSignature: sig}
+		return http.Header{"Content-Type": {json}, intercom.HeaderSignature: sig}
 	}
 	whHeader := func(sig ...string) http.Header {
-		return http.Header{"Content-Type": {json}, webhook.HeaderWHMCSSignature: sig}
+		return http.Header{"Content-Type": {json}, whmcs.HeaderSignature: sig}
 	}
-	signedIC := func(body []byte) http.Header { return icHeader(webhook.Sign("intercom", []byte(IntercomSecret), body)) }
-	signedWH := func(body []byte) http.Header { return whHeader(webhook.Sign("whmcs", []byte(WHMCSSecret), body)) }
+	signedIC := func(body []byte) http.Header { return icHeader(signature("intercom", []byte(IntercomSecret), body)) }
+	signedWH := func(body []byte) http.Header { return whHeader(signature("whmcs", []byte(WHMCSSecret), body)) }
 	withType := func(h http.Header, ct string) http.Header {
 		h = h.Clone()
 		if ct == "" {
@@ -103,7 +106,7 @@ func badInputs() []badInput {
 	varsArray := []byte(`{"event":"TicketOpen","id":"TicketOpen-bad-2","occurred_at":"2026-01-15T10:00:00Z","vars":[1,2]}`)
 	unknownHook := []byte(`{"event":"InvoicePaid","id":"InvoicePaid-1","occurred_at":"2026-01-15T10:00:00Z","vars":{"invoiceid":5}}`)
 	unknownTopic := hostileUnknownTopic("notif_bad-unknown", 10)
-	deepOK, deepBad := hostileNested("notif_deep-ok", webhook.MaxDepth-3), hostileNested("notif_deep-bad", webhook.MaxDepth-2)
+	deepOK, deepBad := hostileNested("notif_deep-ok", jsonpayload.MaxDepth-3), hostileNested("notif_deep-bad", jsonpayload.MaxDepth-2)
 
 	const sig, bad, ct = "bad_signature", "bad_request", "content type"
 	return []badInput{
@@ -123,8 +126,8 @@ func badInputs() []badInput {
 		{name: "signature header twice (valid, then bad)", path: "/webhooks/whmcs", header: whHeader(whSig, "sha256="+strings.Repeat("0", 64)), body: wh, want: 401, label: "whmcs", outcome: sig, reason: "more than one"},
 		{name: "valid signature of another body, Intercom", header: signedIC(other), body: ic, want: 401, outcome: sig, reason: "does not match"},
 		{name: "valid signature of another body, WHMCS", path: "/webhooks/whmcs", header: signedWH(otherWH), body: wh, want: 401, label: "whmcs", outcome: sig, reason: "does not match"},
-		{name: "signed with another secret", path: "/webhooks/whmcs", header: whHeader(webhook.Sign("whmcs", []byte("guessed"), wh)), body: wh, want: 401, label: "whmcs", outcome: sig, reason: "does not match"},
-		{name: "WHMCS signature in Intercom's header", path: "/webhooks/whmcs", header: http.Header{"Content-Type": {json}, webhook.HeaderIntercomSignature: {whSig}}, body: wh, want: 401, label: "whmcs", outcome: sig, reason: "header missing"},
+		{name: "signed with another secret", path: "/webhooks/whmcs", header: whHeader(signature("whmcs", []byte("guessed"), wh)), body: wh, want: 401, label: "whmcs", outcome: sig, reason: "does not match"},
+		{name: "WHMCS signature in Intercom's header", path: "/webhooks/whmcs", header: http.Header{"Content-Type": {json}, intercom.HeaderSignature: {whSig}}, body: wh, want: 401, label: "whmcs", outcome: sig, reason: "header missing"},
 		{name: "the secret itself as signature", header: icHeader(IntercomSecret), body: ic, want: 401, outcome: sig, reason: `"sha1="`},
 
 		// Size.
@@ -348,7 +351,7 @@ func TestBadSignatureFlood(t *testing.T) {
 				body := hostileIntercomEvent(fmt.Sprintf("notif_flood-%d", n), fmt.Sprintf("93%08d", n))
 				req, _ := http.NewRequest(http.MethodPost, k.bot.URL+"/webhooks/intercom", strings.NewReader(string(body)))
 				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set(webhook.HeaderIntercomSignature, webhook.Sign("intercom", []byte(fmt.Sprintf("guess-%d", n)), body))
+				req.Header.Set(intercom.HeaderSignature, signature("intercom", []byte(fmt.Sprintf("guess-%d", n)), body))
 				resp, err := client.Do(req)
 				if err != nil {
 					wrong.Add(1)
@@ -416,7 +419,7 @@ func TestSlowClients(t *testing.T) {
 
 	addr := strings.TrimPrefix(k.bot.URL, "http://")
 	body := hostileIntercomEvent("notif_slow", "9400000001")
-	sigHeader := webhook.HeaderIntercomSignature + ": " + webhook.Sign("intercom", []byte(IntercomSecret), body) + "\r\n"
+	sigHeader := intercom.HeaderSignature + ": " + signature("intercom", []byte(IntercomSecret), body) + "\r\n"
 	kinds := []struct {
 		name  string
 		first string // sent at once

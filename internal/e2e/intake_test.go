@@ -8,8 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/supportops/autoresponder/internal/webhook"
 )
 
 // testDuplicate: Intercom retries a notification with the same id; so
@@ -65,7 +63,7 @@ func testBadSignature(t *testing.T, f *fakes, bot *Bot) {
 	f.checkViolations(t)
 	ic := conversationEvent(t, "notif_e2e-signature", "7100000201")
 	wh := whmcsOpenEvent(t, "TicketOpen-e2e-signature", "5201")
-	icHeader, whHeader := webhook.SignatureHeader("intercom"), webhook.SignatureHeader("whmcs")
+	icHeader, whHeader := signatureHeader("intercom"), signatureHeader("whmcs")
 	cases := []struct {
 		name, source   string
 		body           []byte
@@ -73,13 +71,13 @@ func testBadSignature(t *testing.T, f *fakes, bot *Bot) {
 		wantReasonPart string
 	}{
 		{"intercom missing header", "intercom", ic, "", "", "header missing"},
-		{"intercom signed with another secret", "intercom", ic, icHeader, webhook.Sign("intercom", []byte("not-the-secret"), ic), "does not match"},
-		{"intercom signature of another body", "intercom", ic, icHeader, webhook.Sign("intercom", []byte(IntercomSecret), wh), "does not match"},
+		{"intercom signed with another secret", "intercom", ic, icHeader, signature("intercom", []byte("not-the-secret"), ic), "does not match"},
+		{"intercom signature of another body", "intercom", ic, icHeader, signature("intercom", []byte(IntercomSecret), wh), "does not match"},
 		{"intercom malformed signature", "intercom", ic, icHeader, "sha1=zz", "must be"},
-		{"intercom whmcs scheme", "intercom", ic, whHeader, webhook.Sign("whmcs", []byte(IntercomSecret), ic), "header missing"},
+		{"intercom whmcs scheme", "intercom", ic, whHeader, signature("whmcs", []byte(IntercomSecret), ic), "header missing"},
 		{"whmcs missing header", "whmcs", wh, "", "", "header missing"},
-		{"whmcs signed with the intercom secret", "whmcs", wh, whHeader, webhook.Sign("whmcs", []byte(IntercomSecret), wh), "does not match"},
-		{"whmcs uppercase hex", "whmcs", wh, whHeader, strings.ToUpper(webhook.Sign("whmcs", []byte(WHMCSSecret), wh)), "must be"},
+		{"whmcs signed with the intercom secret", "whmcs", wh, whHeader, signature("whmcs", []byte(IntercomSecret), wh), "does not match"},
+		{"whmcs uppercase hex", "whmcs", wh, whHeader, strings.ToUpper(signature("whmcs", []byte(WHMCSSecret), wh)), "must be"},
 	}
 	jobsBefore := bot.totalJobs()
 	for _, c := range cases {
@@ -198,7 +196,7 @@ func testRoutes(t *testing.T, f *fakes, bot *Bot) {
 	unknown := `autoresponder_webhook_requests_total{outcome="unknown_source",source="unknown"}`
 	before := bot.counter(unknown)
 	body := conversationEvent(t, "notif_e2e-unknown-source", "7100000001")
-	code, raw := bot.PostSigned("zendesk", body, webhook.SignatureHeader("intercom"), webhook.Sign("intercom", []byte(IntercomSecret), body))
+	code, raw := bot.PostSigned("zendesk", body, signatureHeader("intercom"), signature("intercom", []byte(IntercomSecret), body))
 	if code != http.StatusNotFound || !strings.Contains(raw, "unknown source") {
 		t.Errorf("POST /webhooks/zendesk = %d %s; want 404 unknown source", code, raw)
 	}

@@ -8,8 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supportops/autoresponder/internal/platformfake"
-	"github.com/supportops/autoresponder/internal/webhook"
+	"github.com/supportops/autoresponder/internal/platform/platformfake"
 )
 
 // Distinctive secrets: any of them showing up anywhere is a leak.
@@ -43,7 +42,7 @@ func TestSecretsNeverLeakOnTheMainPath(t *testing.T) {
 		if kind == "whmcs" {
 			secret = leakWHMCSSecret
 		}
-		return webhook.SignatureHeader(kind), webhook.Sign(kind, []byte(secret), body)
+		return signatureHeader(kind), signature(kind, []byte(secret), body)
 	}
 	deliver := func(source string, body []byte, want int) {
 		t.Helper()
@@ -71,8 +70,8 @@ func TestSecretsNeverLeakOnTheMainPath(t *testing.T) {
 	}), http.StatusOK)
 	// Deliveries signed with a secret the bot does not have, or wrongly.
 	body := conversationEvent(t, "notif_e2e-leak-forged", "7300000009")
-	for _, sig := range []string{webhook.Sign("intercom", []byte("guess"), body), "sha1=" + leakIntercomSecret, leakIntercomSecret} {
-		if code, _ := bot.PostSigned("intercom", body, webhook.SignatureHeader("intercom"), sig); code != http.StatusUnauthorized {
+	for _, sig := range []string{signature("intercom", []byte("guess"), body), "sha1=" + leakIntercomSecret, leakIntercomSecret} {
+		if code, _ := bot.PostSigned("intercom", body, signatureHeader("intercom"), sig); code != http.StatusUnauthorized {
 			t.Errorf("forged delivery = %d; want 401", code)
 		}
 	}

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/supportops/autoresponder/internal/logthrottle"
-	"github.com/supportops/autoresponder/internal/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/platformfake"
 )
 
 // TestDiskFullLogIsThrottled: while the disk is full River retries and

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supportops/autoresponder/internal/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/platformfake"
 )
 
 // TestRestartDeliversQueuedJobs: replies queued while the platforms are

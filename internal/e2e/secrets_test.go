@@ -24,9 +24,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supportops/autoresponder/internal/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/intercom"
+	"github.com/supportops/autoresponder/internal/platform/platformfake"
 	"github.com/supportops/autoresponder/internal/testpg"
-	"github.com/supportops/autoresponder/internal/webhook"
 )
 
 // trustSecrets are distinctive values: any ten characters of one of them
@@ -216,8 +216,8 @@ func TestSecretsNeverLeakOnEveryPath(t *testing.T) {
 	forged := hostileIntercomEvent("notif_leak-forged", "9800000099")
 	for _, h := range []http.Header{
 		hostileSign("intercom", "guess", forged),
-		{webhook.HeaderIntercomSignature: {"sha1=" + trustSecrets["intercom client secret"]}},
-		{webhook.HeaderIntercomSignature: {trustSecrets["whmcs webhook secret"]}},
+		{intercom.HeaderSignature: {"sha1=" + trustSecrets["intercom client secret"]}},
+		{intercom.HeaderSignature: {trustSecrets["whmcs webhook secret"]}},
 	} {
 		code, _, out := (&hostileKit{t: t, bot: bot}).request(http.MethodPost, "/webhooks/intercom", h, forged)
 		if code != http.StatusUnauthorized {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supportops/autoresponder/internal/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/platformfake"
 )
 
 // TestReloadStopsQueuedReplies queues 20 replies behind a platform that

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supportops/autoresponder/internal/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/platformfake"
 )
 
 func TestSmokeNoteReachesIntercom(t *testing.T) {

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/supportops/autoresponder/internal/webhook"
 )
 
 // TestReloadRefusesOversizedRulesFile replaces the rules file of the real
@@ -87,7 +85,7 @@ func TestWatcherReloadsRotatedSecretFile(t *testing.T) {
 	rules := strings.Replace(RulesFile("", "", "", greet), "secret_env: INTERCOM_CLIENT_SECRET", "secret_file: secrets/secret", 1)
 	body := []byte(`{"type": "notification_event", "id": "notif_ping", "topic": "ping", "created_at": 1767780000, "data": {"item": {"type": "ping", "message": "hi"}}}`)
 	postWith := func(b *Bot, secret string) int {
-		code, _ := b.PostSigned("intercom", body, webhook.SignatureHeader("intercom"), webhook.Sign("intercom", []byte(secret), body))
+		code, _ := b.PostSigned("intercom", body, signatureHeader("intercom"), signature("intercom", []byte(secret), body))
 		return code
 	}
 	for _, c := range cases {

@@ -6,9 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supportops/autoresponder/internal/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/platformfake"
 	"github.com/supportops/autoresponder/internal/testpg"
-	"github.com/supportops/autoresponder/internal/webhook"
 )
 
 // TestTwoWorkspaces: two Intercom sources, each with its own secret and its
@@ -35,7 +34,7 @@ rules:
 
 	post := func(source, secret, id, conv string) int {
 		body := conversationCreated(id, conv)
-		status, _ := bot.PostSigned(source, body, webhook.SignatureHeader("intercom"), webhook.Sign("intercom", []byte(secret), body))
+		status, _ := bot.PostSigned(source, body, signatureHeader("intercom"), signature("intercom", []byte(secret), body))
 		return status
 	}
 	if s := post("intercom-eu", "eu-secret", "notif_eu", "conv-eu"); s != 200 {

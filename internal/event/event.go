@@ -1,15 +1,13 @@
 // Package event defines the normalized event every source is turned into.
-// It is the contract between intake (internal/webhook) and the rules
-// (internal/rules): the `expr` tags are the names rule authors write.
+// It is the contract between the platforms' parsers (internal/platform),
+// which fill it, and the rules (internal/rules): the `expr` tags are the
+// names rule authors write.
 package event
 
 import "time"
 
-// Kinds of source and of target.
+// Kinds of target.
 const (
-	KindIntercom = "intercom"
-	KindWHMCS    = "whmcs"
-
 	TargetConversation = "conversation"
 	TargetTicket       = "ticket"
 )
@@ -32,7 +30,8 @@ type Event struct {
 	Ticket  *Ticket  `expr:"ticket" json:"ticket"`
 	Tags    []string `expr:"tags" json:"tags"`
 
-	// Item is Intercom's data.item (nil for WHMCS); Payload is the whole
+	// Item is the platform's own object the event is about, as parsed
+	// JSON (nil when the platform sends none); Payload is the whole
 	// delivery as parsed JSON.
 	Item    map[string]any `expr:"item" json:"-"`
 	Payload map[string]any `expr:"event" json:"-"`
@@ -63,8 +62,8 @@ type Message struct {
 	Author Author `expr:"author" json:"author"`
 }
 
-// Author wrote a message. Type is the platform's own word: user, lead,
-// contact, admin, bot (Intercom) or client, admin (WHMCS).
+// Author wrote a message. Type is the platform's own word (user, lead,
+// contact, client, admin, bot...).
 type Author struct {
 	Type  string `expr:"type" json:"type"`
 	ID    string `expr:"id" json:"id"`
@@ -80,10 +79,8 @@ type Contact struct {
 	Name       string `expr:"name" json:"name"`
 }
 
-// Ticket carries ticket state for ticket events. Intercom fills ID, Number,
-// Subject (the title attribute), State (the state category), StateLabel,
-// Type and Attributes; WHMCS fills ID, Number (the mask), Subject,
-// Department, Priority and Status.
+// Ticket carries ticket state for ticket events. Each platform fills what
+// it has (its Spec's Presence table says which).
 type Ticket struct {
 	ID         string         `expr:"id" json:"id"`
 	Number     string         `expr:"number" json:"number"`

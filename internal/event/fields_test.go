@@ -1,74 +1,44 @@
 package event
 
 import (
-	"reflect"
-	"sort"
+	"slices"
 	"testing"
 )
 
-// exprFields lists the dotted expr names of every field under t, objects
-// included ("ticket" and "ticket.id").
-func exprFields(t reflect.Type, prefix string) []string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
+func TestPresenceIn(t *testing.T) {
+	table := map[string]Presence{
+		"ticket": Always, "ticket.id": Always, "ticket.number": Sometimes, "ticket.priority": Never,
+		"item": Never, "tags": Never, "ticket.attributes": Sometimes,
 	}
-	var out []string
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		name := f.Tag.Get("expr")
-		if name == "" || name == "-" {
-			continue
-		}
-		path := prefix + name
-		out = append(out, path)
-		ft := f.Type
-		for ft.Kind() == reflect.Pointer {
-			ft = ft.Elem()
-		}
-		if ft.Kind() == reflect.Struct && ft.PkgPath() == t.PkgPath() {
-			out = append(out, exprFields(ft, path+".")...)
-		}
-	}
-	return out
-}
-
-// TestFieldPresenceCoversEvent: the table names every field rules can read,
-// for every source kind, and nothing else; a field added to Event must be
-// described before `bot check` can reason about it.
-func TestFieldPresenceCoversEvent(t *testing.T) {
-	want := exprFields(reflect.TypeOf(Event{}), "")
-	sort.Strings(want)
-	for _, kind := range []string{KindIntercom, KindWHMCS} {
-		table := FieldPresence[kind]
-		for _, f := range want {
-			if table[f] == 0 {
-				t.Errorf("%s: FieldPresence does not say whether %s is sent", kind, f)
-			}
-		}
-		for f := range table {
-			if i := sort.SearchStrings(want, f); i == len(want) || want[i] != f {
-				t.Errorf("%s: FieldPresence names %s, which Event does not have", kind, f)
-			}
-		}
-	}
-}
-
-func TestFieldPresenceOf(t *testing.T) {
 	for _, c := range []struct {
-		kind, field string
-		want        Presence
+		field string
+		want  Presence
 	}{
-		{KindWHMCS, "ticket.number", Sometimes},
-		{KindWHMCS, "ticket.id", Always},
-		{KindWHMCS, "item.foo", Never},
-		{KindWHMCS, "tags[0]", Never},
-		{KindIntercom, "item.foo", Sometimes},
-		{KindIntercom, "ticket.attributes.x", Sometimes},
-		{KindIntercom, "ticket.priority", Never},
-		{"other", "id", Sometimes},
+		{"ticket.number", Sometimes},
+		{"ticket.id", Always},
+		{"ticket.priority", Never},
+		{"item.foo", Never},
+		{"tags[0]", Never},
+		{"ticket.attributes.x", Sometimes},
+		{"contact.name", Sometimes}, // not described: no claim either way
 	} {
-		if got := FieldPresenceOf(c.kind, c.field); got != c.want {
-			t.Errorf("FieldPresenceOf(%s, %s) = %d; want %d", c.kind, c.field, got, c.want)
+		if got := PresenceIn(table, c.field); got != c.want {
+			t.Errorf("PresenceIn(%s) = %d; want %d", c.field, got, c.want)
 		}
+	}
+	if got := PresenceIn(nil, "id"); got != Sometimes {
+		t.Errorf("PresenceIn(nil table) = %d; want Sometimes", got)
+	}
+}
+
+func TestFieldNames(t *testing.T) {
+	names := FieldNames()
+	for _, want := range []string{"topic", "ticket", "ticket.id", "message.author.email", "event", "item"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("FieldNames() lacks %s: %q", want, names)
+		}
+	}
+	if slices.Contains(names, "Raw") || slices.Contains(names, "raw") {
+		t.Errorf("FieldNames() lists a field rules cannot read: %q", names)
 	}
 }

@@ -34,8 +34,8 @@ func HTMLToText(s string) string {
 }
 
 // MessageText turns a message body that may be HTML or plain text into plain
-// text. Intercom sends HTML bodies (plain text in webhooks of API 2.15+),
-// WHMCS plain text that may carry some HTML. A body with at least one tag goes
+// text. Platforms send HTML bodies, plain text, or plain text that may
+// carry some HTML. A body with at least one tag goes
 // through HTMLToText; any other body keeps its line breaks (CR LF becomes
 // LF, at most one empty line in a row), has its entities decoded and its
 // runs of spaces collapsed.

@@ -108,6 +108,11 @@ type Spec struct {
 	Topics []Topic
 	// Targets are the target types this platform's events carry.
 	Targets []string
+	// Presence says which event fields this platform's events carry, by
+	// the names rules use ("ticket.number", "message.author.email"); the
+	// lints warn by it about rules reading a field that is never there, or
+	// printing one that may be missing. A field not listed is Sometimes.
+	Presence map[string]event.Presence
 
 	// Capabilities is the one table of what a rule may post: the rules
 	// loader accepts a reply only if a row matches its kind, target type
@@ -133,6 +138,10 @@ type Topic struct {
 	// Ping marks a subscription check: it is answered 200 and never
 	// reaches the rules (Intercom's "ping").
 	Ping bool
+	// Reply marks topics that a message in an ongoing conversation or
+	// ticket arrives as (a customer's or an agent's reply): a rule on
+	// them without once or cooldown answers again and again.
+	Reply bool
 }
 
 // Capability is one row of what a platform posts.

@@ -54,12 +54,6 @@ func (d *DryRun) Kind() string { return d.inner.Kind() }
 // Supports implements Replier.
 func (d *DryRun) Supports(as, targetType string) bool { return d.inner.Supports(as, targetType) }
 
-// dryRunLine is the Log replier's line plus the HTTP request.
-type dryRunLine struct {
-	logLine
-	HTTP *HTTPRequest `json:"http"`
-}
-
 // Send implements Replier: it prints the request the platform would get.
 func (d *DryRun) Send(ctx context.Context, req *Request) (Result, error) {
 	slot := &captured{}
@@ -71,7 +65,8 @@ func (d *DryRun) Send(ctx context.Context, req *Request) (Result, error) {
 		return Result{}, err
 	}
 	id := randomID()
-	line := dryRunLine{logLine: newLogLine(d.now(), d.name, id, req), HTTP: slot.req}
+	line := newLogLine(d.now(), d.name, id, req)
+	line.HTTP = slot.req
 	if err := d.out.write(line); err != nil {
 		return Result{}, err
 	}

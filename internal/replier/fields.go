@@ -29,3 +29,17 @@ func (r *Request) Set(key string, v Value) {
 	}
 	r.Fields[key] = v
 }
+
+// Plain is the value as a rule wrote it: a string, a boolean, a list or
+// an object (for printing).
+func (v Value) Plain() any {
+	switch {
+	case v.Map != nil:
+		return v.Map
+	case v.List != nil:
+		return v.List
+	case v.Text != "":
+		return v.Text
+	}
+	return v.Bool
+}

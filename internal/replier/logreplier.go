@@ -1,14 +1,18 @@
 package replier
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"sync"
 	"time"
+
+	"github.com/supportops/autoresponder/internal/event"
 )
 
 // KindLog is the Kind of the log replier.
@@ -51,7 +55,7 @@ func (lw *lineWriter) write(v any) *Error {
 
 // newLogLine is the line for req, its attachments summarised.
 func newLogLine(at time.Time, replier, responseID string, req *Request) logLine {
-	line := logLine{Time: at.UTC().Format(time.RFC3339Nano), Replier: replier, DryRun: true, ResponseID: responseID, Request: req}
+	line := logLine{Time: at.UTC().Format(time.RFC3339Nano), Replier: replier, ResponseID: responseID, Request: req}
 	for _, a := range req.Attachments {
 		line.Attachments = append(line.Attachments, loggedAttachment{Name: a.Name, ContentType: a.ContentType, Bytes: len(a.Data)})
 	}
@@ -76,21 +80,49 @@ func (l *Log) Name() string { return l.name }
 // Kind implements Replier.
 func (l *Log) Kind() string { return KindLog }
 
-// Supports implements Replier (see Capability).
+// Supports implements Replier: a log stands in for any platform, so it
+// takes every reply kind to a conversation or a ticket (the rules loader
+// checks kinds and fields against the platforms' tables).
 func (l *Log) Supports(as, targetType string) bool {
-	return Supports(KindLog, as, targetType)
+	return as != "" && (targetType == event.TargetConversation || targetType == event.TargetTicket)
 }
 
-// logLine is the request as written, with attachments summarised instead
-// of dumped.
+// logLine is the request as written: its platform-specific fields at the
+// top level, by their keys, as the rule wrote them, and attachments
+// summarised instead of dumped.
 type logLine struct {
-	Time       string `json:"time"`
-	Replier    string `json:"replier"`
-	DryRun     bool   `json:"dry_run"`
-	ResponseID string `json:"response_id"`
-	*Request
-	// Shadows Request.Attachments (shallower fields win in encoding/json).
-	Attachments []loggedAttachment `json:"attachments,omitempty"`
+	Time       string
+	Replier    string
+	ResponseID string
+	Request    *Request
+	// Attachments replaces Request.Attachments.
+	Attachments []loggedAttachment
+	// HTTP is the request a dry run stopped.
+	HTTP *HTTPRequest
+}
+
+// MarshalJSON writes the line's members, then the request's, then its
+// fields.
+func (l logLine) MarshalJSON() ([]byte, error) {
+	m := map[string]any{
+		"time": l.Time, "replier": l.Replier, "dry_run": true, "response_id": l.ResponseID,
+		"v": l.Request.V, "platform": l.Request.Platform, "as": l.Request.As, "target": l.Request.Target,
+	}
+	if l.Request.Body != "" {
+		m["body"] = l.Request.Body
+	}
+	if len(l.Attachments) > 0 {
+		m["attachments"] = l.Attachments
+	}
+	if l.HTTP != nil {
+		m["http"] = l.HTTP
+	}
+	for k, v := range l.Request.Fields {
+		if _, taken := m[k]; !taken {
+			m[k] = v.Plain()
+		}
+	}
+	return encodeJSON(m)
 }
 
 type loggedAttachment struct {
@@ -122,4 +154,16 @@ func randomID() string {
 	var b [8]byte
 	rand.Read(b[:]) // never fails (crypto/rand, Go 1.24+)
 	return "dry-run-" + hex.EncodeToString(b[:])
+}
+
+// encodeJSON marshals without HTML escaping: bodies are often HTML and
+// read better as they are.
+func encodeJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("encoding JSON: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

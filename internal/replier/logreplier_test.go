@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/supportops/autoresponder/internal/event"
 )
 
 func TestLogWritesOneLinePerRequest(t *testing.T) {
@@ -15,9 +17,9 @@ func TestLogWritesOneLinePerRequest(t *testing.T) {
 	l := NewLog("dry", &buf)
 	l.now = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
 	reqs := []Request{
-		{Platform: "intercom", As: AsQuickReply, Target: conv("1"), Options: []Option{{Text: "Yes", UUID: uuidYes}}},
-		{Platform: "whmcs", As: AsNote, Target: ticket("2"), Body: "<b>x</b>", Markdown: true, Attachments: []Attachment{{Name: "a.txt", ContentType: "text/plain", Data: []byte("abc")}}},
-		{Platform: "intercom", As: AsContactReply, Target: conv("last"), Body: "hi", Contact: &ContactRef{Email: "a@b.c"}},
+		{Platform: "intercom", As: "quick_reply", Target: conv("1"), Fields: map[string]Value{"options": {List: []string{"Yes"}}, "option_uuids": {List: []string{uuidYes}}}},
+		{Platform: "whmcs", As: AsNote, Target: ticket("2"), Body: "<b>x</b>", Fields: map[string]Value{"markdown": {Bool: true}}, Attachments: []Attachment{{Name: "a.txt", ContentType: "text/plain", Data: []byte("abc")}}},
+		{Platform: "intercom", As: "contact_reply", Target: conv("last"), Body: "hi", Fields: map[string]Value{"contact": {Map: map[string]string{"email": "a@b.c"}}}},
 	}
 	for i := range reqs {
 		res, err := l.Send(ctx(t), &reqs[i])
@@ -41,14 +43,14 @@ func TestLogWritesOneLinePerRequest(t *testing.T) {
 	if len(atts) != 1 || atts[0].(map[string]any)["bytes"] != 3.0 || strings.Contains(lines[1], "YWJj") {
 		t.Errorf("attachments should be summarised, not dumped: %s", lines[1])
 	}
-	if !strings.Contains(lines[0], `"uuid":"`+uuidYes+`"`) || !strings.Contains(lines[2], `"email":"a@b.c"`) {
+	if !strings.Contains(lines[0], `"options":["Yes"]`) || !strings.Contains(lines[0], uuidYes) || !strings.Contains(lines[2], `"contact":{"email":"a@b.c"}`) {
 		t.Errorf("lines %q", lines)
 	}
 }
 
 func TestLogRejectsUnknown(t *testing.T) {
 	l := NewLog("", &bytes.Buffer{})
-	for _, req := range []*Request{nil, {As: "email", Target: conv("1")}, {As: AsComment, Target: conv("")}} {
+	for _, req := range []*Request{nil, {As: "", Target: conv("1")}, {As: AsNote, Target: event.Target{Type: "email", ID: "1"}}, {As: AsComment, Target: conv("")}} {
 		_, err := l.Send(ctx(t), req)
 		if e := AsError(err); err == nil || e.Reason != ReasonInvalidRequest {
 			t.Errorf("%+v: %v", req, err)

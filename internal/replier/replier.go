@@ -1,6 +1,7 @@
-// Package replier posts rendered replies and notes to the support platforms.
-// Each platform is one file implementing Replier; the rest of the bot only
-// sees Request, Result and *Error.
+// Package replier is what the bot sends to the support platforms: the
+// rendered Request (also the stored job format), Result and *Error, and the
+// Replier every platform's client implements (internal/platform/<name>).
+// The log and dry-run repliers, which stand in for any platform, live here.
 package replier
 
 import (
@@ -12,48 +13,35 @@ import (
 	"github.com/supportops/autoresponder/internal/event"
 )
 
-// Reply kinds ("as" in the rules file).
+// Reply kinds every platform has ("as" in the rules file); platforms add
+// their own.
 const (
-	AsComment      = "comment"       // a public reply from the bot's admin
-	AsNote         = "note"          // an internal note
-	AsQuickReply   = "quick_reply"   // Intercom: a comment with reply buttons
-	AsContactReply = "contact_reply" // Intercom: a reply on behalf of the contact
+	AsComment = "comment" // a public reply the customer sees
+	AsNote    = "note"    // an internal note only agents see
 )
+
+// RequestVersion is the version of the stored Request format: 2 keeps the
+// platform-specific fields in Fields. Version 1 (no "v") kept them at the
+// top level; decoding upgrades it (see UnmarshalJSON).
+const RequestVersion = 2
 
 // Request is a fully rendered reply. It is stored with the delivery job and
 // in dead letters, so it must round-trip through JSON unchanged: a retry
 // sends exactly the same request (quick-reply uuids included).
 type Request struct {
+	// V is the format version (RequestVersion when written by this
+	// release, 0 in jobs of releases before versioning).
+	V        int          `json:"v"`
 	Platform string       `json:"platform"`
 	As       string       `json:"as"`
 	Target   event.Target `json:"target"`
 	Body     string       `json:"body,omitempty"`
 
-	Options        []Option     `json:"options,omitempty"`
-	AttachmentURLs []string     `json:"attachment_urls,omitempty"`
-	Attachments    []Attachment `json:"attachments,omitempty"`
+	Attachments []Attachment `json:"attachments,omitempty"`
 
 	// Fields are the platform-specific reply fields, rendered, by
-	// platform.Field.Key. (The Intercom and WHMCS fields below move here.)
+	// platform.Field.Key, plus what the platform's Prepare stored.
 	Fields map[string]Value `json:"fields,omitempty"`
-
-	// Intercom only.
-	SkipNotifications bool        `json:"skip_notifications,omitempty"`
-	CrossPost         bool        `json:"cross_post,omitempty"`
-	Contact           *ContactRef `json:"contact,omitempty"`
-
-	// WHMCS only.
-	Markdown     bool              `json:"markdown,omitempty"`
-	From         *Sender           `json:"from,omitempty"`
-	CustomFields map[string]string `json:"custom_fields,omitempty"`
-	Status       string            `json:"status,omitempty"`
-	NoEmail      bool              `json:"no_email,omitempty"`
-}
-
-// Option is one quick-reply button.
-type Option struct {
-	Text string `json:"text"`
-	UUID string `json:"uuid"`
 }
 
 // Attachment is a file sent inline with a reply.
@@ -61,23 +49,6 @@ type Attachment struct {
 	Name        string `json:"name"`
 	ContentType string `json:"content_type"`
 	Data        []byte `json:"data"`
-}
-
-// ContactRef names the contact an Intercom contact_reply is written as.
-// Exactly one field is set.
-type ContactRef struct {
-	IntercomUserID string `json:"intercom_user_id,omitempty"`
-	UserID         string `json:"user_id,omitempty"`
-	Email          string `json:"email,omitempty"`
-}
-
-// Sender attributes a WHMCS reply to a contact, client or named person.
-type Sender struct {
-	ClientID      string `json:"client_id,omitempty"`
-	ContactID     string `json:"contact_id,omitempty"`
-	Name          string `json:"name,omitempty"`
-	Email         string `json:"email,omitempty"`
-	AdminUsername string `json:"admin_username,omitempty"`
 }
 
 // Result describes a request the platform accepted.
@@ -103,7 +74,7 @@ type RateLimit struct {
 
 // Replier posts requests to one platform account.
 type Replier interface {
-	// Kind is the platform kind ("intercom", "whmcs", "log").
+	// Kind is the platform kind (a registered platform's name, or "log").
 	Kind() string
 	// Supports reports whether the platform can post this kind of reply to
 	// this kind of target (used when the rules file is loaded).

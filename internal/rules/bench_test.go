@@ -112,7 +112,7 @@ func benchEvent() *event.Event {
 		"The invoice number is INV-2026-0042 and the card ends in 4242. I have attached the bank statement. " +
 		"Could you also tell me whether the annual plan would have avoided this? Thanks a lot, and sorry for the trouble."
 	return &event.Event{
-		Source: "intercom", Kind: event.KindIntercom, Topic: benchTopics[0],
+		Source: "intercom", Kind: "intercom", Topic: benchTopics[0],
 		ID:         "notif_5b0d3c1e-8f4a-4b7e-9c2d-1a2b3c4d5e01",
 		OccurredAt: time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC), ReceivedAt: time.Date(2026, 1, 15, 10, 0, 1, 0, time.UTC),
 		Target: event.Target{Type: event.TargetConversation, ID: "9100000001"},
@@ -129,7 +129,7 @@ func benchEvent() *event.Event {
 
 func benchLoad(b *testing.B, data []byte) *Ruleset {
 	b.Helper()
-	rs, err := Load(data, "bench.yaml", Options{})
+	rs, err := Load(data, "bench.yaml", Options{Platforms: testRegistry})
 	if err != nil {
 		b.Fatalf("load generated rules: %v", err)
 	}

@@ -54,9 +54,9 @@ type DeliverySettings struct {
 	MaxRateLimitWait Duration `yaml:"max_rate_limit_wait" json:"max_rate_limit_wait,omitempty"`
 }
 
-// SourceConfig is one webhook endpoint.
+// SourceConfig is one webhook endpoint. Keys beyond these are the platform's own (see its Spec).
 type SourceConfig struct {
-	// Kind is the sending platform: intercom or whmcs.
+	// Kind is the sending platform: one of the registered platforms.
 	Kind string `yaml:"kind" json:"kind"`
 	// SecretEnv names the environment variable holding the signing secret.
 	SecretEnv string `yaml:"secret_env" json:"secret_env,omitempty"`
@@ -66,28 +66,26 @@ type SourceConfig struct {
 	InsecureSkipVerify bool `yaml:"insecure_skip_verify" json:"insecure_skip_verify,omitempty"`
 	// Platform is where replies to this source's events go (default: the platform with the source's name).
 	Platform string `yaml:"platform" json:"platform,omitempty"`
+
+	// Extra are the platform's own keys, checked against its Spec.
+	Extra    Extra        `yaml:"-" json:"-"`
+	problems []keyProblem // type errors of the keys above
 }
 
-// PlatformConfig is one account replies are posted to.
+// PlatformConfig is one account replies are posted to. Keys beyond these are the platform's own (see its Spec): tokens as token_env or token_file, never inline.
 type PlatformConfig struct {
-	// Kind is intercom, whmcs, or log (prints what would be sent).
+	// Kind is one of the registered platforms, or log (prints what would be sent).
 	Kind string `yaml:"kind" json:"kind"`
-	// BaseURL is the API root, e.g. https://api.intercom.io.
+	// BaseURL is the API root, e.g. https://api.example.com (required unless the platform has a default).
 	BaseURL string `yaml:"base_url" json:"base_url,omitempty"`
-	// TokenEnv names the environment variable holding the API token.
-	TokenEnv string `yaml:"token_env" json:"token_env,omitempty"`
-	// TokenFile names a file holding the API token (relative to the rules file).
-	TokenFile string `yaml:"token_file" json:"token_file,omitempty"`
-	// APIVersion is sent as Intercom-Version (intercom).
-	APIVersion string `yaml:"api_version" json:"api_version,omitempty"`
-	// AdminID is the bot's own admin: replies are posted as it, and events it authored never match.
-	AdminID string `yaml:"admin_id" json:"admin_id,omitempty"`
-	// AdminName is the bot's admin name as WHMCS reports it in TicketAdminReply (whmcs).
-	AdminName string `yaml:"admin_name" json:"admin_name,omitempty"`
 	// Mode is live (default) or shadow: shadow renders and logs but sends nothing.
 	Mode string `yaml:"mode" json:"mode,omitempty"`
 	// RequestsPerMinute is a client-side ceiling before the platform says anything (default: none; headers still apply).
 	RequestsPerMinute int `yaml:"requests_per_minute" json:"requests_per_minute,omitempty"`
+
+	// Extra are the platform's own keys, checked against its Spec.
+	Extra    Extra        `yaml:"-" json:"-"`
+	problems []keyProblem // type errors of the keys above
 }
 
 // CalendarConfig is a business-hours calendar.
@@ -128,38 +126,22 @@ type RuleConfig struct {
 	Mode string `yaml:"mode" json:"mode,omitempty"`
 }
 
-// ReplyConfig is a reply template. Every string may hold {{ expr }} placeholders.
+// ReplyConfig is a reply template. Every string may hold {{ expr }} placeholders. Keys beyond these are the platforms' own reply fields (see their Specs).
 type ReplyConfig struct {
-	// As is comment, note, quick_reply or contact_reply (intercom); comment or note (whmcs).
+	// As is the reply kind: comment or note everywhere; some platforms have their own.
 	As string `yaml:"as" json:"as"`
-	// Body is the message; HTML for Intercom, text or Markdown (markdown: true) for WHMCS. Placeholders are escaped for the format unless wrapped in raw().
+	// Body is the message, in the platform's format (HTML, text or Markdown). Placeholders are escaped for the format unless wrapped in raw().
 	Body string `yaml:"body" json:"body,omitempty"`
 	// Platform names the platform to post to (default: the source's platform).
 	Platform string `yaml:"platform" json:"platform,omitempty"`
 	// To overrides the target (default: the event's target).
 	To *TargetConfig `yaml:"to" json:"to,omitempty"`
-	// Options are the quick-reply button labels (quick_reply).
-	Options []string `yaml:"options" json:"options,omitempty"`
-	// AttachmentURLs are image URLs attached to the reply (intercom, max 10).
-	AttachmentURLs []string `yaml:"attachment_urls" json:"attachment_urls,omitempty"`
 	// Attachments are files sent with the reply, read when the rules are loaded.
 	Attachments []AttachmentConfig `yaml:"attachments" json:"attachments,omitempty"`
-	// SkipNotifications posts without notifying the contact (intercom).
-	SkipNotifications bool `yaml:"skip_notifications" json:"skip_notifications,omitempty"`
-	// CrossPost posts a ticket note to linked conversations too (intercom back-office tickets).
-	CrossPost bool `yaml:"cross_post" json:"cross_post,omitempty"`
-	// Contact is who a contact_reply is written as: exactly one of intercom_user_id, user_id, email.
-	Contact *ContactRefConfig `yaml:"contact" json:"contact,omitempty"`
-	// Markdown marks the message as Markdown (whmcs).
-	Markdown bool `yaml:"markdown" json:"markdown,omitempty"`
-	// From attributes a WHMCS reply to a client, contact or named person.
-	From *SenderConfig `yaml:"from" json:"from,omitempty"`
-	// CustomFields are WHMCS ticket custom fields set with the reply (id: value).
-	CustomFields map[string]string `yaml:"custom_fields" json:"custom_fields,omitempty"`
-	// Status sets the WHMCS ticket status with the reply.
-	Status string `yaml:"status" json:"status,omitempty"`
-	// NoEmail stops WHMCS from emailing the client.
-	NoEmail bool `yaml:"no_email" json:"no_email,omitempty"`
+
+	// Extra are the platform's own reply fields, checked against its Spec.
+	Extra    Extra        `yaml:"-" json:"-"`
+	problems []keyProblem // type errors of the keys above
 }
 
 // TargetConfig names a conversation or ticket.
@@ -178,22 +160,6 @@ type AttachmentConfig struct {
 	File string `yaml:"file" json:"file"`
 	// ContentType defaults to one guessed from the extension.
 	ContentType string `yaml:"content_type" json:"content_type,omitempty"`
-}
-
-// ContactRefConfig identifies a contact for contact_reply.
-type ContactRefConfig struct {
-	IntercomUserID string `yaml:"intercom_user_id" json:"intercom_user_id,omitempty"`
-	UserID         string `yaml:"user_id" json:"user_id,omitempty"`
-	Email          string `yaml:"email" json:"email,omitempty"`
-}
-
-// SenderConfig attributes a WHMCS reply.
-type SenderConfig struct {
-	ClientID      string `yaml:"client_id" json:"client_id,omitempty"`
-	ContactID     string `yaml:"contact_id" json:"contact_id,omitempty"`
-	Name          string `yaml:"name" json:"name,omitempty"`
-	Email         string `yaml:"email" json:"email,omitempty"`
-	AdminUsername string `yaml:"admin_username" json:"admin_username,omitempty"`
 }
 
 // Duration is a time.Duration written as "90s", "24h" or "7d".

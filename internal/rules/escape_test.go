@@ -77,7 +77,7 @@ func TestMarkdownBodiesEscapeEventText(t *testing.T) {
 `)
 	whmcs := func(topic string) *event.Event {
 		return &event.Event{
-			Source: "whmcs", Kind: event.KindWHMCS, Topic: topic, ID: topic + "-1",
+			Source: "whmcs", Kind: "whmcs", Topic: topic, ID: topic + "-1",
 			Target:  event.Target{Type: event.TargetTicket, ID: "42"},
 			Ticket:  &event.Ticket{ID: "42", Subject: "_urgent_ [x](http://x)"},
 			Message: &event.Message{ID: "1", HTML: hostileText, Text: hostileText, Author: event.Author{Type: "client", ID: "7"}},

@@ -2,21 +2,21 @@ package rules
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/expr-lang/expr/vm"
-	"github.com/google/uuid"
 
 	"github.com/supportops/autoresponder/internal/event"
+	"github.com/supportops/autoresponder/internal/platform"
 	"github.com/supportops/autoresponder/internal/replier"
 )
 
-// Loop-guard reasons: why an event was withheld from rules.
+// Loop-guard reasons: why an event was withheld from rules (see
+// platform.IgnoredReasons).
 const (
-	IgnoredOwnReply  = "own_reply"  // authored by one of the bot's own admins
-	IgnoredBotAuthor = "bot_author" // authored by a bot (Fin, workflows)
-	IgnoredOperator  = "operator"   // conversation.operator.replied
+	IgnoredOwnReply  = platform.IgnoredOwnReply  // authored by the bot's own account
+	IgnoredBotAuthor = platform.IgnoredBotAuthor // authored by another bot or an automation
+	IgnoredOperator  = platform.IgnoredOperator  // the platform's own assistant
 )
 
 // Evaluation is what the rules made of one event.
@@ -69,15 +69,14 @@ type sourceIndex struct {
 
 func (rs *Ruleset) buildIndex() {
 	rs.index = map[string]*sourceIndex{}
-	rs.botAdminIDs = map[string]bool{}
-	rs.botAdminNames = map[string]bool{}
-	for _, p := range rs.Platforms {
-		if p.Config.AdminID != "" {
-			rs.botAdminIDs[p.Kind()+"/"+p.Config.AdminID] = true
+	rs.self = map[string][]platform.Identity{}
+	for _, name := range sortedKeys(rs.Platforms) {
+		p := rs.Platforms[name]
+		if p.Impl == nil {
+			continue
 		}
-		if p.Config.AdminName != "" {
-			rs.botAdminNames[p.Kind()+"/"+p.Config.AdminName] = true
-		}
+		id := p.Impl.Identity(&platform.Account{Name: p.Name, BaseURL: p.BaseURL, Settings: p.Settings})
+		rs.self[p.Kind()] = append(rs.self[p.Kind()], id)
 	}
 	for name := range rs.Sources {
 		idx := &sourceIndex{byTopic: map[string][]*Rule{}}
@@ -120,29 +119,14 @@ func (rs *Ruleset) candidates(ev *event.Event) []*Rule {
 }
 
 // LoopGuard says why an event must not trigger ordinary rules: it was
-// written by the bot itself, by another bot, or by Intercom's operator.
+// written by the bot itself, by another bot, or by the platform's own
+// assistant. The event's platform decides, knowing the bot's accounts.
 func (rs *Ruleset) LoopGuard(ev *event.Event) string {
-	if ev.Kind == event.KindIntercom && ev.Topic == "conversation.operator.replied" {
-		return IgnoredOperator
-	}
-	if ev.Message == nil {
+	p, ok := rs.reg.Lookup(ev.Kind)
+	if !ok {
 		return ""
 	}
-	a := ev.Message.Author
-	if a.Type == "admin" {
-		if a.ID != "" && rs.botAdminIDs[ev.Kind+"/"+a.ID] {
-			return IgnoredOwnReply
-		}
-		if a.Name != "" && rs.botAdminNames[ev.Kind+"/"+a.Name] {
-			return IgnoredOwnReply
-		}
-	}
-	// Fin creates tickets on a customer's behalf: a bot-authored part on
-	// ticket.created is the customer's request, not a bot talking.
-	if a.Type == "bot" && ev.Topic != "ticket.created" {
-		return IgnoredBotAuthor
-	}
-	return ""
+	return p.LoopGuard(ev, rs.self[ev.Kind])
 }
 
 // Evaluate runs the rules on ev in file order and renders the replies of
@@ -182,10 +166,6 @@ func (rs *Ruleset) match(run *runner, r *Rule, ev *event.Event) (bool, error) {
 	b, _ := v.(bool)
 	return b, nil
 }
-
-// quickReplyNamespace derives stable quick-reply uuids from the event and
-// rule, so a retried or replayed request carries the same buttons.
-var quickReplyNamespace = uuid.MustParse("6f1c1b0e-9a57-4d6b-9a39-2b1f3d0e7c11")
 
 // render builds the request of a matched rule. A render failure is kept in
 // the Match: that one job is dead-lettered with the reason.
@@ -227,24 +207,19 @@ func targetKey(platform string, t event.Target) string {
 
 func (rs *Ruleset) renderRequest(run *runner, r *Rule, p *Platform, ev *event.Event) (*replier.Request, error) {
 	t := r.Reply
-	text := func(tpl *Template, field string) (string, error) {
-		s, err := tpl.Render(run, ev, formatText)
-		if err != nil {
-			return "", fmt.Errorf("reply.%s: %w", field, err)
-		}
-		return s, nil
-	}
 	req := &replier.Request{
-		Platform: p.Name, As: t.As, Target: ev.Target,
-		SkipNotifications: t.SkipNotifications, CrossPost: t.CrossPost,
-		Markdown: t.Markdown, NoEmail: t.NoEmail, Attachments: t.Attachments,
+		V: replier.RequestVersion, Platform: p.Name, As: t.As, Target: ev.Target, Attachments: t.Attachments,
+	}
+	format := formatHTML // a log prints what any platform would get
+	if p.Impl != nil {
+		format = bodyFormatOf(p.Impl.BodyFormat(t.As, t.flags))
 	}
 	var err error
-	if req.Body, err = t.Body.Render(run, ev, kinds[p.Kind()].bodyFormat(t.Markdown)); err != nil {
+	if req.Body, err = t.Body.Render(run, ev, format); err != nil {
 		return nil, fmt.Errorf("reply.body: %w", err)
 	}
 	if t.ToID != nil {
-		id, err := text(t.ToID, "to.id")
+		id, err := renderText(run, ev, t.ToID, "to.id")
 		if err != nil {
 			return nil, err
 		}
@@ -253,81 +228,68 @@ func (rs *Ruleset) renderRequest(run *runner, r *Rule, p *Platform, ev *event.Ev
 	if req.Target.ID == "" {
 		return nil, fmt.Errorf("the reply has no target id (the event names no %s; set reply.to)", req.Target.Type)
 	}
-	for i, o := range t.Options {
-		s, err := text(o, "options")
+	for _, f := range t.Fields {
+		v, err := f.render(run, ev)
 		if err != nil {
 			return nil, err
 		}
-		req.Options = append(req.Options, replier.Option{
-			Text: s,
-			UUID: uuid.NewSHA1(quickReplyNamespace, fmt.Appendf(nil, "%s/%s/%s/%d", ev.Source, ev.ID, r.Name, i)).String(),
-		})
+		req.Set(f.Key, v)
 	}
-	for _, u := range t.AttachmentURLs {
-		s, err := text(u, "attachment_urls")
-		if err != nil {
-			return nil, err
-		}
-		req.AttachmentURLs = append(req.AttachmentURLs, s)
-	}
-	if t.Contact != nil {
-		v, err := text(t.Contact, "contact."+t.ContactField)
-		if err != nil {
-			return nil, err
-		}
-		if v == "" {
-			return nil, fmt.Errorf("reply.contact.%s rendered empty", t.ContactField)
-		}
-		req.Contact = &replier.ContactRef{}
-		switch t.ContactField {
-		case "intercom_user_id":
-			req.Contact.IntercomUserID = v
-		case "user_id":
-			req.Contact.UserID = v
-		case "email":
-			req.Contact.Email = v
-		}
-	}
-	if len(t.From) > 0 {
-		req.From = &replier.Sender{}
-		for _, k := range sortedKeys(t.From) {
-			v, err := text(t.From[k], "from."+k)
-			if err != nil {
-				return nil, err
-			}
-			switch k {
-			case "client_id":
-				req.From.ClientID = v
-			case "contact_id":
-				req.From.ContactID = v
-			case "name":
-				req.From.Name = v
-			case "email":
-				req.From.Email = v
-			case "admin_username":
-				req.From.AdminUsername = v
-			}
-		}
-	}
-	if len(t.CustomFields) > 0 {
-		req.CustomFields = map[string]string{}
-		keys := make([]string, 0, len(t.CustomFields))
-		for k := range t.CustomFields {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			v, err := text(t.CustomFields[k], "custom_fields."+k)
-			if err != nil {
-				return nil, err
-			}
-			req.CustomFields[k] = v
-		}
-	}
-	if t.Status != nil {
-		if req.Status, err = text(t.Status, "status"); err != nil {
-			return nil, err
-		}
+	if p.Impl != nil {
+		p.Impl.Prepare(req, ev.Source+"/"+ev.ID+"/"+r.Name)
 	}
 	return req, nil
+}
+
+// renderText renders a template of a reply field as text.
+func renderText(run *runner, ev *event.Event, tpl *Template, field string) (string, error) {
+	s, err := tpl.Render(run, ev, formatText)
+	if err != nil {
+		return "", fmt.Errorf("reply.%s: %w", field, err)
+	}
+	return s, nil
+}
+
+// render renders a field's templates as text.
+func (f *FieldTemplate) render(run *runner, ev *event.Event) (replier.Value, error) {
+	var v replier.Value
+	var err error
+	switch f.Type {
+	case platform.FieldBool:
+		v.Bool = f.Bool
+	case platform.FieldText:
+		v.Text, err = renderText(run, ev, f.Text, f.Key)
+	case platform.FieldTextList:
+		v.List = make([]string, len(f.List))
+		for i, tpl := range f.List {
+			if v.List[i], err = renderText(run, ev, tpl, f.Key); err != nil {
+				return v, err
+			}
+		}
+	case platform.FieldTextMap, platform.FieldObject:
+		v.Map = make(map[string]string, len(f.Map))
+		for _, k := range sortedKeys(f.Map) {
+			s, err := renderText(run, ev, f.Map[k], f.Key+"."+k)
+			if err != nil {
+				return v, err
+			}
+			if f.required && s == "" {
+				return v, fmt.Errorf("reply.%s.%s rendered empty", f.Key, k)
+			}
+			v.Map[k] = s
+		}
+	}
+	return v, err
+}
+
+// bodyFormatOf maps a platform's body format to the escaping of
+// interpolated values.
+func bodyFormatOf(f platform.Format) bodyFormat {
+	switch f {
+	case platform.FormatHTML:
+		return formatHTML
+	case platform.FormatMarkdown:
+		return formatMarkdown
+	}
+	return formatText
 }

@@ -11,7 +11,7 @@ import (
 
 func conversationEvent(topic string, author event.Author, text string) *event.Event {
 	return &event.Event{
-		Source: "intercom", Kind: event.KindIntercom, Topic: topic, ID: "notif_1",
+		Source: "intercom", Kind: "intercom", Topic: topic, ID: "notif_1",
 		Target:  event.Target{Type: event.TargetConversation, ID: "c1"},
 		Message: &event.Message{ID: "m1", HTML: "<p>" + text + "</p>", Text: text, Author: author},
 		Contact: &event.Contact{ID: "u1", Email: "ada@example.com", Name: "Ada <Lovelace>"},
@@ -137,11 +137,12 @@ func TestRenderEscapingAndKeys(t *testing.T) {
 	if html.Body != "<p>Hi Ada &lt;Lovelace&gt;<br></p>" {
 		t.Errorf("HTML body = %q: interpolated text must be escaped, raw() not", html.Body)
 	}
-	if html.Options[0].Text != "Yes Ada <Lovelace>" || html.Options[0].UUID == html.Options[1].UUID {
-		t.Errorf("options = %+v: button text is not HTML, uuids differ", html.Options)
+	texts, uuids := html.List("options"), html.List("option_uuids")
+	if len(texts) != 2 || texts[0] != "Yes Ada <Lovelace>" || len(uuids) != 2 || uuids[0] == uuids[1] {
+		t.Errorf("options = %q %q: button text is not HTML, uuids differ", texts, uuids)
 	}
 	again := rs.Evaluate(ev).Matches[0].Request
-	if again.Options[0].UUID != html.Options[0].UUID {
+	if again.List("option_uuids")[0] != uuids[0] {
 		t.Error("quick-reply uuids must be stable for the same event and rule")
 	}
 	pc := out.Matches[1]
@@ -206,7 +207,7 @@ calendars:
 		want int
 	}{{"2026-03-02T10:00:00Z", 0}, {"2026-03-02T18:00:00Z", 1}, {"2027-03-01T18:00:00Z", 0}} {
 		at, _ := time.Parse(time.RFC3339, tc.at)
-		rs, err := Load([]byte(src), "rules.yaml", Options{Clock: func() time.Time { return at }})
+		rs, err := Load([]byte(src), "rules.yaml", Options{Platforms: testRegistry, Clock: func() time.Time { return at }})
 		if err != nil {
 			t.Fatal(err)
 		}

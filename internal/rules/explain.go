@@ -119,7 +119,7 @@ func describeIgnored(reason string) string {
 	case IgnoredBotAuthor:
 		return "written by a bot"
 	case IgnoredOperator:
-		return "an operator (Fin) reply"
+		return "a reply of the platform's own assistant"
 	}
 	return reason
 }

@@ -16,7 +16,7 @@ func TestFallbackOnEmptyField(t *testing.T) {
     reply: {as: note, body: "number {{ ticket.number ?? ('#' + ticket.id) }}, {{ contact?.id ?? 'guest' }}, {{ item.x ?? 'no x' }}, {{ ticket.priority ?? 'normal' }}"}
 `)
 	ev := &event.Event{
-		Source: "whmcs", Kind: event.KindWHMCS, Topic: "TicketOpen", ID: "e1",
+		Source: "whmcs", Kind: "whmcs", Topic: "TicketOpen", ID: "e1",
 		Target: event.Target{Type: event.TargetTicket, ID: "2203"},
 		Ticket: &event.Ticket{ID: "2203", Priority: "High"},
 		Item:   map[string]any{"x": ""},

@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/supportops/autoresponder/internal/event"
-	"github.com/supportops/autoresponder/internal/webhook"
+	"github.com/supportops/autoresponder/internal/platform"
 )
 
 // The fuzz targets below run their seeds (f.Add and testdata/fuzz/...) under
@@ -39,15 +39,16 @@ func fuzzEvents(tb testing.TB) []*event.Event {
 		"intercom_conversation_user_created_2x.json", "intercom_ticket_admin_replied.json",
 		"whmcs_TicketOpen.json", "whmcs_TicketUserReply.json",
 	} {
-		kind := event.KindIntercom
+		kind := "intercom"
 		if strings.HasPrefix(name, "whmcs_") {
-			kind = event.KindWHMCS
+			kind = "whmcs"
 		}
-		body, err := os.ReadFile(filepath.Join("..", "webhook", "testdata", name))
+		body, err := os.ReadFile(filepath.Join("..", "platform", "all", "testdata", name))
 		if err != nil {
 			tb.Fatal(err)
 		}
-		ev, err := webhook.Parse(kind, kind, body, fuzzClock())
+		p, _ := testRegistry.Lookup(kind)
+		ev, err := platform.Parse(p, kind, &platform.Delivery{Body: body}, fuzzClock())
 		if err != nil {
 			tb.Fatalf("%s: %v", name, err)
 		}
@@ -90,7 +91,7 @@ func FuzzLoadRules(f *testing.F) {
 	evs := fuzzEvents(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const name = "rules.yaml"
-		rs, err := Load(data, name, Options{Clock: fuzzClock, ReadFile: fuzzReadFile})
+		rs, err := Load(data, name, Options{Platforms: testRegistry, Clock: fuzzClock, ReadFile: fuzzReadFile})
 		if err != nil {
 			checkLoadError(t, data, name, err)
 			return

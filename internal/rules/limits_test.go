@@ -37,7 +37,7 @@ func TestExpressionSizeLimit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Load([]byte(limitsFile(tt.rule)), "rules.yaml", Options{Clock: fuzzClock})
+			_, err := Load([]byte(limitsFile(tt.rule)), "rules.yaml", Options{Platforms: testRegistry, Clock: fuzzClock})
 			if tt.wantLine == 0 {
 				if err != nil {
 					t.Fatalf("does not load: %v", err)
@@ -65,7 +65,7 @@ func TestDisabledBuiltins(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Load([]byte(limitsFile(tt.rule)), "rules.yaml", Options{Clock: fuzzClock})
+			_, err := Load([]byte(limitsFile(tt.rule)), "rules.yaml", Options{Platforms: testRegistry, Clock: fuzzClock})
 			if err == nil {
 				t.Fatal("a rules file using repeat() loaded")
 			}
@@ -95,7 +95,7 @@ func TestRunawayExpressionIsARuleError(t *testing.T) {
   - name: fine
     when: topic == "conversation.user.created"
     reply: {as: note, body: "ok {{ contact?.name }}"}
-`)), "rules.yaml", Options{Clock: fuzzClock})
+`)), "rules.yaml", Options{Platforms: testRegistry, Clock: fuzzClock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,11 +143,11 @@ func TestStringGrowthIsBounded(t *testing.T) {
   - name: doubling
     when: 'len(reduce(1..24, #acc + #acc, "x")) > 0'
     reply: {as: note, body: never}
-`)), "rules.yaml", Options{Clock: fuzzClock})
+`)), "rules.yaml", Options{Platforms: testRegistry, Clock: fuzzClock})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev := &event.Event{Source: "intercom", Kind: event.KindIntercom, Topic: "conversation.user.created"}
+	ev := &event.Event{Source: "intercom", Kind: "intercom", Topic: "conversation.user.created"}
 	if eval := rs.Evaluate(ev); len(eval.Errors) != 1 {
 		t.Errorf("a 16 MiB string was built without an error (%d matches)", len(eval.Matches))
 	}

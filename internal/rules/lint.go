@@ -12,6 +12,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 
 	"github.com/supportops/autoresponder/internal/event"
+	"github.com/supportops/autoresponder/internal/platform"
 )
 
 // Warning is a problem that does not stop the rules from loading but
@@ -41,11 +42,13 @@ func (rs *Ruleset) Lint() []Warning {
 		topics := sortedKeys(r.topics)
 
 		for _, t := range topics {
-			if !knownByAny(kinds, t) {
+			if !rs.knownByAny(kinds, t) {
 				warn(append(at, "when"), r.Name, "no %s source sends topic %q, so this rule never matches%s",
-					strings.Join(kinds, " or "), t, suggestTopic(kinds, t))
+					strings.Join(kinds, " or "), t, rs.suggestTopic(kinds, t))
 			}
 		}
+		isBotAuthored := func(t string) bool { return rs.topicIs(kinds, t, func(x platform.Topic) bool { return x.BotAuthored }) }
+		isReplyTopic := func(t string) bool { return rs.topicIs(kinds, t, func(x platform.Topic) bool { return x.Reply }) }
 		if r.AllowBots && (r.topics == nil || slices.ContainsFunc(topics, isBotAuthored)) {
 			warn(append(at, "allow_bots"), r.Name, "allow_bots on a rule that sees admin and bot messages: the bot's own replies will reach it; make sure it cannot answer itself")
 		}
@@ -61,7 +64,7 @@ func (rs *Ruleset) Lint() []Warning {
 		}
 		for _, f := range rs.fieldsRead(r) {
 			for _, k := range kinds {
-				if event.FieldPresenceOf(k, f) == event.Never {
+				if rs.presence(k, f) == event.Never {
 					warn(at, r.Name, "reads %s, which %s events never have", f, k)
 					break
 				}
@@ -72,7 +75,7 @@ func (rs *Ruleset) Lint() []Warning {
 				if part.program == nil {
 					continue
 				}
-				field, kind := mayPrintBlank(part.source, kinds)
+				field, kind := rs.mayPrintBlank(part.source, kinds)
 				if field == "" {
 					continue
 				}
@@ -95,7 +98,7 @@ func (rs *Ruleset) Lint() []Warning {
 // a missing object gives nil: both print as nothing, mid-sentence ("Your
 // ticket number is ."). A plain `.` over a missing object is an error at
 // run time instead, which the rule's tests catch.
-func mayPrintBlank(source string, kinds []string) (field, kind string) {
+func (rs *Ruleset) mayPrintBlank(source string, kinds []string) (field, kind string) {
 	tree, err := exprparser.Parse(source)
 	if err != nil {
 		return "", ""
@@ -140,7 +143,7 @@ walk:
 			if i < len(names)-1 && !s.nilSafe {
 				continue
 			}
-			if p := strings.Join(names[:i+1], "."); event.FieldPresenceOf(k, p) == event.Sometimes {
+			if p := strings.Join(names[:i+1], "."); rs.presence(k, p) == event.Sometimes {
 				return p, k
 			}
 		}
@@ -159,32 +162,47 @@ func (rs *Ruleset) sourceKinds(r *Rule) []string {
 	return sortedKeys(seen)
 }
 
-func knownByAny(kinds []string, topic string) bool {
+// presence says whether events of a platform kind carry a field.
+func (rs *Ruleset) presence(kind, field string) event.Presence {
+	p, ok := rs.reg.Lookup(kind)
+	if !ok {
+		return event.Sometimes
+	}
+	return event.PresenceIn(p.Spec().Presence, field)
+}
+
+// topicsOf lists the topics a platform kind sends.
+func (rs *Ruleset) topicsOf(kind string) []platform.Topic {
+	if p, ok := rs.reg.Lookup(kind); ok {
+		return p.Spec().Topics
+	}
+	return nil
+}
+
+func (rs *Ruleset) knownByAny(kinds []string, topic string) bool {
+	return rs.topicIs(kinds, topic, func(platform.Topic) bool { return true })
+}
+
+// topicIs reports whether one of the kinds sends topic and it has the
+// property.
+func (rs *Ruleset) topicIs(kinds []string, topic string, has func(platform.Topic) bool) bool {
 	for _, k := range kinds {
-		if event.KnownTopic(k, topic) {
-			return true
+		for _, t := range rs.topicsOf(k) {
+			if t.Name == topic && has(t) {
+				return true
+			}
 		}
 	}
 	return false
 }
 
-func isBotAuthored(t string) bool { return slices.Contains(event.BotAuthoredTopics, t) }
-
-func isReplyTopic(t string) bool {
-	return strings.HasSuffix(t, ".replied") || t == "TicketUserReply"
-}
-
 // suggestTopic offers the closest known topic.
-func suggestTopic(kinds []string, t string) string {
+func (rs *Ruleset) suggestTopic(kinds []string, t string) string {
 	best, bestD := "", 4
 	for _, k := range kinds {
-		known := event.IntercomTopics
-		if k == event.KindWHMCS {
-			known = event.WHMCSHookPoints
-		}
-		for _, c := range known {
-			if d := editDistance(strings.ToLower(t), strings.ToLower(c)); d < bestD {
-				best, bestD = c, d
+		for _, c := range rs.topicsOf(k) {
+			if d := editDistance(strings.ToLower(t), strings.ToLower(c.Name)); d < bestD {
+				best, bestD = c.Name, d
 			}
 		}
 	}
@@ -248,14 +266,13 @@ func (rs *Ruleset) fieldsRead(r *Rule) []string {
 
 // templates lists every template of a reply.
 func (t *ReplyTemplate) templates() []*Template {
-	out := []*Template{t.Body, t.ToID, t.Contact, t.Status}
-	out = append(out, t.Options...)
-	out = append(out, t.AttachmentURLs...)
-	for _, k := range sortedKeys(t.From) {
-		out = append(out, t.From[k])
-	}
-	for _, k := range sortedKeys(t.CustomFields) {
-		out = append(out, t.CustomFields[k])
+	out := []*Template{t.Body, t.ToID}
+	for _, f := range t.Fields {
+		out = append(out, f.Text)
+		out = append(out, f.List...)
+		for _, k := range sortedKeys(f.Map) {
+			out = append(out, f.Map[k])
+		}
 	}
 	return slices.DeleteFunc(out, func(t *Template) bool { return t == nil })
 }

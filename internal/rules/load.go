@@ -22,7 +22,7 @@ import (
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 
-	"github.com/supportops/autoresponder/internal/event"
+	"github.com/supportops/autoresponder/internal/platform"
 	"github.com/supportops/autoresponder/internal/replier"
 )
 
@@ -53,6 +53,9 @@ type Options struct {
 	Clock func() time.Time
 	// ReadFile reads attachments and secret files; default os.ReadFile.
 	ReadFile func(string) ([]byte, error)
+	// Platforms are the platform kinds the file may name (required;
+	// main builds it once, internal/platform/all).
+	Platforms *platform.Registry
 }
 
 // LoadFile reads and compiles a rules file. Relative paths inside it
@@ -82,12 +85,16 @@ func Load(data []byte, name string, opts Options) (*Ruleset, error) {
 	if opts.ReadFile == nil {
 		opts.ReadFile = os.ReadFile
 	}
+	if opts.Platforms == nil {
+		return nil, errors.New("rules: Options.Platforms is required")
+	}
 	pos := newPositioner(name, data)
 	f, cfg, err := parseYAML(data)
 	if err != nil {
 		return nil, ErrorList{pos.fromYAML(err)}
 	}
-	c := &compiler{pos: pos, file: f, cfg: cfg, opts: opts, dir: filepath.Dir(name)}
+	c := &compiler{pos: pos, file: f, cfg: cfg, opts: opts, dir: filepath.Dir(name), reg: opts.Platforms,
+		tables: map[string]*kindTable{}, reported: map[string]bool{}}
 	rs := c.compile()
 	if len(pos.errs) > 0 {
 		return nil, pos.errs
@@ -141,6 +148,11 @@ type compiler struct {
 	opts Options
 	dir  string
 	env  *exprEnvironment
+	reg  *platform.Registry
+	// tables caches the capability tables by kind; reported remembers
+	// errors already reported for a rule.
+	tables   map[string]*kindTable
+	reported map[string]bool
 }
 
 func (c *compiler) errAt(at path, rule, format string, args ...any) {
@@ -155,6 +167,7 @@ func (c *compiler) compile() *Ruleset {
 		Platforms: map[string]*Platform{},
 		Calendars: map[string]*Calendar{},
 		clock:     c.opts.Clock,
+		reg:       c.reg,
 	}
 	rs.Settings = c.settings()
 	c.platforms(rs)
@@ -218,98 +231,6 @@ func orDefault(d Duration, def time.Duration) time.Duration {
 		return def
 	}
 	return d.Std()
-}
-
-var platformKinds = []string{event.KindIntercom, event.KindWHMCS, replier.KindLog}
-
-func (c *compiler) platforms(rs *Ruleset) {
-	for _, name := range sortedKeys(c.cfg.Platforms) {
-		p := c.cfg.Platforms[name]
-		at := path{"platforms", name}
-		if !nameRE.MatchString(name) {
-			c.errAt(at, "", "platform name %q must match [a-z0-9-]+", name)
-		}
-		if p == nil {
-			c.errAt(at, "", "platform %q is empty", name)
-			continue
-		}
-		pl := &Platform{Name: name, Config: p}
-		switch p.Kind {
-		case event.KindIntercom, event.KindWHMCS:
-			if p.BaseURL == "" {
-				c.errAt(append(at, "base_url"), "", "platform %q: base_url is required", name)
-			} else if err := checkBaseURL(p.BaseURL); err != nil {
-				c.errAt(append(at, "base_url"), "", "platform %q: %v", name, err)
-			}
-			if (p.TokenEnv == "") == (p.TokenFile == "") {
-				c.errAt(at, "", "platform %q: exactly one of token_env and token_file is required (tokens never go in this file)", name)
-			}
-			if p.Kind == event.KindIntercom && p.AdminID == "" {
-				c.errAt(at, "", "platform %q: admin_id is required (replies are posted as this admin)", name)
-			}
-			if p.Kind != event.KindIntercom && p.APIVersion != "" {
-				c.errAt(append(at, "api_version"), "", "platform %q: api_version only applies to intercom", name)
-			}
-			if p.Kind != event.KindWHMCS && p.AdminName != "" {
-				c.errAt(append(at, "admin_name"), "", "platform %q: admin_name only applies to whmcs", name)
-			}
-		case replier.KindLog:
-		case "":
-			c.errAt(at, "", "platform %q: kind is required (%s)", name, strings.Join(platformKinds, ", "))
-		default:
-			c.errAt(append(at, "kind"), "", "platform %q: unknown kind %q (want %s)", name, p.Kind, strings.Join(platformKinds, ", "))
-		}
-		switch p.Mode {
-		case "", ModeLive:
-		case ModeShadow:
-			pl.Shadow = true
-		default:
-			c.errAt(append(at, "mode"), "", "platform %q: mode must be live or shadow", name)
-		}
-		if p.RequestsPerMinute < 0 {
-			c.errAt(append(at, "requests_per_minute"), "", "platform %q: requests_per_minute must not be negative", name)
-		}
-		rs.Platforms[name] = pl
-	}
-}
-
-func (c *compiler) sources(rs *Ruleset) {
-	if len(c.cfg.Sources) == 0 {
-		c.errAt(path{"sources"}, "", "at least one source is required")
-	}
-	for _, name := range sortedKeys(c.cfg.Sources) {
-		s := c.cfg.Sources[name]
-		at := path{"sources", name}
-		if !nameRE.MatchString(name) {
-			c.errAt(at, "", "source name %q must match [a-z0-9-]+ (it is part of the URL)", name)
-		}
-		if s == nil {
-			c.errAt(at, "", "source %q is empty", name)
-			continue
-		}
-		switch s.Kind {
-		case event.KindIntercom, event.KindWHMCS:
-		case "":
-			c.errAt(at, "", "source %q: kind is required (intercom or whmcs)", name)
-		default:
-			c.errAt(append(at, "kind"), "", "source %q: unknown kind %q (want intercom or whmcs)", name, s.Kind)
-		}
-		if s.SecretEnv != "" && s.SecretFile != "" {
-			c.errAt(at, "", "source %q: give secret_env or secret_file, not both", name)
-		}
-		if s.SecretEnv == "" && s.SecretFile == "" && !s.InsecureSkipVerify {
-			c.errAt(at, "", "source %q: secret_env or secret_file is required (or insecure_skip_verify: true, never in production)", name)
-		}
-		src := &Source{Name: name, Kind: s.Kind, Config: s, Platform: s.Platform}
-		if src.Platform == "" {
-			if _, ok := rs.Platforms[name]; ok {
-				src.Platform = name
-			}
-		} else if _, ok := rs.Platforms[src.Platform]; !ok {
-			c.errAt(append(at, "platform"), "", "source %q: unknown platform %q", name, src.Platform)
-		}
-		rs.Sources[name] = src
-	}
 }
 
 func (c *compiler) calendars(rs *Ruleset) {
@@ -508,4 +429,9 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// unknownField reports a key nothing declares, at the key.
+func (c *compiler) unknownField(at path, key string) {
+	c.pos.errAtKey(c.file, append(slices.Clone(at), key), "", "unknown field %q", key)
 }

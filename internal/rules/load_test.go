@@ -28,7 +28,7 @@ rules:
 
 func mustLoad(t *testing.T, src string) *Ruleset {
 	t.Helper()
-	rs, err := Load([]byte(src), "rules.yaml", Options{})
+	rs, err := Load([]byte(src), "rules.yaml", Options{Platforms: testRegistry})
 	if err != nil {
 		t.Fatalf("load: %v", err)
 	}
@@ -188,7 +188,7 @@ rules: []
 			if strings.HasPrefix(tc.rules, "!") {
 				src = tc.rules[1:]
 			}
-			_, err := Load([]byte(src), "rules.yaml", Options{})
+			_, err := Load([]byte(src), "rules.yaml", Options{Platforms: testRegistry})
 			if err == nil {
 				t.Fatalf("loaded without error; want %q", tc.want)
 			}
@@ -209,14 +209,14 @@ func TestAllErrorsAreReportedTogether(t *testing.T) {
   - name: b
     when: "true"
     reply: {as: shout, body: x}
-`), "rules.yaml", Options{})
+`), "rules.yaml", Options{Platforms: testRegistry})
 	if got := len(Errors(err)); got != 2 {
 		t.Fatalf("%d errors, want 2 (one per broken rule):\n%v", got, err)
 	}
 }
 
 func TestExampleRulesLoad(t *testing.T) {
-	rs, err := LoadFile("../../rules.yaml", Options{})
+	rs, err := LoadFile("../../rules.yaml", Options{Platforms: testRegistry})
 	if err != nil {
 		t.Fatalf("the example rules.yaml does not load:\n%v", err)
 	}

@@ -241,3 +241,41 @@ func indexRunes(s, sub []rune) int {
 	}
 	return -1
 }
+
+// errAtKey records an error positioned at the key of the mapping entry at
+// path (an unknown key is reported where it is written, not at its value).
+func (p *positioner) errAtKey(file *ast.File, at path, rule, format string, args ...any) {
+	line, col := p.nodePos(p.keyNode(file, at))
+	if line == 0 {
+		line, col = p.nodePos(p.node(file, at))
+	}
+	p.add(p.at(line, col, rule, format, args...))
+}
+
+// keyNode finds the key node of the entry at path, or nil.
+func (p *positioner) keyNode(file *ast.File, at path) ast.Node {
+	if file == nil || len(at) == 0 {
+		return nil
+	}
+	key, ok := at[len(at)-1].(string)
+	if !ok {
+		return nil
+	}
+	parent, err := at[:len(at)-1].build().FilterFile(file)
+	if err != nil || parent == nil {
+		return nil
+	}
+	var entries []*ast.MappingValueNode
+	switch m := parent.(type) {
+	case *ast.MappingNode:
+		entries = m.Values
+	case *ast.MappingValueNode:
+		entries = []*ast.MappingValueNode{m}
+	}
+	for _, e := range entries {
+		if e.Key != nil && e.Key.GetToken() != nil && e.Key.GetToken().Value == key {
+			return e.Key
+		}
+	}
+	return nil
+}

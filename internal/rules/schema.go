@@ -12,7 +12,7 @@ import (
 	"strings"
 
 	"github.com/supportops/autoresponder/internal/event"
-	"github.com/supportops/autoresponder/internal/replier"
+	"github.com/supportops/autoresponder/internal/platform"
 )
 
 //go:generate go run ../tools/schemagen -o ../../rules.schema.json
@@ -29,13 +29,11 @@ const SchemaID = "https://github.com/supportops/autoresponder/rules.schema.json"
 
 // Constraints the Go types cannot express, keyed by "Type.Field".
 var (
+	// (The kinds and reply kinds come from the registry: see Schema.)
 	schemaEnums = map[string][]string{
-		"SourceConfig.Kind":   {event.KindIntercom, event.KindWHMCS},
-		"PlatformConfig.Kind": platformKinds,
 		"PlatformConfig.Mode": {ModeLive, ModeShadow},
 		"RuleConfig.Mode":     {ModeLive, ModeShadow},
 		"RuleConfig.Per":      {PerTarget, PerContact},
-		"ReplyConfig.As":      {replier.AsComment, replier.AsNote, replier.AsQuickReply, replier.AsContactReply},
 		"TargetConfig.Type":   {event.TargetConversation, event.TargetTicket},
 	}
 	// schemaPatterns are ECMA-262 regular expressions for string fields
@@ -54,14 +52,11 @@ var (
 		"CalendarConfig.Hours": `^ *` + dayRange + `( *, *` + dayRange + `)* *$`,
 	}
 	schemaMaxItems = map[string]int{
-		"ReplyConfig.AttachmentURLs": 10,
-		"ReplyConfig.Attachments":    10,
+		"ReplyConfig.Attachments": maxAttachments,
 	}
 	schemaMaximum = map[string]int{
 		"DeliverySettings.MaxAttempts": 100,
 	}
-	// schemaExactlyOne lists objects that take exactly one of their keys.
-	schemaExactlyOne = map[string]bool{"ContactRefConfig": true}
 )
 
 const (
@@ -73,15 +68,23 @@ const (
 )
 
 // Schema returns the JSON Schema (draft 2020-12) of the rules file,
-// generated from the Config types: yaml tags name the keys, doc comments in
-// config.go describe them, every object rejects unknown keys. Keys without
-// omitempty in their json tag are required.
-func Schema() ([]byte, error) {
+// generated from the Config types and the registered platforms' Specs:
+// yaml tags name the keys, doc comments in config.go describe them, every
+// object rejects unknown keys. Keys without omitempty in their json tag
+// are required. A source or platform section takes its kind's own
+// settings (if/then on kind, so that editors complete them); a reply takes
+// every platform's reply fields (which ones a platform takes depends on
+// where the reply goes, which only the loader knows).
+func Schema(reg *platform.Registry) ([]byte, error) {
 	docs, err := configDocs(configSource)
 	if err != nil {
 		return nil, fmt.Errorf("rules schema: %w", err)
 	}
-	g := &schemaGen{docs: docs, defs: map[string]any{}}
+	g := &schemaGen{docs: docs, defs: map[string]any{}, reg: reg, enums: map[string][]string{
+		"SourceConfig.Kind":   reg.Names(),
+		"PlatformConfig.Kind": append(reg.Names(), KindLog),
+		"ReplyConfig.As":      replyKindsOf(reg),
+	}}
 	root := append(ordered{
 		{"$schema", "https://json-schema.org/draft/2020-12/schema"},
 		{"$id", SchemaID},
@@ -102,8 +105,10 @@ func Schema() ([]byte, error) {
 }
 
 type schemaGen struct {
-	docs map[string]string
-	defs map[string]any
+	docs  map[string]string
+	defs  map[string]any
+	reg   *platform.Registry
+	enums map[string][]string // from the registry, by "Type.Field"
 }
 
 // object is the schema of a struct type, its keys in declaration order.
@@ -135,14 +140,30 @@ func (g *schemaGen) object(t reflect.Type) ordered {
 	if d := g.docs[t.Name()]; d != "" {
 		o = append(o, member{"description", d})
 	}
-	o = append(o, member{"type", "object"}, member{"additionalProperties", false})
+	o = append(o, member{"type", "object"})
+	var byKind []any
+	switch t.Name() {
+	case "SourceConfig":
+		byKind = g.kindSettings(sourceSettings)
+	case "PlatformConfig":
+		byKind = g.kindSettings(accountSettings)
+	case "ReplyConfig":
+		props = append(props, g.replyFields()...)
+	}
+	if byKind != nil {
+		// Keys declared in the if/then branches count as evaluated.
+		o = append(o, member{"unevaluatedProperties", false})
+	} else {
+		o = append(o, member{"additionalProperties", false})
+	}
 	if len(required) > 0 {
 		o = append(o, member{"required", required})
 	}
-	if schemaExactlyOne[t.Name()] {
-		o = append(o, member{"minProperties", 1}, member{"maxProperties", 1})
+	o = append(o, member{"properties", props})
+	if byKind != nil {
+		o = append(o, member{"allOf", byKind})
 	}
-	return append(o, member{"properties", props})
+	return o
 }
 
 // schema is the schema of a field's type; key ("Type.Field") selects the
@@ -158,6 +179,9 @@ func (g *schemaGen) schema(t reflect.Type, key string) map[string]any {
 	case reflect.String:
 		s := map[string]any{"type": "string"}
 		if e, ok := schemaEnums[key]; ok {
+			s["enum"] = e
+		}
+		if e, ok := g.enums[key]; ok {
 			s["enum"] = e
 		}
 		if p, ok := schemaPatterns[key]; ok {

@@ -18,7 +18,7 @@ var repoRoot = filepath.Join("..", "..")
 // TestSchemaFileIsCurrent fails when rules.schema.json no longer matches
 // config.go (a field was added, renamed or re-documented).
 func TestSchemaFileIsCurrent(t *testing.T) {
-	want, err := Schema()
+	want, err := Schema(testRegistry)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestSchemaFileIsCurrent(t *testing.T) {
 // compileSchema compiles the generated schema with a real validator.
 func compileSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	b, err := Schema()
+	b, err := Schema(testRegistry)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ calendars:
 	s := compileSchema(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, loadErr := Load([]byte(tt.rules), "rules.yaml", Options{})
+			_, loadErr := Load([]byte(tt.rules), "rules.yaml", Options{Platforms: testRegistry})
 			schemaErr := validateYAML(t, s, []byte(tt.rules))
 			if tt.valid {
 				if loadErr != nil {
@@ -156,7 +156,7 @@ calendars:
 }
 
 func TestSchemaDescribesFields(t *testing.T) {
-	b, err := Schema()
+	b, err := Schema(testRegistry)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestSchemaDescribesFields(t *testing.T) {
 	// Descriptions come from config.go and name the YAML key, not the Go field.
 	for key, want := range map[string]string{
 		"RuleConfig.cooldown":            "cooldown: at most one reply per target (or contact, see per) per this window.",
-		"ReplyConfig.skip_notifications": "skip_notifications posts without notifying the contact (intercom).",
+		"ReplyConfig.skip_notifications": "skip_notifications: post without notifying the contact (intercom).",
 		"Settings.dedup_window":          "dedup_window is how long an event id is remembered (default 168h).",
 	} {
 		typ, prop, _ := strings.Cut(key, ".")

@@ -7,7 +7,7 @@
 //	rules: rules.yaml                  # relative to the test file
 //	tests:
 //	  - name: refund note on a new conversation
-//	    source: intercom                 # a source of the rules file
+//	    source: support                  # a source of the rules file
 //	    event: testdata/created.json     # relative to the test file; or payload: {...}
 //	    at: 2026-03-02T10:00:00Z         # the clock of now(), in_hours(), outside_hours()
 //	    expect:                          # every match, in file order; [] for none
@@ -37,8 +37,8 @@ import (
 	"github.com/goccy/go-yaml/parser"
 
 	"github.com/supportops/autoresponder/internal/event"
+	"github.com/supportops/autoresponder/internal/platform"
 	"github.com/supportops/autoresponder/internal/rules"
-	"github.com/supportops/autoresponder/internal/webhook"
 )
 
 // DefaultAt is the clock of a test without `at`: Wednesday 7 January 2026,
@@ -84,7 +84,7 @@ type Case struct {
 // Expect is one expected match. Fields left out are not checked.
 type Expect struct {
 	Rule string `yaml:"rule"`
-	// As is comment, note, quick_reply or contact_reply.
+	// As is the reply kind (comment, note, or a platform's own).
 	As string `yaml:"as"`
 	// Body is the exact rendered body (a trailing newline is ignored).
 	Body *string `yaml:"body"`
@@ -165,7 +165,7 @@ type Suite struct {
 // LoadFile reads a test file, the rules file it names and every event file,
 // and checks them. All problems are returned together as a rules.ErrorList
 // (positioned like the rules loader's errors).
-func LoadFile(path string) (*Suite, error) {
+func LoadFile(path string, reg *platform.Registry) (*Suite, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("load rule tests: %w", err)
@@ -177,12 +177,13 @@ func LoadFile(path string) (*Suite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load rule tests: %w", err)
 	}
-	return Load(data, path)
+	return Load(data, path, reg)
 }
 
 // Load is LoadFile on a file held in memory; name is used in messages and
-// to resolve the paths the file names.
-func Load(data []byte, name string) (*Suite, error) {
+// to resolve the paths the file names. reg lists the platforms the rules
+// file may name.
+func Load(data []byte, name string, reg *platform.Registry) (*Suite, error) {
 	f, err := parser.ParseBytes(data, 0)
 	pos := rules.NewPositioner(name, data, f)
 	if err != nil {
@@ -201,7 +202,7 @@ func Load(data []byte, name string) (*Suite, error) {
 		return nil, pos.Errs
 	}
 	s := &Suite{File: name, RulesFile: resolve(dir, file.Rules), byClock: map[time.Time]*rules.Ruleset{}}
-	s.rules, err = rules.LoadFile(s.RulesFile, rules.Options{Clock: fixedClock(DefaultAt)})
+	s.rules, err = rules.LoadFile(s.RulesFile, rules.Options{Clock: fixedClock(DefaultAt), Platforms: reg})
 	if err != nil {
 		if list := rules.Errors(err); list != nil {
 			pos.ErrAt([]any{"rules"}, "the rules file %s does not load (%d problem(s) follow)", s.RulesFile, len(list))
@@ -316,7 +317,10 @@ func (s *Suite) loadCase(pos *rules.Positioner, at []any, dir string, c *Case) {
 	if src == nil {
 		return
 	}
-	ev, err := webhook.Parse(src.Kind, src.Name, body, c.at)
+	if src.Impl == nil {
+		return
+	}
+	ev, err := platform.Parse(src.Impl, src.Name, &platform.Delivery{Body: body, Settings: src.Settings, Now: c.at}, c.at)
 	if err != nil {
 		pos.ErrAt(where, "%sthe bot would reject this %s payload: %v", label, src.Kind, err)
 		return

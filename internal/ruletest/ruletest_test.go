@@ -81,7 +81,7 @@ func writeSuite(t *testing.T, rulesYAML, testYAML string) string {
 // report a user reads.
 func runSuite(t *testing.T, path string) ([]*Result, string) {
 	t.Helper()
-	s, err := LoadFile(path)
+	s, err := LoadFile(path, testRegistry)
 	if err != nil {
 		t.Fatalf("LoadFile: %v", err)
 	}
@@ -260,7 +260,7 @@ tests:
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeSuite(t, testRules, tt.testYAML)
-			s, err := LoadFile(path)
+			s, err := LoadFile(path, testRegistry)
 			if err != nil {
 				t.Fatalf("LoadFile: %v", err)
 			}
@@ -463,7 +463,7 @@ tests: []
 				rulesYAML = testRules
 			}
 			path := writeSuite(t, rulesYAML, tt.testYAML)
-			_, err := LoadFile(path)
+			_, err := LoadFile(path, testRegistry)
 			if err == nil {
 				t.Fatal("LoadFile accepted a broken test file")
 			}
@@ -502,7 +502,7 @@ tests:
     event: events/created.json
     expect: [{rule: greet}]
 `)
-	s, err := LoadFile(path)
+	s, err := LoadFile(path, testRegistry)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -514,7 +514,7 @@ tests:
 // TestExampleRules runs the repository's rules_test.yaml: every test must
 // pass and every rule of rules.yaml must be expected by at least one test.
 func TestExampleRules(t *testing.T) {
-	s, err := LoadFile(filepath.Join("..", "..", "rules_test.yaml"))
+	s, err := LoadFile(filepath.Join("..", "..", "rules_test.yaml"), testRegistry)
 	if err != nil {
 		t.Fatal(err)
 	}

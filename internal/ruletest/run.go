@@ -73,9 +73,7 @@ func (s *Suite) runCase(c *Case) *Result {
 		}
 		if m.Request != nil {
 			a.As, a.Target, a.Body = m.Request.As, m.Request.Target, m.Request.Body
-			for _, o := range m.Request.Options {
-				a.Options = append(a.Options, o.Text)
-			}
+			a.Options = m.Request.List("options")
 		}
 		if m.Err != nil {
 			a.RenderError = m.Err.Error()

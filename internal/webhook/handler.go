@@ -21,6 +21,8 @@ import (
 
 	"github.com/supportops/autoresponder/internal/event"
 	"github.com/supportops/autoresponder/internal/metrics"
+	"github.com/supportops/autoresponder/internal/platform"
+	"github.com/supportops/autoresponder/internal/platform/payload"
 )
 
 const (
@@ -52,8 +54,12 @@ const (
 // Source is one configured webhook source, served at /webhooks/{Name}.
 type Source struct {
 	Name string
-	Kind string // event.KindIntercom or event.KindWHMCS
-	// Secret keys the HMAC of the signature header.
+	// Platform is the kind of helpdesk that sends to the source: it
+	// verifies and parses the deliveries.
+	Platform platform.Platform
+	// Settings are the source's platform settings.
+	Settings *platform.Settings
+	// Secret is what the platform's signature is checked with.
 	Secret []byte
 	// InsecureSkipVerify accepts deliveries without checking their
 	// signature. For local testing only.
@@ -153,7 +159,8 @@ func NewHandler(o Options) *Handler {
 }
 
 // Register routes /webhooks/{source} to the handler. POST delivers, HEAD
-// answers 200 for a configured source (Intercom checks the URL that way);
+// answers 200 for a configured source (some platforms check the URL that
+// way);
 // other methods get 405 with an Allow header.
 func (h *Handler) Register(r *mux.Router) {
 	r.Handle("/webhooks/{source}", h)
@@ -262,11 +269,17 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, x *exchange, src 
 		return
 	}
 
+	if src.Platform == nil {
+		x.err = errors.New("source has no platform")
+		h.refuse(w, x, metrics.IntakeMisconfigured, "source misconfigured")
+		return
+	}
+	d := &platform.Delivery{Header: r.Header, Body: body, Secret: src.Secret, Settings: src.Settings, Now: h.now()}
 	if !src.InsecureSkipVerify {
-		if err := Verify(src.Kind, src.Secret, body, r.Header); err != nil {
-			if se, ok := errors.AsType[*SignatureError](err); ok {
+		if err := verify(src.Platform, d); err != nil {
+			if se, ok := errors.AsType[*platform.SignatureError](err); ok {
 				outcome := metrics.IntakeBadSignature
-				if se == errNoSecret {
+				if se == platform.ErrNoSecret {
 					outcome = metrics.IntakeNoSecret
 				}
 				h.refuse(w, x, outcome, se.Reason)
@@ -276,6 +289,12 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, x *exchange, src 
 			}
 			return
 		}
+		if c, ok := src.Platform.(platform.Challenger); ok {
+			if answer, contentType, handled := c.Challenge(d); handled {
+				h.answerChallenge(w, x, answer, contentType)
+				return
+			}
+		}
 	}
 	if ct := r.Header.Get("Content-Type"); !isJSONContentType(ct) {
 		h.refuse(w, x, metrics.IntakeUnsupportedType,
@@ -283,9 +302,9 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, x *exchange, src 
 		return
 	}
 
-	ev, err := Parse(src.Kind, x.label, body, h.now())
+	ev, err := platform.Parse(src.Platform, x.label, d, d.Now)
 	if err != nil {
-		if bre, ok := errors.AsType[*BadRequestError](err); ok {
+		if bre, ok := errors.AsType[*payload.BadRequestError](err); ok {
 			h.refuse(w, x, metrics.IntakeBadRequest, bre.Reason)
 		} else {
 			x.err = err
@@ -295,8 +314,8 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, x *exchange, src 
 	}
 	x.topic, x.id = ev.Topic, ev.ID
 
-	if ev.Kind == event.KindIntercom && ev.Topic == TopicPing {
-		h.metrics.EventsIgnored.WithLabelValues(x.label, "ping").Inc()
+	if platform.IsPing(src.Platform, ev) {
+		h.metrics.EventsIgnored.WithLabelValues(x.label, ReasonPing).Inc()
 		h.respond(w, x, metrics.IntakeIgnored, func(b []byte) []byte {
 			return append(b, `{"status":"ignored","reason":"ping"}`...)
 		})
@@ -332,6 +351,31 @@ func (h *Handler) post(w http.ResponseWriter, r *http.Request, x *exchange, src 
 		}
 		return append(b, '}')
 	})
+}
+
+// ReasonPing is the EventsIgnored reason of a platform's subscription
+// check (a Topic with Ping).
+const ReasonPing = "ping"
+
+// verify runs the platform's Verify; a panic in it is a refusal, not a
+// crash: the bytes are the sender's.
+func verify(p platform.Platform, d *platform.Delivery) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &platform.SignatureError{Reason: "signature could not be checked"}
+		}
+	}()
+	return p.Verify(d)
+}
+
+// answerChallenge writes a platform's answer to its webhook handshake.
+func (h *Handler) answerChallenge(w http.ResponseWriter, x *exchange, answer []byte, contentType string) {
+	x.status, x.outcome, x.wrote = http.StatusOK, metrics.IntakeIgnored.Label, true
+	if contentType != "" {
+		w.Header().Set("Content-Type", contentType)
+	}
+	w.WriteHeader(http.StatusOK)
+	w.Write(answer)
 }
 
 var (

@@ -28,11 +28,11 @@ var (
 )
 
 var testSources = map[string]Source{
-	"intercom": {Name: "intercom", Kind: event.KindIntercom, Secret: intercomSecret},
-	"whmcs":    {Name: "whmcs", Kind: event.KindWHMCS, Secret: whmcsSecret},
-	"dev":      {Name: "dev", Kind: event.KindIntercom, InsecureSkipVerify: true},
+	"intercom": {Name: "intercom", Platform: plat("intercom"), Secret: intercomSecret},
+	"whmcs":    {Name: "whmcs", Platform: plat("whmcs"), Secret: whmcsSecret},
+	"dev":      {Name: "dev", Platform: plat("intercom"), InsecureSkipVerify: true},
 	// Misconfigured: a signed source without its secret.
-	"nosecret": {Name: "nosecret", Kind: event.KindIntercom},
+	"nosecret": {Name: "nosecret", Platform: plat("intercom")},
 }
 
 func lookupTestSource(name string) (Source, bool) {
@@ -129,11 +129,11 @@ func header(kv ...string) http.Header {
 }
 
 func TestHandler(t *testing.T) {
-	icBody := readFile(t, filepath.Join("testdata", "intercom_conversation_user_created_2x.json"))
-	icSig := Sign(event.KindIntercom, intercomSecret, icBody)
-	whBody := readFile(t, filepath.Join("testdata", "whmcs_TicketUserReply.json"))
-	whSig := Sign(event.KindWHMCS, whmcsSecret, whBody)
-	pingBody := readFile(t, filepath.Join("testdata", "intercom_ping.json"))
+	icBody := readFile(t, filepath.Join(testdata, "intercom_conversation_user_created_2x.json"))
+	icSig := Sign("intercom", intercomSecret, icBody)
+	whBody := readFile(t, filepath.Join(testdata, "whmcs_TicketUserReply.json"))
+	whSig := Sign("whmcs", whmcsSecret, whBody)
+	pingBody := readFile(t, filepath.Join(testdata, "intercom_ping.json"))
 	badJSON := []byte(`{"type":"notification_event",`)
 	noTopic := []byte(`{"type":"notification_event","id":"n1"}`)
 	const maxBody = 64 << 10
@@ -143,7 +143,7 @@ func TestHandler(t *testing.T) {
 		return header(append([]string{"Content-Type", ct, "X-Hub-Signature", icSig}, kv...)...)
 	}
 	signedIC := func(body []byte) http.Header {
-		return header("Content-Type", ct, "X-Hub-Signature", Sign(event.KindIntercom, intercomSecret, body))
+		return header("Content-Type", ct, "X-Hub-Signature", Sign("intercom", intercomSecret, body))
 	}
 	accepted := `{"status":"accepted","event_id":"notif_5b0d3c1e-8f4a-4b7e-9c2d-1a2b3c4d5e01","actions":2}`
 
@@ -188,14 +188,14 @@ func TestHandler(t *testing.T) {
 		{name: "short signature", body: icBody, header: header("Content-Type", ct, "X-Hub-Signature", icSig[:20]),
 			wantStatus: 401, wantBody: `{"error":"X-Hub-Signature must be \"sha1=\" and 40 lowercase hex digits"}`, wantOutcome: "intercom/bad_signature"},
 		{name: "wrong algorithm", body: icBody,
-			header:     header("Content-Type", ct, "X-Hub-Signature", Sign(event.KindWHMCS, intercomSecret, icBody)),
+			header:     header("Content-Type", ct, "X-Hub-Signature", Sign("whmcs", intercomSecret, icBody)),
 			wantStatus: 401, wantBody: `{"error":"X-Hub-Signature must be \"sha1=\" and 40 lowercase hex digits"}`, wantOutcome: "intercom/bad_signature"},
 		{name: "uppercase hex", body: icBody, header: header("Content-Type", ct, "X-Hub-Signature", "sha1="+strings.ToUpper(icSig[5:])),
 			wantStatus: 401, wantBody: `{"error":"X-Hub-Signature must be \"sha1=\" and 40 lowercase hex digits"}`, wantOutcome: "intercom/bad_signature"},
 		{name: "signature over another body", body: icBody, header: signedIC(pingBody),
 			wantStatus: 401, wantBody: `{"error":"signature does not match the body"}`, wantOutcome: "intercom/bad_signature"},
 		{name: "intercom signature on whmcs", path: "/webhooks/whmcs", body: whBody,
-			header:     header("Content-Type", ct, "X-Hub-Signature", Sign(event.KindIntercom, whmcsSecret, whBody)),
+			header:     header("Content-Type", ct, "X-Hub-Signature", Sign("intercom", whmcsSecret, whBody)),
 			wantStatus: 401, wantBody: `{"error":"X-Signature header missing"}`, wantOutcome: "whmcs/bad_signature"},
 		{name: "malformed JSON", body: badJSON, header: signedIC(badJSON),
 			wantStatus: 400, wantBody: `{"error":"not JSON: unexpected end of JSON input"}`, wantOutcome: "intercom/bad_request"},
@@ -321,9 +321,9 @@ func post(t *testing.T, h http.Handler, path string, body []byte, hdr http.Heade
 func TestHandlerEvent(t *testing.T) {
 	d := &fakeDispatcher{}
 	e := newTestEnv(t, d, 0)
-	body := readFile(t, filepath.Join("testdata", "intercom_ticket_admin_replied.json"))
+	body := readFile(t, filepath.Join(testdata, "intercom_ticket_admin_replied.json"))
 	rec := post(t, e.router, "/webhooks/intercom", body,
-		header("Content-Type", "application/json", "X-Hub-Signature", Sign(event.KindIntercom, intercomSecret, body)))
+		header("Content-Type", "application/json", "X-Hub-Signature", Sign("intercom", intercomSecret, body)))
 	if rec.Code != 200 {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
@@ -336,7 +336,7 @@ func TestHandlerEvent(t *testing.T) {
 		t.Fatalf("%d events", len(evs))
 	}
 	ev := evs[0]
-	if ev.Source != "intercom" || ev.Kind != event.KindIntercom || !ev.ReceivedAt.Equal(testNow) ||
+	if ev.Source != "intercom" || ev.Kind != "intercom" || !ev.ReceivedAt.Equal(testNow) ||
 		ev.Target != (event.Target{Type: "ticket", ID: "215472629600001"}) || ev.Source+"/"+ev.ID != "intercom/notif_5b0d3c1e-8f4a-4b7e-9c2d-1a2b3c4d5e05" {
 		t.Errorf("event = %+v", ev)
 	}
@@ -345,10 +345,10 @@ func TestHandlerEvent(t *testing.T) {
 func TestHandlerCountsIgnoredReasons(t *testing.T) {
 	d := &fakeDispatcher{result: Result{Outcome: metrics.OutcomeIgnored, Reason: "bot_author"}}
 	e := newTestEnv(t, d, 0)
-	body := readFile(t, filepath.Join("testdata", "intercom_conversation_operator_replied.json"))
-	ping := readFile(t, filepath.Join("testdata", "intercom_ping.json"))
+	body := readFile(t, filepath.Join(testdata, "intercom_conversation_operator_replied.json"))
+	ping := readFile(t, filepath.Join(testdata, "intercom_ping.json"))
 	for _, b := range [][]byte{body, body, ping} {
-		post(t, e.router, "/webhooks/intercom", b, header("X-Hub-Signature", Sign(event.KindIntercom, intercomSecret, b)))
+		post(t, e.router, "/webhooks/intercom", b, header("X-Hub-Signature", Sign("intercom", intercomSecret, b)))
 	}
 	for reason, want := range map[string]float64{"bot_author": 2, "ping": 1} {
 		if got := testutil.ToFloat64(e.metrics.EventsIgnored.WithLabelValues("intercom", reason)); got != want {
@@ -362,11 +362,11 @@ func TestHandlerPanicKeepsServing(t *testing.T) {
 	e := newTestEnv(t, d, 0)
 	srv := httptest.NewServer(e.router)
 	defer srv.Close()
-	body := readFile(t, filepath.Join("testdata", "intercom_conversation_user_created_2x.json"))
+	body := readFile(t, filepath.Join(testdata, "intercom_conversation_user_created_2x.json"))
 	send := func() (int, string) {
 		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/webhooks/intercom", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Hub-Signature", Sign(event.KindIntercom, intercomSecret, body))
+		req.Header.Set("X-Hub-Signature", Sign("intercom", intercomSecret, body))
 		resp, err := srv.Client().Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -396,7 +396,7 @@ func TestHandlerPanicKeepsServing(t *testing.T) {
 func TestHandlerRateLimitsRejectionLogs(t *testing.T) {
 	d := &fakeDispatcher{}
 	e := newTestEnv(t, d, 0)
-	body := readFile(t, filepath.Join("testdata", "intercom_conversation_user_created_2x.json"))
+	body := readFile(t, filepath.Join(testdata, "intercom_conversation_user_created_2x.json"))
 	const n = 200
 	for range n {
 		post(t, e.router, "/webhooks/intercom", body, header("X-Hub-Signature", "sha1="+strings.Repeat("0", 40)))
@@ -413,7 +413,7 @@ func TestHandlerRateLimitsRejectionLogs(t *testing.T) {
 	// Each source has its own budget; accepted deliveries are not limited.
 	before := lines
 	post(t, e.router, "/webhooks/nope", body, header())
-	post(t, e.router, "/webhooks/intercom", body, header("X-Hub-Signature", Sign(event.KindIntercom, intercomSecret, body)))
+	post(t, e.router, "/webhooks/intercom", body, header("X-Hub-Signature", Sign("intercom", intercomSecret, body)))
 	if got := strings.Count(e.logs.String(), "\n"); got != before+2 {
 		t.Errorf("%d new lines, want 2", got-before)
 	}
@@ -449,14 +449,14 @@ func TestLogLimiter(t *testing.T) {
 func TestHandlerLogsNoSecrets(t *testing.T) {
 	d := &fakeDispatcher{err: errors.New("store down")}
 	e := newTestEnv(t, d, 0)
-	ic := readFile(t, filepath.Join("testdata", "intercom_conversation_user_created_2x.json"))
-	wh := readFile(t, filepath.Join("testdata", "whmcs_TicketOpen.json"))
-	icSig := Sign(event.KindIntercom, intercomSecret, ic)
-	whSig := Sign(event.KindWHMCS, whmcsSecret, wh)
+	ic := readFile(t, filepath.Join(testdata, "intercom_conversation_user_created_2x.json"))
+	wh := readFile(t, filepath.Join(testdata, "whmcs_TicketOpen.json"))
+	icSig := Sign("intercom", intercomSecret, ic)
+	whSig := Sign("whmcs", whmcsSecret, wh)
 	post(t, e.router, "/webhooks/intercom", ic, header("X-Hub-Signature", icSig))
 	post(t, e.router, "/webhooks/whmcs", wh, header("X-Signature", whSig))
 	post(t, e.router, "/webhooks/intercom", ic, header("X-Hub-Signature", "sha1="+strings.Repeat("a", 40)))
-	post(t, e.router, "/webhooks/whmcs", []byte("{"), header("X-Signature", Sign(event.KindWHMCS, whmcsSecret, []byte("{"))))
+	post(t, e.router, "/webhooks/whmcs", []byte("{"), header("X-Signature", Sign("whmcs", whmcsSecret, []byte("{"))))
 	logs := e.logs.String()
 	if strings.Count(logs, "\n") != 4 {
 		t.Fatalf("want 4 log lines:\n%s", logs)

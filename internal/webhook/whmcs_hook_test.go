@@ -18,6 +18,7 @@ import (
 
 	"github.com/supportops/autoresponder/internal/event"
 	"github.com/supportops/autoresponder/internal/metrics"
+	"github.com/supportops/autoresponder/internal/platform/whmcs"
 )
 
 // selftestCommand returns the command line that runs the WHMCS hook file's
@@ -80,18 +81,22 @@ func TestWHMCSHookFile(t *testing.T) {
 				t.Errorf("%s: id %q, occurred_at %v", ev.Topic, ev.ID, ev.OccurredAt)
 			}
 		}
-		if !slices.Equal(topics, event.WHMCSHookPoints) {
-			t.Errorf("topics %q, want %q", topics, event.WHMCSHookPoints)
+		var hooks []string
+		for _, tp := range plat("whmcs").Spec().Topics {
+			hooks = append(hooks, tp.Name)
+		}
+		if !slices.Equal(topics, hooks) {
+			t.Errorf("topics %q, want %q", topics, hooks)
 		}
 		byTopic := map[string]*event.Event{}
 		for _, ev := range evs {
 			byTopic[ev.Topic] = ev
 		}
-		if ev := byTopic[HookTicketUserReply]; ev.ID != "TicketUserReply-501-9001" || ev.Message == nil ||
+		if ev := byTopic[whmcs.HookTicketUserReply]; ev.ID != "TicketUserReply-501-9001" || ev.Message == nil ||
 			ev.Message.Text != "Any news? Ünïcödé ✓" || ev.Message.Author != (event.Author{Type: "client", ID: "7"}) {
 			t.Errorf("TicketUserReply = %+v, message %+v", ev, ev.Message)
 		}
-		if ev := byTopic[HookTicketOpen]; ev.ID != "TicketOpen-501" || ev.Ticket.Number != "SLF-100501" || ev.Message.Text != "Hello,\nthis is a self-test." {
+		if ev := byTopic[whmcs.HookTicketOpen]; ev.ID != "TicketOpen-501" || ev.Ticket.Number != "SLF-100501" || ev.Message.Text != "Hello,\nthis is a self-test." {
 			t.Errorf("TicketOpen = %+v, ticket %+v", ev, ev.Ticket)
 		}
 		if got := testutil.ToFloat64(e.metrics.WebhooksTotal.WithLabelValues("whmcs", metrics.OutcomeAccepted)); got != 9 {
@@ -103,19 +108,19 @@ func TestWHMCSHookFile(t *testing.T) {
 		d.mu.Lock()
 		d.events, d.failures = nil, 1
 		d.mu.Unlock()
-		out, err := selftestCommand(t, url, string(whmcsSecret), HookTicketAddNote).CombinedOutput()
+		out, err := selftestCommand(t, url, string(whmcsSecret), whmcs.HookTicketAddNote).CombinedOutput()
 		if err != nil {
 			t.Fatalf("self-test failed: %v\n%s", err, out)
 		}
 		evs := d.calls()
-		if len(evs) != 2 || evs[0].ID != evs[1].ID || evs[0].Topic != HookTicketAddNote {
+		if len(evs) != 2 || evs[0].ID != evs[1].ID || evs[0].Topic != whmcs.HookTicketAddNote {
 			t.Fatalf("deliveries %+v, want two with one id", evs)
 		}
 	})
 
 	t.Run("wrong secret", func(t *testing.T) {
 		before := len(d.calls())
-		cmd := selftestCommand(t, url, "not-the-secret", HookTicketClose)
+		cmd := selftestCommand(t, url, "not-the-secret", whmcs.HookTicketClose)
 		out, err := cmd.CombinedOutput()
 		if code := exitCode(err); code != 1 {
 			t.Fatalf("exit %d, want 1\n%s", code, out)
@@ -133,7 +138,7 @@ func TestWHMCSHookFile(t *testing.T) {
 		downURL := down.URL
 		down.Close()
 		start := time.Now()
-		out, err := selftestCommand(t, downURL+"/webhooks/whmcs", string(whmcsSecret), HookTicketClose).CombinedOutput()
+		out, err := selftestCommand(t, downURL+"/webhooks/whmcs", string(whmcsSecret), whmcs.HookTicketClose).CombinedOutput()
 		if code := exitCode(err); code != 1 {
 			t.Fatalf("exit %d, want 1\n%s", code, out)
 		}
@@ -163,7 +168,7 @@ func TestWHMCSHookFileTimeout(t *testing.T) {
 	defer hang.Close()
 	defer close(release)
 	start := time.Now()
-	out, err := selftestCommand(t, hang.URL+"/webhooks/whmcs", string(whmcsSecret), HookTicketOpen).CombinedOutput()
+	out, err := selftestCommand(t, hang.URL+"/webhooks/whmcs", string(whmcsSecret), whmcs.HookTicketOpen).CombinedOutput()
 	elapsed := time.Since(start)
 	if code := exitCode(err); code != 1 {
 		t.Fatalf("exit %d, want 1\n%s", code, out)

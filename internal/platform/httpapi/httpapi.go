@@ -7,6 +7,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -447,4 +448,16 @@ func RetryAfter(status int, h http.Header, rl replier.RateLimit, now time.Time) 
 		return max(rl.Reset.Sub(now), 0)
 	}
 	return 0
+}
+
+// EncodeJSON marshals without HTML escaping: bodies are often HTML and
+// read better in logs, fakes and dry runs as they are.
+func EncodeJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("encoding JSON: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

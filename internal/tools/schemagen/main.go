@@ -8,13 +8,14 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/supportops/autoresponder/internal/platform/all"
 	"github.com/supportops/autoresponder/internal/rules"
 )
 
 func main() {
 	out := flag.String("o", "rules.schema.json", "file to write (- for stdout)")
 	flag.Parse()
-	b, err := rules.Schema()
+	b, err := rules.Schema(all.Registry())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "schemagen:", err)
 		os.Exit(1)

@@ -1,0 +1,17 @@
+// Package all lists the platforms the bot is built with. main builds the
+// registry once and passes it down; adding a platform is one line here.
+package all
+
+import (
+	"github.com/supportops/autoresponder/internal/platform"
+	"github.com/supportops/autoresponder/internal/platform/intercom"
+	"github.com/supportops/autoresponder/internal/platform/whmcs"
+)
+
+// Registry returns a registry of every platform, one line each.
+func Registry() *platform.Registry {
+	return platform.NewRegistry(
+		intercom.New(),
+		whmcs.New(),
+	)
+}

@@ -1,0 +1,139 @@
+// Package whmcs is everything the bot knows about WHMCS: the deliveries of
+// the shipped PHP hook file (integrations/whmcs), how to tell the bot's own
+// replies apart, what it can post, and the clients of the two APIs that
+// post it: a reseller front-end's (api: keliweb, the default) and WHMCS's
+// own External API (api: whmcs).
+package whmcs
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/supportops/autoresponder/internal/event"
+	"github.com/supportops/autoresponder/internal/platform"
+	"github.com/supportops/autoresponder/internal/platform/hexsig"
+	"github.com/supportops/autoresponder/internal/replier"
+)
+
+// Kind is the platform's name in the rules file.
+const Kind = "whmcs"
+
+// HeaderSignature is "sha256=" and 64 lowercase hex digits of the
+// HMAC-SHA256 of the body, keyed by the shared secret.
+const HeaderSignature = "X-Signature"
+
+// Platform is WHMCS. It is stateless; build it with New.
+type Platform struct {
+	spec   *platform.Spec
+	scheme *hexsig.Scheme
+}
+
+var _ platform.Platform = (*Platform)(nil)
+
+// New returns the WHMCS platform.
+func New() *Platform {
+	return &Platform{
+		spec:   newSpec(),
+		scheme: hexsig.New(HeaderSignature, "sha256=", sha256.New, `"sha256=" and 64 lowercase hex digits`),
+	}
+}
+
+// Spec implements platform.Platform.
+func (p *Platform) Spec() *platform.Spec { return p.spec }
+
+// Verify implements platform.Platform.
+func (p *Platform) Verify(d *platform.Delivery) error {
+	return p.scheme.Verify(d.Secret, d.Body, d.Header)
+}
+
+// Sign implements platform.Platform: the hook file signs the body alone.
+func (p *Platform) Sign(secret, body []byte, _ time.Time) http.Header {
+	return p.scheme.Sign(secret, body)
+}
+
+func (p *Platform) knownTopic(topic string) bool {
+	return slices.ContainsFunc(p.spec.Topics, func(t platform.Topic) bool { return t.Name == topic })
+}
+
+// Identity implements platform.Platform: WHMCS reports a note's author by
+// admin id and an admin reply's by name (TicketAdminReply's "admin").
+func (*Platform) Identity(a *platform.Account) platform.Identity {
+	var id platform.Identity
+	if v := a.Settings.Get(settingAdminID); v != "" {
+		id.IDs = []string{v}
+	}
+	if v := a.Settings.Get(settingAdminName); v != "" {
+		id.Names = []string{v}
+	}
+	return id
+}
+
+// LoopGuard implements platform.Platform: replies and notes by the bot's
+// own admin never reach ordinary rules.
+func (*Platform) LoopGuard(ev *event.Event, self []platform.Identity) string {
+	if ev.Message == nil {
+		return ""
+	}
+	a := ev.Message.Author
+	if a.Type != "admin" {
+		return ""
+	}
+	for _, id := range self {
+		if (a.ID != "" && slices.Contains(id.IDs, a.ID)) || (a.Name != "" && slices.Contains(id.Names, a.Name)) {
+			return platform.IgnoredOwnReply
+		}
+	}
+	return ""
+}
+
+// BodyFormat implements platform.Platform: plain text, or Markdown when
+// the reply says markdown: true.
+func (*Platform) BodyFormat(_ string, flags map[string]bool) platform.Format {
+	if flags[FieldMarkdown] {
+		return platform.FormatMarkdown
+	}
+	return platform.FormatText
+}
+
+// Prepare implements platform.Platform: nothing to derive.
+func (*Platform) Prepare(*replier.Request, string) {}
+
+// ValidateSource implements platform.Platform: nothing beyond the table.
+func (*Platform) ValidateSource(*platform.Settings) []platform.Problem { return nil }
+
+// ValidateAccount implements platform.Platform: each API has its own
+// credentials.
+func (*Platform) ValidateAccount(s *platform.Settings) []platform.Problem {
+	if s.Get(settingAPI) == APIKeliweb && !s.Secrets[settingToken] {
+		return []platform.Problem{{Message: "exactly one of token_env and token_file is required (tokens never go in this file)"}}
+	}
+	return nil
+}
+
+// ValidateReply implements platform.Platform: WHMCS tickets are numbered;
+// "last" names no ticket.
+func (*Platform) ValidateReply(r *platform.ReplyView) []platform.Problem {
+	if r.ToID == "last" {
+		return []platform.Problem{{Path: []string{"to", "id"}, Message: `reply.to.id "last" only works for a contact_reply to a conversation`}}
+	}
+	return nil
+}
+
+// NewReplier implements platform.Platform.
+func (*Platform) NewReplier(a *platform.Account) (replier.Replier, error) {
+	switch api := a.Settings.Get(settingAPI); api {
+	case APIKeliweb, "":
+		token, err := a.Secret(settingToken)
+		if err != nil {
+			return nil, fmt.Errorf("whmcs %q: %w", a.Name, err)
+		}
+		return NewReplier(Config{Name: a.Name, BaseURL: a.BaseURL, Token: string(token), Timeout: a.Timeout, HTTPClient: a.Client, Now: a.Now})
+	case APIStock:
+		return newStockReplier(a)
+	default:
+		return nil, fmt.Errorf("whmcs %q: unknown api %q", a.Name, api)
+	}
+}
