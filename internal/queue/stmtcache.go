@@ -126,7 +126,7 @@ func stmtExec(cs *cachedStmt) (driver.StmtExecContext, bool) {
 }
 
 func (c *cachingConn) Close() error {
-	for e := c.lru.Front(); e != nil; e = e.Next() {
+	for _, e := range c.stmts {
 		_ = e.Value.(*cachedStmt).stmt.Close()
 	}
 	c.stmts, c.lru = map[string]*list.Element{}, list.New()

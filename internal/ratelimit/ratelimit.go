@@ -40,7 +40,7 @@ type Store interface {
 // Config tunes a Limiter.
 type Config struct {
 	// Window is the platform's window length, used to guess the next reset
-	// before a response says (Intercom: 10 s).
+	// before a response says (some platforms count in windows of 10 s).
 	Window time.Duration
 	// RequestsPerMinute, when set, paces an account even before the
 	// platform reports anything.

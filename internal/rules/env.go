@@ -191,8 +191,8 @@ func exprEnv(cals map[string]*Calendar, clock func() time.Time) *exprEnvironment
 }
 
 // emptyFallback makes `x ?? fallback` fall back when x is empty, not only
-// nil. A field an event lacks is an empty string (ticket.number when WHMCS
-// sends no ticketmask, contact.name for a lead), so expr's own `??` would
+// nil. A field an event lacks is an empty string (ticket.number when the platform
+// sends no ticket number, contact.name for a lead), so expr's own `??` would
 // print a blank where the rule's author wrote a fallback. For string (and
 // untyped) left sides it becomes `(x ?? "") == "" ? fallback : x`, which
 // still evaluates the fallback only when it is needed.

@@ -18,8 +18,8 @@ type bodyFormat int
 
 const (
 	formatText     bodyFormat = iota // plain text: nothing to escape
-	formatHTML                       // Intercom bodies
-	formatMarkdown                   // WHMCS replies with markdown: true
+	formatHTML                       // platforms that read HTML bodies
+	formatMarkdown                   // platforms told the body is Markdown
 )
 
 // Markers around untrusted text inside an HTML (trusted) value. They are
@@ -103,7 +103,7 @@ func (f bodyFormat) escape(s string, lineStart bool) string {
 // markdownInline escapes what means something anywhere in a line:
 // emphasis, code, links and images, tables and strikethrough by backslash
 // (CommonMark allows one before any ASCII punctuation, and Parsedown, which
-// WHMCS uses, unescapes these), and HTML by entities (a backslash does not
+// PHP helpdesks use, unescapes these), and HTML by entities (a backslash does not
 // stop inline HTML everywhere; an entity always shows as the character).
 var markdownInline = strings.NewReplacer(
 	"&", "&amp;", "<", "&lt;", ">", "&gt;",
