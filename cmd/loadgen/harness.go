@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
 )
 
@@ -29,7 +30,7 @@ type harness struct {
 	token     string
 	templates []*template
 	pool      *pool
-	fake      *platformfake.Intercom
+	fake      *intercomfake.Fake
 	rules     map[string]string // variant → file
 	predicted map[string]*prediction
 	drops     []func()
@@ -73,7 +74,7 @@ func runHarness(ctx context.Context, cfg config, log io.Writer) (*report, error)
 	if err := h.prepare(rep); err != nil {
 		return nil, err
 	}
-	h.fake = platformfake.NewIntercom(platformfake.IntercomOptions{
+	h.fake = intercomfake.New(intercomfake.Options{
 		Token: h.token, APIVersion: apiVersion, AdminID: botAdminID, DisableRecording: true,
 	})
 	defer h.fake.Close()

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
 )
 
@@ -439,7 +440,7 @@ func TestReloadSwapsAtomically(t *testing.T) {
 func TestReloadDoesNotDisturbInFlightDelivery(t *testing.T) {
 	arrived := make(chan struct{}, 1)
 	release := make(chan struct{})
-	fake := platformfake.NewIntercom(platformfake.IntercomOptions{
+	fake := intercomfake.New(intercomfake.Options{
 		Token: testEnv["INTERCOM_ACCESS_TOKEN"], APIVersion: "2.14", AdminID: "814860",
 		Hook: func(platformfake.Recorded) *platformfake.Response {
 			select {

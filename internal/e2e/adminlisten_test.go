@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supportops/autoresponder/internal/platform/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
 )
 
 var adminListenRE = regexp.MustCompile(`"msg":"serving","listen":"[^"]+","admin_listen":"([^"]+)"`)
@@ -61,7 +61,7 @@ func TestAdminListenerSeparatesPrivateRoutes(t *testing.T) {
 		{"--admin-listen", []string{"--admin-listen", "127.0.0.1:0"}, true, http.StatusNotFound},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fake := platformfake.NewIntercom(platformfake.IntercomOptions{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID})
+			fake := intercomfake.New(intercomfake.Options{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID})
 			defer fake.Close()
 			bot := Start(t, Config{Args: tc.args, Rules: RulesFile(fake.URL(), "", "", `
   - name: greet

@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/whmcs/whmcsfake"
 	"github.com/supportops/autoresponder/internal/queue"
 )
 
@@ -21,7 +23,7 @@ func testRetry(t *testing.T, f *fakes, bot *Bot) {
 		first                    platformfake.Response
 	}{
 		{"intercom 500", "intercom", "notif_e2e-retry", "7100000501", conversationEvent, platformfake.Response{Status: http.StatusInternalServerError}},
-		{"whmcs 503", "whmcs", "TicketOpen-e2e-retry", "5502", whmcsOpenEvent, platformfake.WHMCSError(http.StatusServiceUnavailable, "Maintenance")},
+		{"whmcs 503", "whmcs", "TicketOpen-e2e-retry", "5502", whmcsOpenEvent, whmcsfake.Error(http.StatusServiceUnavailable, "Maintenance")},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -60,10 +62,10 @@ func testDeadLetter(t *testing.T, f *fakes, bot *Bot) {
 		status                         int
 	}{
 		{"intercom 404", "dead-intercom", "intercom", "notif_e2e-dead", "7100000601", conversationEvent,
-			platformfake.IntercomError(http.StatusNotFound, "not_found", "Conversation was deleted by a teammate"),
+			intercomfake.Error(http.StatusNotFound, "not_found", "Conversation was deleted by a teammate"),
 			"Conversation was deleted by a teammate", http.StatusNotFound},
 		{"whmcs error with HTTP 200", "dead-whmcs", "whmcs", "TicketOpen-e2e-dead", "5602", whmcsOpenEvent,
-			platformfake.WHMCSError(http.StatusOK, "Ticket ID Not Found"), "Ticket ID Not Found", http.StatusOK},
+			whmcsfake.Error(http.StatusOK, "Ticket ID Not Found"), "Ticket ID Not Found", http.StatusOK},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
 )
 
@@ -37,7 +38,7 @@ const oneNotePerConversation = `
 `
 
 // repliesByTarget counts accepted (2xx) requests per target id.
-func repliesByTarget(f *platformfake.Intercom) map[string]int {
+func repliesByTarget(f *intercomfake.Fake) map[string]int {
 	out := map[string]int{}
 	for _, r := range f.Requests() {
 		if r.Status >= 200 && r.Status < 300 {
@@ -89,7 +90,7 @@ func seq(from, to int) []int {
 // same data directory, and checks every acknowledged event got its reply.
 func TestKillDuringDeliveriesLosesNothing(t *testing.T) {
 	const events, workers = 1000, 20
-	fake := platformfake.NewIntercom(platformfake.IntercomOptions{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID})
+	fake := intercomfake.New(intercomfake.Options{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID})
 	defer fake.Close()
 	// Slow answers keep deliveries in flight when the kill comes.
 	var inflight, maxInflightAtKill atomic.Int64
@@ -163,7 +164,7 @@ func TestKillDuringDeliveriesLosesNothing(t *testing.T) {
 // events keep arriving: it must exit 0 within the grace period, and every
 // acknowledged event must get its reply once the bot is back.
 func TestSIGTERMDuringBurstLosesNothing(t *testing.T) {
-	fake := platformfake.NewIntercom(platformfake.IntercomOptions{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID})
+	fake := intercomfake.New(intercomfake.Options{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID})
 	defer fake.Close()
 	fake.SetHook(func(platformfake.Recorded) *platformfake.Response {
 		return &platformfake.Response{Delay: 300 * time.Millisecond}
@@ -233,7 +234,7 @@ func TestSIGTERMDuringBurstLosesNothing(t *testing.T) {
 // TestPlatformOutage: the platform answers 503 for a while, then recovers;
 // every reply arrives exactly once and nothing is dead-lettered.
 func TestPlatformOutage(t *testing.T) {
-	fake := platformfake.NewIntercom(platformfake.IntercomOptions{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID})
+	fake := intercomfake.New(intercomfake.Options{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID})
 	defer fake.Close()
 	var down atomic.Bool
 	down.Store(true)
@@ -288,7 +289,7 @@ func TestDrainRespectsRateLimit(t *testing.T) {
 		replies, window = n, 10*time.Second
 	}
 	const limit = 167
-	fake := platformfake.NewIntercom(platformfake.IntercomOptions{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID,
+	fake := intercomfake.New(intercomfake.Options{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID,
 		RateLimit: platformfake.RateLimit{Limit: limit, Window: window}, DisableRecording: true})
 	defer fake.Close()
 	bot := Start(t, Config{Rules: RulesFile(fake.URL(), "",

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supportops/autoresponder/internal/platform/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
 )
 
 const explainRules = `
@@ -31,7 +31,7 @@ const explainRules = `
 // TestExplainStoredEvent: the admin API explains an event the bot received,
 // as of when it arrived, including what once/cooldown would do now.
 func TestExplainStoredEvent(t *testing.T) {
-	fake := platformfake.NewIntercom(platformfake.IntercomOptions{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID})
+	fake := intercomfake.New(intercomfake.Options{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID})
 	defer fake.Close()
 	bot := Start(t, Config{Rules: RulesFile(fake.URL(), "", "", explainRules)})
 	if status, body := bot.Post("intercom", "intercom", conversationCreated("notif_explain", "conv-explain")); status != 200 {

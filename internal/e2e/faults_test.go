@@ -16,7 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/whmcs/whmcsfake"
 )
 
 // faultScript answers a fake's valid requests per target from a queue of
@@ -120,8 +122,8 @@ type faultCase struct {
 // the reply is dead-lettered after one request, never retried.
 func TestPlatformFaults(t *testing.T) {
 	var icScript, whScript faultScript
-	ic := platformfake.NewIntercom(platformfake.IntercomOptions{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID, Hook: icScript.hook})
-	wh := platformfake.NewWHMCS(platformfake.WHMCSOptions{Token: WHMCSToken, Hook: whScript.hook})
+	ic := intercomfake.New(intercomfake.Options{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID, Hook: icScript.hook})
+	wh := whmcsfake.New(whmcsfake.Options{Token: WHMCSToken, Hook: whScript.hook})
 	defer ic.Close()
 	defer wh.Close()
 	down := freeAddr(t) // nothing listens here until the test says so
@@ -152,7 +154,7 @@ func TestPlatformFaults(t *testing.T) {
 		{name: "WHMCS 200 with garbage", platform: "whmcs", script: []func() platformfake.Response{garbage("Array ( [result] => success )", "text/html")}, outcome: "dead_lettered", reason: "invalid_response", requests: 1, accepted: 1},
 		{name: "WHMCS 200 with an HTML page", platform: "whmcs", script: []func() platformfake.Response{garbage(html, "text/html")}, outcome: "dead_lettered", reason: "invalid_response", requests: 1, accepted: 1},
 		{name: "400 (permanent)", platform: "intercom", script: []func() platformfake.Response{fail(400)}, outcome: "dead_lettered", reason: "client_error", requests: 1},
-		{name: "WHMCS error reported with 200", platform: "whmcs", script: []func() platformfake.Response{answer(platformfake.WHMCSError(200, "Ticket ID Not Found"))}, outcome: "dead_lettered", reason: "client_error", requests: 1, accepted: 1},
+		{name: "WHMCS error reported with 200", platform: "whmcs", script: []func() platformfake.Response{answer(whmcsfake.Error(200, "Ticket ID Not Found"))}, outcome: "dead_lettered", reason: "client_error", requests: 1, accepted: 1},
 	}
 
 	platforms := []faultPlatform{
@@ -257,13 +259,13 @@ func TestSlowPlatformDoesNotBlockOthers(t *testing.T) {
 	const workers, slow, fast = 4, 3, 10
 	release := make(chan struct{})
 	arrived := make(chan struct{}, 100)
-	slowFake := platformfake.NewIntercom(platformfake.IntercomOptions{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID,
+	slowFake := intercomfake.New(intercomfake.Options{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID,
 		Hook: func(platformfake.Recorded) *platformfake.Response {
 			arrived <- struct{}{}
 			<-release
 			return nil
 		}})
-	fastFake := platformfake.NewWHMCS(platformfake.WHMCSOptions{Token: WHMCSToken})
+	fastFake := whmcsfake.New(whmcsfake.Options{Token: WHMCSToken})
 	defer fastFake.Close()
 	defer slowFake.Close()
 	releaseOnce := sync.OnceFunc(func() { close(release) })
@@ -383,7 +385,7 @@ func TestDiskFull(t *testing.T) {
 	// The first deliveries are held at the platform until the disk is full:
 	// their replies get posted, and then the bot cannot record that.
 	release, arrived := make(chan struct{}), make(chan struct{}, 100)
-	ic := platformfake.NewIntercom(platformfake.IntercomOptions{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID,
+	ic := intercomfake.New(intercomfake.Options{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID,
 		Hook: func(rec platformfake.Recorded) *platformfake.Response {
 			if strings.HasPrefix(rec.TargetID, "99") {
 				arrived <- struct{}{}
@@ -586,7 +588,7 @@ func (p *privatePostgres) url() string {
 // without a restart of its own.
 func TestPostgresRestartUnderLoad(t *testing.T) {
 	pg := startPrivatePostgres(t)
-	ic := platformfake.NewIntercom(platformfake.IntercomOptions{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID})
+	ic := intercomfake.New(intercomfake.Options{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID})
 	defer ic.Close()
 	bot := Start(t, Config{DatabaseURL: pg.url(), Rules: RulesFile(ic.URL(), "", "", hostileRules)})
 	hostileLogsOnFailure(t, bot)

@@ -14,7 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/whmcs/whmcsfake"
 	"github.com/supportops/autoresponder/internal/queue"
 )
 
@@ -22,8 +24,8 @@ import (
 // answers scripted per target so that tests sharing a bot cannot take each
 // other's scripted answers.
 type fakes struct {
-	ic     *platformfake.Intercom
-	wh     *platformfake.WHMCS
+	ic     *intercomfake.Fake
+	wh     *whmcsfake.Fake
 	script *script
 }
 
@@ -40,10 +42,10 @@ func newFakesWithTokens(t *testing.T, intercomToken, whmcsToken string) *fakes {
 	t.Helper()
 	s := &script{byTarget: map[string][]platformfake.Response{}}
 	f := &fakes{
-		ic: platformfake.NewIntercom(platformfake.IntercomOptions{
+		ic: intercomfake.New(intercomfake.Options{
 			Token: intercomToken, APIVersion: "2.14", AdminID: BotAdminID, Hook: s.hook,
 		}),
-		wh:     platformfake.NewWHMCS(platformfake.WHMCSOptions{Token: whmcsToken, Hook: s.hook}),
+		wh:     whmcsfake.New(whmcsfake.Options{Token: whmcsToken, Hook: s.hook}),
 		script: s,
 	}
 	t.Cleanup(func() {

@@ -29,7 +29,8 @@ import (
 	"time"
 
 	"github.com/supportops/autoresponder/internal/platform/all"
-	"github.com/supportops/autoresponder/internal/platform/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
+	"github.com/supportops/autoresponder/internal/platform/whmcs/whmcsfake"
 	"github.com/supportops/autoresponder/internal/queue"
 )
 
@@ -64,8 +65,8 @@ func hostileSign(kind, secret string, body []byte) http.Header {
 type hostileKit struct {
 	t   *testing.T
 	bot *Bot
-	ic  *platformfake.Intercom
-	wh  *platformfake.WHMCS
+	ic  *intercomfake.Fake
+	wh  *whmcsfake.Fake
 	seq int // numbers the valid events the kit sends
 	mu  sync.Mutex
 	// started is when the bot was started.
@@ -102,8 +103,8 @@ func newHostileKitWith(t *testing.T, rules string, cfg Config) *hostileKit {
 	t.Helper()
 	k := &hostileKit{
 		t:  t,
-		ic: platformfake.NewIntercom(platformfake.IntercomOptions{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID}),
-		wh: platformfake.NewWHMCS(platformfake.WHMCSOptions{Token: WHMCSToken}),
+		ic: intercomfake.New(intercomfake.Options{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID}),
+		wh: whmcsfake.New(whmcsfake.Options{Token: WHMCSToken}),
 	}
 	t.Cleanup(func() {
 		k.ic.AssertNoViolations(t)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
 	"github.com/supportops/autoresponder/internal/testpg"
 )
@@ -50,7 +51,7 @@ func killOnLastAttempt(t *testing.T, store string, maxAttempts int) {
 	arrived := make(chan string, 10*events)
 	var mu sync.Mutex
 	tries := map[string]int{}
-	fake := platformfake.NewIntercom(platformfake.IntercomOptions{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID,
+	fake := intercomfake.New(intercomfake.Options{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID,
 		Hook: func(rec platformfake.Recorded) *platformfake.Response {
 			mu.Lock()
 			tries[rec.TargetID]++
@@ -139,7 +140,7 @@ func restartWithDiskFull(t *testing.T, stop string) {
 	dir := t.TempDir()
 	hostileTmpfs(t, filepath.Join(dir, "data"), 16<<20)
 	release, arrived := make(chan struct{}), make(chan struct{}, held)
-	ic := platformfake.NewIntercom(platformfake.IntercomOptions{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID,
+	ic := intercomfake.New(intercomfake.Options{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID,
 		Hook: func(rec platformfake.Recorded) *platformfake.Response {
 			if strings.HasPrefix(rec.TargetID, "99") {
 				select {
@@ -218,7 +219,7 @@ func TestKillWindow(t *testing.T) {
 			t.Fatalf("BOT_E2E_KILL_EVENTS=%q: want a number of at least 100", v)
 		}
 	}
-	fake := platformfake.NewIntercom(platformfake.IntercomOptions{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID})
+	fake := intercomfake.New(intercomfake.Options{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID})
 	defer fake.Close()
 	cfg := Config{Rules: RulesFile(fake.URL(), "", "", oneNotePerConversation), Args: []string{"--workers", fmt.Sprint(workers)}}
 	bot := Start(t, cfg)
@@ -269,7 +270,7 @@ func TestKillWindow(t *testing.T) {
 }
 
 // acceptedBefore counts replies the platform accepted before t.
-func acceptedBefore(f *platformfake.Intercom, t time.Time) int {
+func acceptedBefore(f *intercomfake.Fake, t time.Time) int {
 	n := 0
 	for _, r := range f.Requests() {
 		if r.Status >= 200 && r.Status < 300 && r.Time.Before(t) {

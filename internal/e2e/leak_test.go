@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/whmcs/whmcsfake"
 )
 
 // Distinctive secrets: any of them showing up anywhere is a leak.
@@ -53,9 +55,9 @@ func TestSecretsNeverLeakOnTheMainPath(t *testing.T) {
 	}
 
 	// Platforms that quote the token back in their errors.
-	f.script.add("7300000002", platformfake.IntercomError(http.StatusUnauthorized, "unauthorized", "Access Token Invalid: Bearer "+leakIntercomToken))
+	f.script.add("7300000002", intercomfake.Error(http.StatusUnauthorized, "unauthorized", "Access Token Invalid: Bearer "+leakIntercomToken))
 	f.script.add("7300000003", platformfake.Response{Status: http.StatusBadGateway, Body: "upstream said: token=" + leakIntercomToken}, platformfake.Response{})
-	f.script.add("5932", platformfake.WHMCSError(http.StatusOK, "Invalid API token "+leakWHMCSToken))
+	f.script.add("5932", whmcsfake.Error(http.StatusOK, "Invalid API token "+leakWHMCSToken))
 	f.script.add("5933", platformfake.Response{Status: http.StatusInternalServerError, Body: "Fatal error: bearer " + leakWHMCSToken}, platformfake.Response{})
 
 	for _, target := range []string{"7300000001", "7300000002", "7300000003"} {

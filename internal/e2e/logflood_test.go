@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/supportops/autoresponder/internal/logthrottle"
+	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
 )
 
@@ -25,7 +26,7 @@ func TestDiskFullLogIsThrottled(t *testing.T) {
 	// Replies are held at the platform until the disk is full: then the
 	// bot cannot record that they were posted, and River keeps trying.
 	release, arrived := make(chan struct{}), make(chan struct{}, 100)
-	ic := platformfake.NewIntercom(platformfake.IntercomOptions{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID,
+	ic := intercomfake.New(intercomfake.Options{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID,
 		Hook: func(rec platformfake.Recorded) *platformfake.Response {
 			arrived <- struct{}{}
 			<-release

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
 	"github.com/supportops/autoresponder/internal/testpg"
 )
@@ -27,7 +28,7 @@ func TestReplicasShareOneQueue(t *testing.T) {
 		limit    = 167
 		window   = 2 * time.Second
 	)
-	fake := platformfake.NewIntercom(platformfake.IntercomOptions{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID,
+	fake := intercomfake.New(intercomfake.Options{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID,
 		RateLimit: platformfake.RateLimit{Limit: limit, Window: window}})
 	defer fake.Close()
 	fake.SetHook(func(platformfake.Recorded) *platformfake.Response {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/whmcs/whmcsfake"
 )
 
 // TestRestartDeliversQueuedJobs: replies queued while the platforms are
@@ -32,7 +33,7 @@ func TestRestartDeliversQueuedJobs(t *testing.T) {
 		if !down.Load() {
 			return nil
 		}
-		r := platformfake.WHMCSError(http.StatusServiceUnavailable, "Down for maintenance")
+		r := whmcsfake.Error(http.StatusServiceUnavailable, "Down for maintenance")
 		if rec.TargetID == "5913" {
 			// Held until the bot gives up on it or dies.
 			r.Delay = time.Minute

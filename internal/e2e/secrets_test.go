@@ -25,7 +25,9 @@ import (
 	"time"
 
 	"github.com/supportops/autoresponder/internal/platform/intercom"
+	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/whmcs/whmcsfake"
 	"github.com/supportops/autoresponder/internal/testpg"
 )
 
@@ -157,22 +159,22 @@ func trustAdmin(t *testing.T, b *Bot, method, path, authorization string) (int, 
 func TestSecretsNeverLeakOnEveryPath(t *testing.T) {
 	icToken, whToken := trustSecrets["intercom access token"], trustSecrets["whmcs api token"]
 	var icScript, whScript faultScript
-	ic := platformfake.NewIntercom(platformfake.IntercomOptions{Token: icToken, APIVersion: "2.14", AdminID: BotAdminID, Hook: icScript.hook})
-	wh := platformfake.NewWHMCS(platformfake.WHMCSOptions{Token: whToken, Hook: whScript.hook})
+	ic := intercomfake.New(intercomfake.Options{Token: icToken, APIVersion: "2.14", AdminID: BotAdminID, Hook: icScript.hook})
+	wh := whmcsfake.New(whmcsfake.Options{Token: whToken, Hook: whScript.hook})
 	defer ic.Close()
 	defer wh.Close()
 
 	// Platforms that quote the token back, every way they can.
 	echo := "Authorization: Bearer " + icToken
-	icScript.add("9800000002", answer(platformfake.IntercomError(401, "unauthorized", "Access Token Invalid: "+echo)))
+	icScript.add("9800000002", answer(intercomfake.Error(401, "unauthorized", "Access Token Invalid: "+echo)))
 	icScript.add("9800000003", answer(platformfake.Response{Body: "<html><pre>" + echo + "</pre></html>", Header: http.Header{"Content-Type": {"text/html"}}}))
 	icScript.add("9800000004", answer(platformfake.Response{Status: 503, Body: "upstream: token=" + icToken}), answer(platformfake.Response{}))
 	icScript.add("9800000005", answer(platformfake.Response{Status: 429, Body: "slow down, " + icToken, Header: http.Header{"Retry-After": {"1"}}}), answer(platformfake.Response{}))
 	icScript.add("9800000006", answer(platformfake.Response{Delay: 2 * time.Second, Drop: true}), answer(platformfake.Response{}))
 	for range 3 {
-		icScript.add("9800000007", answer(platformfake.IntercomError(500, "server_error", "failed for "+echo)))
+		icScript.add("9800000007", answer(intercomfake.Error(500, "server_error", "failed for "+echo)))
 	}
-	whScript.add("98002", answer(platformfake.WHMCSError(200, "Invalid API token "+whToken)))
+	whScript.add("98002", answer(whmcsfake.Error(200, "Invalid API token "+whToken)))
 	whScript.add("98003", answer(platformfake.Response{Status: 500, Body: "Fatal error: bearer " + whToken + " rejected"}), answer(platformfake.Response{}))
 
 	dir := t.TempDir()
@@ -516,7 +518,7 @@ func TestAdminAPIAccess(t *testing.T) {
 // dead-lettered as invalid_request and nothing is sent; ids that are
 // merely odd are escaped into the one path segment.
 func TestTemplatedTargetCannotChangePath(t *testing.T) {
-	ic := platformfake.NewIntercom(platformfake.IntercomOptions{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID})
+	ic := intercomfake.New(intercomfake.Options{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID})
 	defer ic.Close()
 	tests := []struct {
 		name, id string
@@ -599,7 +601,7 @@ func TestTemplatedTargetCannotChangePath(t *testing.T) {
 // trusting the certificate delivers a signed event and it is replied to;
 // plain HTTP on the same port gets no event in.
 func TestTLS(t *testing.T) {
-	ic := platformfake.NewIntercom(platformfake.IntercomOptions{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID})
+	ic := intercomfake.New(intercomfake.Options{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID})
 	defer ic.Close()
 	dir := t.TempDir()
 	cert, key, pool := hostileSelfSigned(t, dir)

@@ -5,11 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supportops/autoresponder/internal/platform/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
 )
 
 func TestSmokeNoteReachesIntercom(t *testing.T) {
-	fake := platformfake.NewIntercom(platformfake.IntercomOptions{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID})
+	fake := intercomfake.New(intercomfake.Options{Token: IntercomToken, APIVersion: "2.14", AdminID: BotAdminID})
 	defer fake.Close()
 	bot := Start(t, Config{Rules: RulesFile(fake.URL(), "", "", `
   - name: greet

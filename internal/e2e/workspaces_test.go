@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supportops/autoresponder/internal/platform/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
 	"github.com/supportops/autoresponder/internal/testpg"
 )
 
@@ -14,9 +14,9 @@ import (
 // own platform account; each event is verified with its source's secret and
 // answered on its own workspace.
 func TestTwoWorkspaces(t *testing.T) {
-	eu := platformfake.NewIntercom(platformfake.IntercomOptions{Token: "eu-token", AdminID: "111"})
+	eu := intercomfake.New(intercomfake.Options{Token: "eu-token", AdminID: "111"})
 	defer eu.Close()
-	us := platformfake.NewIntercom(platformfake.IntercomOptions{Token: "us-token", AdminID: "222"})
+	us := intercomfake.New(intercomfake.Options{Token: "us-token", AdminID: "222"})
 	defer us.Close()
 	rules := fmt.Sprintf(`sources:
   intercom-eu: {kind: intercom, secret_env: EU_SECRET}

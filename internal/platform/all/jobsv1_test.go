@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/supportops/autoresponder/internal/platform"
+	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/whmcs/whmcsfake"
 	"github.com/supportops/autoresponder/internal/replier"
 )
 
@@ -92,12 +94,12 @@ func sendToFake(t *testing.T, kind string, req *replier.Request) platformfake.Re
 	)
 	switch kind {
 	case "intercom":
-		fake := platformfake.NewIntercom(platformfake.IntercomOptions{Token: jobsToken, AdminID: jobsAdminID, APIVersion: jobsVersion})
+		fake := intercomfake.New(intercomfake.Options{Token: jobsToken, AdminID: jobsAdminID, APIVersion: jobsVersion})
 		t.Cleanup(func() { fake.AssertNoViolations(t); fake.Close() })
 		url, recorded = fake.URL(), fake.Requests
 		settings["admin_id"], settings["api_version"] = jobsAdminID, jobsVersion
 	case "whmcs":
-		fake := platformfake.NewWHMCS(platformfake.WHMCSOptions{Token: jobsToken})
+		fake := whmcsfake.New(whmcsfake.Options{Token: jobsToken})
 		t.Cleanup(func() { fake.AssertNoViolations(t); fake.Close() })
 		url, recorded = fake.URL(), fake.Requests
 		settings["api"] = "keliweb"

@@ -152,8 +152,20 @@ func (i *Replier) endpoint(req *replier.Request) (string, error) {
 		// with a contact, and only documented for conversations.
 		return "", errors.New(`target id "last" needs a contact_reply with a contact to a conversation`)
 	}
-	if err := httpapi.CheckPathID(id); err != nil {
+	if err := checkTargetID(id); err != nil {
 		return "", err
 	}
 	return httpapi.EndpointURL(i.base, collection, id, "reply")
+}
+
+// checkTargetID is httpapi.CheckPathID, except that a query or fragment
+// character is sent escaped inside the one path segment, as the bot always
+// did for Intercom (EndpointURL proves the URL stays on the base).
+func checkTargetID(id string) error {
+	return httpapi.CheckPathID(strings.Map(func(r rune) rune {
+		if r == '?' || r == '#' {
+			return '_'
+		}
+		return r
+	}, id))
 }

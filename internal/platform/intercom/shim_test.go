@@ -12,7 +12,7 @@ import (
 
 	"github.com/supportops/autoresponder/internal/event"
 	"github.com/supportops/autoresponder/internal/platform"
-	"github.com/supportops/autoresponder/internal/platform/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
 	"github.com/supportops/autoresponder/internal/replier"
 )
 
@@ -109,7 +109,7 @@ func NewIntercom(cfg Config) (testReplier, error) {
 
 // newIntercomPair starts a strict fake and a replier pointed at it; the
 // test fails if the replier sent anything the fake found invalid.
-func newIntercomPair(t *testing.T, opts platformfake.IntercomOptions, cfg IntercomConfig) (*platformfake.Intercom, testReplier) {
+func newIntercomPair(t *testing.T, opts intercomfake.Options, cfg IntercomConfig) (*intercomfake.Fake, testReplier) {
 	t.Helper()
 	if opts.Token == "" {
 		opts.Token = testToken
@@ -120,7 +120,7 @@ func newIntercomPair(t *testing.T, opts platformfake.IntercomOptions, cfg Interc
 	if opts.APIVersion == "" {
 		opts.APIVersion = testVersion
 	}
-	fake := platformfake.NewIntercom(opts)
+	fake := intercomfake.New(opts)
 	t.Cleanup(func() {
 		fake.AssertNoViolations(t)
 		fake.Close()

@@ -1,6 +1,7 @@
-// Package platformfake provides strict fakes of the support platforms the
-// bot replies to (Intercom, WHMCS-style helpdesks), for tests in other
-// packages and for load harnesses.
+// Package platformfake is the machinery the platforms' strict fakes share
+// (internal/platform/<name>/<name>fake): a loopback server that records
+// valid requests, scripts answers, limits the rate and counts violations.
+// A platform's fake supplies the checks and the answers (Platform).
 //
 // A fake checks every request against the platform's documented schema.
 // A request that does not fit gets the platform's own kind of error AND is
@@ -25,17 +26,17 @@ type Recorded struct {
 	Method string
 	// Path is the request path as sent (escaped).
 	Path string
-	// Endpoint names what was called: "conversation" or "ticket" for
-	// Intercom, "add-ticket-reply" or "add-ticket-note" for WHMCS.
+	// Endpoint names what was called, in the platform fake's own terms.
 	Endpoint string
 	// TargetID is the conversation or ticket id the request was for.
 	TargetID string
 	Header   http.Header
 	RawBody  []byte
 
-	// Intercom: the JSON body; numbers are json.Number.
+	// Body is a JSON body, decoded; numbers are json.Number.
 	Body map[string]any
-	// WHMCS: the form fields, and the decoded customfields and attachments.
+	// Form is a form body's fields, with what the platform's fake decoded
+	// of them (custom fields, attachments).
 	Form         map[string]string
 	CustomFields map[string]string
 	Attachments  []File
@@ -45,7 +46,7 @@ type Recorded struct {
 	ResponseID string
 }
 
-// File is a WHMCS attachment, decoded.
+// File is an uploaded attachment, decoded.
 type File struct {
 	Name string
 	Data []byte
@@ -76,7 +77,7 @@ type Response struct {
 // scripted queue, then to the default success. It runs concurrently.
 type Hook func(req Recorded) *Response
 
-// RateLimit enables fixed-window rate limiting, as Intercom does it: at most
+// RateLimit enables fixed-window rate limiting: at most
 // Limit authenticated requests (valid or not) per Window, windows aligned
 // to the clock; e.g. {167, 10 * time.Second} for a 1000/min app. Every answer then carries X-RateLimit-Limit, -Remaining and
 // -Reset (unix seconds); over the limit the answer is 429.
@@ -100,27 +101,27 @@ type TB interface {
 	Errorf(format string, args ...any)
 }
 
-// failure is why a request was refused.
-type failure struct {
-	status   int
-	code     string // platform error code, when it has them
-	problems []string
+// Failure is why a request was refused.
+type Failure struct {
+	Status   int
+	Code     string // platform error code, when it has them
+	Problems []string
 }
 
-// platform is what differs between the fakes.
-type platform interface {
-	name() string
-	// check validates r; rec is filled as far as parsing got.
-	check(r *http.Request, rec *Recorded) *failure
-	// success is the body of a 2xx answer to rec; it sets rec.ResponseID.
-	success(rec *Recorded, n int64) []byte
-	// errorBody is the platform's error body.
-	errorBody(status int, code, message string) []byte
+// Platform is what differs between the fakes.
+type Platform interface {
+	Name() string
+	// Check validates r; rec is filled as far as parsing got.
+	Check(r *http.Request, rec *Recorded) *Failure
+	// Success is the body of a 2xx answer to rec; it sets rec.ResponseID.
+	Success(rec *Recorded, n int64) []byte
+	// ErrorBody is the platform's error body.
+	ErrorBody(status int, code, message string) []byte
 }
 
-// server is the machinery the fakes share.
-type server struct {
-	p      platform
+// Server is the machinery the fakes share; a platform's fake embeds it.
+type Server struct {
+	p      Platform
 	ts     *httptest.Server
 	now    func() time.Time
 	record bool
@@ -135,11 +136,12 @@ type server struct {
 	stats      Stats
 }
 
-func newServer(p platform, rl RateLimit, hook Hook, now func() time.Time, disableRecording bool) *server {
+// NewServer starts a fake of p on loopback; Close it when done.
+func NewServer(p Platform, rl RateLimit, hook Hook, now func() time.Time, disableRecording bool) *Server {
 	if now == nil {
 		now = time.Now
 	}
-	s := &server{p: p, now: now, record: !disableRecording, hook: hook}
+	s := &Server{p: p, now: now, record: !disableRecording, hook: hook}
 	if rl.Limit > 0 && rl.Window > 0 {
 		s.limit = &limiter{limit: rl.Limit, window: rl.Window}
 	}
@@ -148,14 +150,14 @@ func newServer(p platform, rl RateLimit, hook Hook, now func() time.Time, disabl
 }
 
 // URL is the fake's base URL, to configure the replier with.
-func (s *server) URL() string { return s.ts.URL }
+func (s *Server) URL() string { return s.ts.URL }
 
 // Close shuts the fake down, waiting for requests in flight.
-func (s *server) Close() { s.ts.Close() }
+func (s *Server) Close() { s.ts.Close() }
 
 // Requests returns the valid requests so far, oldest first (nil when
 // recording is disabled).
-func (s *server) Requests() []Recorded {
+func (s *Server) Requests() []Recorded {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Recorded(nil), s.requests...)
@@ -163,43 +165,43 @@ func (s *server) Requests() []Recorded {
 
 // Count is the number of valid requests so far (counted even when
 // recording is disabled).
-func (s *server) Count() int {
+func (s *Server) Count() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.stats.Valid
 }
 
 // RateLimited is the number of 429s the rate limiter sent.
-func (s *server) RateLimited() int {
+func (s *Server) RateLimited() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.stats.RateLimited
 }
 
 // Stats returns all counters at once.
-func (s *server) Stats() Stats {
+func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.stats
 }
 
 // Violations describes every request that failed validation.
-func (s *server) Violations() []string {
+func (s *Server) Violations() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.violations...)
 }
 
 // AssertNoViolations fails t for each violation recorded.
-func (s *server) AssertNoViolations(t TB) {
+func (s *Server) AssertNoViolations(t TB) {
 	t.Helper()
 	for _, v := range s.Violations() {
-		t.Errorf("%s fake: request violated the API: %s", s.p.name(), v)
+		t.Errorf("%s fake: request violated the API: %s", s.p.Name(), v)
 	}
 }
 
 // SetHook replaces the hook (nil removes it).
-func (s *server) SetHook(h Hook) {
+func (s *Server) SetHook(h Hook) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.hook = h
@@ -207,7 +209,7 @@ func (s *server) SetHook(h Hook) {
 
 // Enqueue scripts answers for the next valid requests, in order, e.g.
 // Enqueue(Response{Status: 500}, Response{}) for "500 then success".
-func (s *server) Enqueue(rs ...Response) {
+func (s *Server) Enqueue(rs ...Response) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.queue = append(s.queue, rs...)
@@ -215,39 +217,39 @@ func (s *server) Enqueue(rs ...Response) {
 
 // Reset forgets recorded requests, violations, counters and scripted
 // answers; the hook and the rate-limit window stay.
-func (s *server) Reset() {
+func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.queue, s.requests, s.violations, s.stats = nil, nil, nil, Stats{}
 }
 
-func (s *server) serve(w http.ResponseWriter, r *http.Request) {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	rec := Recorded{Time: now, Method: r.Method, Path: r.URL.EscapedPath(), Header: r.Header.Clone()}
-	fail := s.p.check(r, &rec)
+	fail := s.p.Check(r, &rec)
 
-	// Intercom counts every authenticated call against the limit.
+	// Every authenticated call counts against the limit.
 	limited := false
-	if s.limit != nil && (fail == nil || fail.status != http.StatusUnauthorized) {
+	if s.limit != nil && (fail == nil || fail.Status != http.StatusUnauthorized) {
 		h, ok := s.limit.take(now)
 		h.set(w.Header())
 		limited = !ok
 	}
 
 	if fail != nil {
-		msg := joinProblems(fail.problems)
+		msg := joinProblems(fail.Problems)
 		s.mu.Lock()
 		s.stats.Requests++
 		s.stats.Violations++
 		s.violations = append(s.violations, r.Method+" "+rec.Path+": "+msg)
 		s.mu.Unlock()
-		writeBody(w, fail.status, s.p.errorBody(fail.status, fail.code, msg))
+		writeBody(w, fail.Status, s.p.ErrorBody(fail.Status, fail.Code, msg))
 		return
 	}
 	if limited {
 		rec.Status = http.StatusTooManyRequests
 		s.store(rec, true)
-		writeBody(w, rec.Status, s.p.errorBody(rec.Status, "rate_limit_exceeded", "You have exceeded the rate limit. Please try again later."))
+		writeBody(w, rec.Status, s.p.ErrorBody(rec.Status, "rate_limit_exceeded", "You have exceeded the rate limit. Please try again later."))
 		return
 	}
 
@@ -270,9 +272,9 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request) {
 	case resp.Body != "":
 		body = []byte(resp.Body)
 	case status >= 200 && status < 300:
-		body = s.p.success(&rec, s.ids.Add(1))
+		body = s.p.Success(&rec, s.ids.Add(1))
 	default:
-		body = s.p.errorBody(status, defaultCode(status), http.StatusText(status))
+		body = s.p.ErrorBody(status, defaultCode(status), http.StatusText(status))
 	}
 	rec.Status = status
 	if resp.Drop {
@@ -294,7 +296,7 @@ func (s *server) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // next picks the answer for a valid request: hook, queue, default.
-func (s *server) next(rec Recorded) Response {
+func (s *Server) next(rec Recorded) Response {
 	s.mu.Lock()
 	hook := s.hook
 	s.mu.Unlock()
@@ -313,7 +315,7 @@ func (s *server) next(rec Recorded) Response {
 	return resp
 }
 
-func (s *server) store(rec Recorded, rateLimited bool) {
+func (s *Server) store(rec Recorded, rateLimited bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stats.Requests++
@@ -354,7 +356,8 @@ func hangUp(w http.ResponseWriter) {
 	_ = conn.Close()
 }
 
-// defaultCode is the Intercom-style error code for a scripted status.
+// defaultCode is a conventional error code for a scripted status, for
+// platforms whose errors carry one.
 func defaultCode(status int) string {
 	switch status {
 	case http.StatusBadRequest, http.StatusUnprocessableEntity:

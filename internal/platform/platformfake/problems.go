@@ -1,26 +1,28 @@
 package platformfake
 
 import (
+	"bytes"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"mime"
 	"net/http"
 	"strings"
 )
 
-// problems collects everything wrong with one request, so a violation
+// Problems collects everything wrong with one request, so a violation
 // names all of it at once.
-type problems []string
+type Problems []string
 
-func (p *problems) addf(format string, args ...any) {
+func (p *Problems) Addf(format string, args ...any) {
 	*p = append(*p, fmt.Sprintf(format, args...))
 }
 
 func joinProblems(ps []string) string { return strings.Join(ps, "; ") }
 
-// checkBearer checks Authorization: Bearer <token>; an empty want accepts
+// CheckBearer checks Authorization: Bearer <token>; an empty want Accepts
 // any non-empty token.
-func checkBearer(h http.Header, want string) bool {
+func CheckBearer(h http.Header, want string) bool {
 	got, ok := strings.CutPrefix(h.Get("Authorization"), "Bearer ")
 	if !ok || got == "" {
 		return false
@@ -28,8 +30,8 @@ func checkBearer(h http.Header, want string) bool {
 	return want == "" || got == want
 }
 
-// mediaType parses a Content-Type, "" when it does not parse.
-func mediaType(v string) (string, map[string]string) {
+// MediaType parses a Content-Type, "" when it does not parse.
+func MediaType(v string) (string, map[string]string) {
 	mt, params, err := mime.ParseMediaType(v)
 	if err != nil {
 		return "", nil
@@ -37,10 +39,10 @@ func mediaType(v string) (string, map[string]string) {
 	return mt, params
 }
 
-// accepts reports whether an Accept header admits JSON.
-func accepts(accept, want string) bool {
+// Accepts reports whether an Accept header admits JSON.
+func Accepts(accept, want string) bool {
 	for _, part := range strings.Split(accept, ",") {
-		mt, _ := mediaType(strings.TrimSpace(part))
+		mt, _ := MediaType(strings.TrimSpace(part))
 		if mt == want || mt == "*/*" || mt == "application/*" {
 			return true
 		}
@@ -48,8 +50,8 @@ func accepts(accept, want string) bool {
 	return false
 }
 
-// isUUID accepts the canonical 8-4-4-4-12 hex form.
-func isUUID(s string) bool {
+// IsUUID Accepts the canonical 8-4-4-4-12 hex form.
+func IsUUID(s string) bool {
 	if len(s) != 36 {
 		return false
 	}
@@ -68,7 +70,7 @@ func isUUID(s string) bool {
 	return true
 }
 
-func isDigits(s string) bool {
+func IsDigits(s string) bool {
 	if s == "" {
 		return false
 	}
@@ -80,11 +82,52 @@ func isDigits(s string) bool {
 	return true
 }
 
-// newUUID makes a random (version 4) UUID for request ids.
-func newUUID() string {
+// NewUUID makes a random (version 4) UUID for request ids.
+func NewUUID() string {
 	var b [16]byte
 	rand.Read(b[:]) // never fails (crypto/rand, Go 1.24+)
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// MustJSON marshals v, which must be marshalable.
+func MustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// JoinProblems is how a violation lists its problems.
+func JoinProblems(ps []string) string { return joinProblems(ps) }
+
+// StringField reads fields[key] as a JSON string, recording what is wrong
+// with it (missing when required, not a string).
+func StringField(p *Problems, fields map[string]json.RawMessage, key string, required bool) (string, bool) {
+	raw, present := fields[key]
+	if !present {
+		if required {
+			p.Addf("%s is required", key)
+		}
+		return "", false
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil || IsNull(raw) {
+		p.Addf("%s: want a string, got %s", key, ClipRaw(raw))
+		return "", false
+	}
+	return s, true
+}
+
+// IsNull reports whether a raw JSON value is null.
+func IsNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+
+// ClipRaw is a raw JSON value cut short for a message.
+func ClipRaw(raw json.RawMessage) string {
+	if len(raw) > 40 {
+		return string(raw[:40]) + "..."
+	}
+	return string(raw)
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // limiter counts requests in fixed windows aligned to the clock, the way
-// Intercom enforces its per-minute limits in 10-second windows.
+// some platforms enforce per-minute limits in 10-second windows.
 type limiter struct {
 	limit  int
 	window time.Duration

@@ -10,6 +10,7 @@ import (
 	"github.com/supportops/autoresponder/internal/event"
 	"github.com/supportops/autoresponder/internal/platform/httpapi"
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/whmcs/whmcsfake"
 	"github.com/supportops/autoresponder/internal/replier"
 )
 
@@ -124,12 +125,12 @@ func TestWHMCSResponses(t *testing.T) {
 		{name: "replyid number", resp: platformfake.Response{Body: `{"result":"success","replyid":77}`}, wantID: "77"},
 		{name: "noteid string", resp: platformfake.Response{Body: `{"result":"success","noteid":"78"}`}, wantID: "78"},
 		{name: "id", resp: platformfake.Response{Body: `{"result":"success","id":79}`}, wantID: "79"},
-		{name: "error with 200", resp: platformfake.WHMCSError(200, "Ticket ID Not Found"), reason: replier.ReasonClientError, wantMsg: "Ticket ID Not Found"},
+		{name: "error with 200", resp: whmcsfake.Error(200, "Ticket ID Not Found"), reason: replier.ReasonClientError, wantMsg: "Ticket ID Not Found"},
 		{name: "error with 200, no message", resp: platformfake.Response{Body: `{"result":"error"}`}, reason: replier.ReasonClientError, wantMsg: "whmcs reported an error without a message"},
 		{name: "HTML 200", resp: platformfake.Response{Body: "<html>login</html>"}, reason: replier.ReasonInvalidResponse},
 		{name: "empty 200", resp: platformfake.Response{Empty: true}, reason: replier.ReasonInvalidResponse},
 		{name: "no result", resp: platformfake.Response{Body: `{"status":"ok"}`}, reason: replier.ReasonInvalidResponse},
-		{name: "500 with message", resp: platformfake.WHMCSError(500, "Database error"), reason: replier.ReasonServerError, retry: true, wantMsg: "Database error"},
+		{name: "500 with message", resp: whmcsfake.Error(500, "Database error"), reason: replier.ReasonServerError, retry: true, wantMsg: "Database error"},
 		{name: "403 HTML", resp: platformfake.Response{Status: 403, Body: "<h1>Forbidden</h1>"}, reason: replier.ReasonClientError, wantMsg: "<h1>Forbidden</h1>"},
 		{name: "429", resp: platformfake.Response{Status: 429, Header: http.Header{"Retry-After": {"5"}}}, reason: replier.ReasonRateLimited, retry: true, wantMsg: "Too Many Requests"},
 		{name: "408", resp: platformfake.Response{Status: 408}, reason: replier.ReasonTimeout, retry: true},

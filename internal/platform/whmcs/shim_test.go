@@ -7,7 +7,7 @@ import (
 
 	"github.com/supportops/autoresponder/internal/event"
 	"github.com/supportops/autoresponder/internal/platform"
-	"github.com/supportops/autoresponder/internal/platform/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/whmcs/whmcsfake"
 	"github.com/supportops/autoresponder/internal/replier"
 )
 
@@ -95,9 +95,9 @@ func NewWHMCS(cfg Config) (testReplier, error) {
 }
 
 // newWHMCSPair starts the strict fake and a replier pointed at it.
-func newWHMCSPair(t *testing.T, cfg WHMCSConfig) (*platformfake.WHMCS, testReplier) {
+func newWHMCSPair(t *testing.T, cfg WHMCSConfig) (*whmcsfake.Fake, testReplier) {
 	t.Helper()
-	fake := platformfake.NewWHMCS(platformfake.WHMCSOptions{Token: testToken})
+	fake := whmcsfake.New(whmcsfake.Options{Token: testToken})
 	t.Cleanup(func() {
 		fake.AssertNoViolations(t)
 		fake.Close()

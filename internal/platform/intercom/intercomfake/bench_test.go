@@ -1,4 +1,4 @@
-package platformfake
+package intercomfake
 
 import (
 	"io"
@@ -6,14 +6,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/supportops/autoresponder/internal/platform/platformfake"
 )
 
 // BenchmarkIntercomFake measures the fake under parallel load with
 // recording off and the rate limiter on, as a load harness runs it.
 func BenchmarkIntercomFake(b *testing.B) {
-	f := NewIntercom(IntercomOptions{
+	f := New(Options{
 		Token: testToken, AdminID: testAdminID, APIVersion: testVersion,
-		RateLimit:        RateLimit{Limit: 1 << 30, Window: time.Hour},
+		RateLimit:        platformfake.RateLimit{Limit: 1 << 30, Window: time.Hour},
 		DisableRecording: true,
 	})
 	defer f.Close()

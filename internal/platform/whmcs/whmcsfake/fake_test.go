@@ -1,4 +1,4 @@
-package platformfake
+package whmcsfake
 
 import (
 	"encoding/base64"
@@ -7,13 +7,15 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/supportops/autoresponder/internal/platform/platformfake"
 )
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
-func newTestWHMCS(t *testing.T) *WHMCS {
+func newTestWHMCS(t *testing.T) *Fake {
 	t.Helper()
-	f := NewWHMCS(WHMCSOptions{Token: testToken})
+	f := New(Options{Token: testToken})
 	t.Cleanup(f.Close)
 	return f
 }
@@ -148,7 +150,7 @@ func TestWHMCSFileUploadRejected(t *testing.T) {
 
 func TestWHMCSScriptedErrors(t *testing.T) {
 	f := newTestWHMCS(t)
-	f.Enqueue(WHMCSError(200, "Ticket ID Not Found"), Response{Status: 503})
+	f.Enqueue(Error(200, "Ticket ID Not Found"), platformfake.Response{Status: 503})
 	ct, body := form(t, [2]string{"ticketid", "1"}, [2]string{"message", "x"})
 	status, _, b := do(t, http.MethodPost, f.URL()+"/add-ticket-reply", body, whmcsHeader(ct))
 	if m := decodeJSON(t, b); status != 200 || m["result"] != "error" || m["message"] != "Ticket ID Not Found" {

@@ -1,4 +1,4 @@
-package platformfake
+package whmcsfake
 
 import (
 	"bytes"

@@ -1,4 +1,4 @@
-package platformfake
+package whmcsfake
 
 import (
 	"encoding/json"
@@ -8,73 +8,75 @@ import (
 	"mime/multipart"
 	"net/http"
 	"time"
+
+	"github.com/supportops/autoresponder/internal/platform/platformfake"
 )
 
 // maxWHMCSForm bounds what the fake reads of a form.
 const maxWHMCSForm = 64 << 20
 
-// WHMCSOptions configures the WHMCS fake.
-type WHMCSOptions struct {
+// Options configures the WHMCS fake.
+type Options struct {
 	// Token is the Bearer token every request must carry; empty accepts
 	// any non-empty token.
 	Token            string
-	RateLimit        RateLimit
-	Hook             Hook
+	RateLimit        platformfake.RateLimit
+	Hook             platformfake.Hook
 	Now              func() time.Time
 	DisableRecording bool
 }
 
-// WHMCS is a strict fake of a WHMCS-style reseller API's
+// Fake is a strict fake of a WHMCS-style reseller API's
 // POST /add-ticket-reply and POST /add-ticket-note (multipart forms,
 // Bearer token, {"result": ...} answers).
-type WHMCS struct {
-	*server
+type Fake struct {
+	*platformfake.Server
 }
 
-// NewWHMCS starts the fake; Close it when done.
-func NewWHMCS(opts WHMCSOptions) *WHMCS {
+// New starts the fake; Close it when done.
+func New(opts Options) *Fake {
 	p := &whmcsPlatform{opts: opts}
-	return &WHMCS{server: newServer(p, opts.RateLimit, opts.Hook, opts.Now, opts.DisableRecording)}
+	return &Fake{Server: platformfake.NewServer(p, opts.RateLimit, opts.Hook, opts.Now, opts.DisableRecording)}
 }
 
 type whmcsPlatform struct {
-	opts WHMCSOptions
+	opts Options
 }
 
-func (*whmcsPlatform) name() string { return "whmcs" }
+func (*whmcsPlatform) Name() string { return "whmcs" }
 
-func (f *whmcsPlatform) check(r *http.Request, rec *Recorded) *failure {
+func (f *whmcsPlatform) Check(r *http.Request, rec *platformfake.Recorded) *platformfake.Failure {
 	if r.Method != http.MethodPost {
-		return &failure{status: http.StatusNotFound, problems: []string{"method " + r.Method + " not allowed; methods are POST"}}
+		return &platformfake.Failure{Status: http.StatusNotFound, Problems: []string{"method " + r.Method + " not allowed; methods are POST"}}
 	}
 	switch rec.Path {
 	case "/add-ticket-reply", "/add-ticket-note":
 		rec.Endpoint = rec.Path[1:]
 	default:
-		return &failure{status: http.StatusNotFound, problems: []string{"no such method " + rec.Path}}
+		return &platformfake.Failure{Status: http.StatusNotFound, Problems: []string{"no such method " + rec.Path}}
 	}
-	if !checkBearer(r.Header, f.opts.Token) {
-		return &failure{status: http.StatusUnauthorized, problems: []string{"Authentication Failed"}}
+	if !platformfake.CheckBearer(r.Header, f.opts.Token) {
+		return &platformfake.Failure{Status: http.StatusUnauthorized, Problems: []string{"Authentication Failed"}}
 	}
 
-	var p problems
+	var p platformfake.Problems
 	form, err := readForm(r)
 	if err != nil {
-		p.addf("%v", err)
+		p.Addf("%v", err)
 	} else {
 		rec.Form = form
 		rec.TargetID = form["ticketid"]
 		rec.CustomFields, rec.Attachments = checkWHMCSForm(&p, rec.Endpoint, form)
 	}
 	if len(p) > 0 {
-		return &failure{status: http.StatusBadRequest, problems: p}
+		return &platformfake.Failure{Status: http.StatusBadRequest, Problems: p}
 	}
 	return nil
 }
 
 // readForm reads a multipart form of plain fields: no files, no repeats.
 func readForm(r *http.Request) (map[string]string, error) {
-	mt, params := mediaType(r.Header.Get("Content-Type"))
+	mt, params := platformfake.MediaType(r.Header.Get("Content-Type"))
 	if mt != "multipart/form-data" || params["boundary"] == "" {
 		return nil, fmt.Errorf("Content-Type %q: want multipart/form-data with a boundary", r.Header.Get("Content-Type"))
 	}
@@ -106,38 +108,29 @@ func readForm(r *http.Request) (map[string]string, error) {
 	}
 }
 
-func (f *whmcsPlatform) success(rec *Recorded, n int64) []byte {
+func (f *whmcsPlatform) Success(rec *platformfake.Recorded, n int64) []byte {
 	id := 3_000_000 + n
 	rec.ResponseID = fmt.Sprint(id)
 	key := "replyid"
 	if rec.Endpoint == "add-ticket-note" {
 		key = "noteid"
 	}
-	return mustJSON(map[string]any{"result": "success", key: id})
+	return platformfake.MustJSON(map[string]any{"result": "success", key: id})
 }
 
-func (f *whmcsPlatform) errorBody(_ int, _, message string) []byte {
-	return mustJSON(map[string]any{"result": "error", "message": message})
+func (f *whmcsPlatform) ErrorBody(_ int, _, message string) []byte {
+	return platformfake.MustJSON(map[string]any{"result": "error", "message": message})
 }
 
-// WHMCSError is a scripted WHMCS error answer, e.g.
-// WHMCSError(200, "Ticket ID Not Found") for an error reported with HTTP 200.
-func WHMCSError(status int, message string) Response {
-	return Response{Status: status, Body: string(mustJSON(map[string]any{"result": "error", "message": message}))}
-}
-
-// IntercomError is a scripted Intercom error.list answer.
-func IntercomError(status int, code, message string) Response {
-	return Response{Status: status, Body: string(mustJSON(map[string]any{
-		"type":       "error.list",
-		"request_id": newUUID(),
-		"errors":     []any{map[string]any{"code": code, "message": message}},
-	}))}
+// Error is a scripted WHMCS error answer, e.g.
+// Error(200, "Ticket ID Not Found") for an error reported with HTTP 200.
+func Error(status int, message string) platformfake.Response {
+	return platformfake.Response{Status: status, Body: string(platformfake.MustJSON(map[string]any{"result": "error", "message": message}))}
 }
 
 // decodeAttachments decodes the attachments field: base64 of JSON
 // [{"name": ..., "data": "<base64>"}].
-func decodeAttachments(v string) ([]File, error) {
+func decodeAttachments(v string) ([]platformfake.File, error) {
 	js, err := decodeBase64(v)
 	if err != nil {
 		return nil, err
@@ -146,27 +139,27 @@ func decodeAttachments(v string) ([]File, error) {
 	if err := json.Unmarshal(js, &items); err != nil {
 		return nil, fmt.Errorf("not a JSON array of objects: %w", err)
 	}
-	files := make([]File, 0, len(items))
+	files := make([]platformfake.File, 0, len(items))
 	for n, it := range items {
-		var p problems
+		var p platformfake.Problems
 		for k := range it {
 			if k != "name" && k != "data" {
-				p.addf("unknown key %q", k)
+				p.Addf("unknown key %q", k)
 			}
 		}
-		name, _ := str(&p, it, "name", true)
-		data, _ := str(&p, it, "data", true)
+		name, _ := platformfake.StringField(&p, it, "name", true)
+		data, _ := platformfake.StringField(&p, it, "data", true)
 		if name == "" {
-			p.addf("name is empty")
+			p.Addf("name is empty")
 		}
 		raw, err := decodeBase64(data)
 		if err != nil {
-			p.addf("data: %v", err)
+			p.Addf("data: %v", err)
 		}
 		if len(p) > 0 {
-			return nil, fmt.Errorf("item %d: %s", n+1, joinProblems(p))
+			return nil, fmt.Errorf("item %d: %s", n+1, platformfake.JoinProblems(p))
 		}
-		files = append(files, File{Name: name, Data: raw})
+		files = append(files, platformfake.File{Name: name, Data: raw})
 	}
 	return files, nil
 }

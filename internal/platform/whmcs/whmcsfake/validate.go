@@ -1,4 +1,4 @@
-package platformfake
+package whmcsfake
 
 import (
 	"encoding/base64"
@@ -6,6 +6,8 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+
+	"github.com/supportops/autoresponder/internal/platform/platformfake"
 )
 
 // Fields each method takes (WHMCS AddTicketReply / AddTicketNote).
@@ -23,14 +25,14 @@ var (
 
 // checkWHMCSForm validates the fields of one method call and decodes the
 // encoded ones.
-func checkWHMCSForm(p *problems, endpoint string, form map[string]string) (map[string]string, []File) {
+func checkWHMCSForm(p *platformfake.Problems, endpoint string, form map[string]string) (map[string]string, []platformfake.File) {
 	allowed := whmcsReplyFields
 	if endpoint == "add-ticket-note" {
 		allowed = whmcsNoteFields
 	}
 	for k := range form {
 		if !allowed[k] {
-			p.addf("unknown field %q for %s", k, endpoint)
+			p.Addf("unknown field %q for %s", k, endpoint)
 		}
 	}
 
@@ -38,14 +40,14 @@ func checkWHMCSForm(p *problems, endpoint string, form map[string]string) (map[s
 	_, hasNum := form["ticketnum"]
 	switch {
 	case hasID == hasNum:
-		p.addf("want exactly one of ticketid, ticketnum")
-	case hasID && !isDigits(id):
-		p.addf("ticketid %q is not a number", id)
+		p.Addf("want exactly one of ticketid, ticketnum")
+	case hasID && !platformfake.IsDigits(id):
+		p.Addf("ticketid %q is not a number", id)
 	case hasNum && form["ticketnum"] == "":
-		p.addf("ticketnum is empty")
+		p.Addf("ticketnum is empty")
 	}
 	if strings.TrimSpace(form["message"]) == "" {
-		p.addf("Message is required")
+		p.Addf("Message is required")
 	}
 	for _, k := range []string{"markdown", "noemail"} {
 		if v, ok := form[k]; ok {
@@ -53,23 +55,23 @@ func checkWHMCSForm(p *problems, endpoint string, form map[string]string) (map[s
 		}
 	}
 	for _, k := range []string{"clientid", "contactid"} {
-		if v, ok := form[k]; ok && !isDigits(v) {
-			p.addf("%s %q is not a number", k, v)
+		if v, ok := form[k]; ok && !platformfake.IsDigits(v) {
+			p.Addf("%s %q is not a number", k, v)
 		}
 	}
 	for _, k := range []string{"adminusername", "name", "status"} {
 		if v, ok := form[k]; ok && strings.TrimSpace(v) == "" {
-			p.addf("%s is empty", k)
+			p.Addf("%s is empty", k)
 		}
 	}
 	if v, ok := form["email"]; ok {
 		if a, err := mail.ParseAddress(v); err != nil || a.Address != v {
-			p.addf("email %q is not an address", v)
+			p.Addf("email %q is not an address", v)
 		}
 	}
 	if v, ok := form["created"]; ok {
 		if _, err := time.Parse(time.DateTime, v); err != nil {
-			p.addf("created %q: want YYYY-MM-DD HH:mm:ss", v)
+			p.Addf("created %q: want YYYY-MM-DD HH:mm:ss", v)
 		}
 	}
 
@@ -80,14 +82,14 @@ func checkWHMCSForm(p *problems, endpoint string, form map[string]string) (map[s
 			custom, err = phpUnserialize(string(raw))
 		}
 		if err != nil {
-			p.addf("customfields: %v", err)
+			p.Addf("customfields: %v", err)
 		}
 	}
-	var files []File
+	var files []platformfake.File
 	if v, ok := form["attachments"]; ok {
 		var err error
 		if files, err = decodeAttachments(v); err != nil {
-			p.addf("attachments: %v", err)
+			p.Addf("attachments: %v", err)
 		}
 	}
 	return custom, files
@@ -95,13 +97,13 @@ func checkWHMCSForm(p *problems, endpoint string, form map[string]string) (map[s
 
 // checkBool accepts the encodings PHP reads as intended. "false" is
 // refused: PHP reads any non-empty string but "0" as true.
-func checkBool(p *problems, key, v string) {
+func checkBool(p *platformfake.Problems, key, v string) {
 	switch v {
 	case "1", "0", "true":
 	case "false":
-		p.addf(`%s "false" reads as true in PHP; send 1 or leave it out`, key)
+		p.Addf(`%s "false" reads as true in PHP; send 1 or leave it out`, key)
 	default:
-		p.addf("%s %q: want 1 or 0", key, v)
+		p.Addf("%s %q: want 1 or 0", key, v)
 	}
 }
 

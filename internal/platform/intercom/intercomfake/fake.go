@@ -1,20 +1,21 @@
-package platformfake
+package intercomfake
 
 import (
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/supportops/autoresponder/internal/platform/platformfake"
 )
 
 // maxIntercomBody bounds what the fake reads; ten base64 files fit.
 const maxIntercomBody = 64 << 20
 
-// IntercomOptions configures the Intercom fake.
-type IntercomOptions struct {
+// Options configures the Intercom fake.
+type Options struct {
 	// Token is the access token every request must carry as a Bearer
 	// token; empty accepts any non-empty token.
 	Token string
@@ -24,32 +25,32 @@ type IntercomOptions struct {
 	// AdminID, when set, is the only admin_id accepted.
 	AdminID string
 	// RateLimit enables fixed-window limiting (zero: off).
-	RateLimit RateLimit
+	RateLimit platformfake.RateLimit
 	// Hook decides answers; see Hook.
-	Hook Hook
+	Hook platformfake.Hook
 	// Now is the clock (rate-limit windows, recorded times); default time.Now.
 	Now func() time.Time
 	// DisableRecording keeps only counters, for long load runs.
 	DisableRecording bool
 }
 
-// Intercom is a strict fake of Intercom's two reply endpoints,
+// Fake is a strict fake of Intercom's two reply endpoints,
 // POST /conversations/{id}/reply and POST /tickets/{id}/reply.
-type Intercom struct {
-	*server
+type Fake struct {
+	*platformfake.Server
 }
 
-// NewIntercom starts the fake; Close it when done.
-func NewIntercom(opts IntercomOptions) *Intercom {
+// New starts the fake; Close it when done.
+func New(opts Options) *Fake {
 	p := &intercomPlatform{opts: opts}
-	return &Intercom{server: newServer(p, opts.RateLimit, opts.Hook, opts.Now, opts.DisableRecording)}
+	return &Fake{Server: platformfake.NewServer(p, opts.RateLimit, opts.Hook, opts.Now, opts.DisableRecording)}
 }
 
 type intercomPlatform struct {
-	opts IntercomOptions
+	opts Options
 }
 
-func (*intercomPlatform) name() string { return "intercom" }
+func (*intercomPlatform) Name() string { return "intercom" }
 
 // intercomVersions are the values Intercom-Version may take (2.16 spec).
 var intercomVersions = map[string]bool{
@@ -59,54 +60,54 @@ var intercomVersions = map[string]bool{
 	"2.12": true, "2.13": true, "2.14": true, "2.15": true, "2.16": true, "Unstable": true,
 }
 
-func (f *intercomPlatform) check(r *http.Request, rec *Recorded) *failure {
+func (f *intercomPlatform) Check(r *http.Request, rec *platformfake.Recorded) *platformfake.Failure {
 	if r.Method != http.MethodPost {
-		return &failure{status: http.StatusNotFound, code: "not_found", problems: []string{"method " + r.Method + " not allowed; replies are POST"}}
+		return &platformfake.Failure{Status: http.StatusNotFound, Code: "not_found", Problems: []string{"method " + r.Method + " not allowed; replies are POST"}}
 	}
 	endpoint, id, ok := intercomPath(rec.Path)
 	if !ok {
-		return &failure{status: http.StatusNotFound, code: "not_found", problems: []string{"no such endpoint " + rec.Path}}
+		return &platformfake.Failure{Status: http.StatusNotFound, Code: "not_found", Problems: []string{"no such endpoint " + rec.Path}}
 	}
 	rec.Endpoint, rec.TargetID = endpoint, id
-	if !checkBearer(r.Header, f.opts.Token) {
-		return &failure{status: http.StatusUnauthorized, code: "unauthorized", problems: []string{"Access Token Invalid"}}
+	if !platformfake.CheckBearer(r.Header, f.opts.Token) {
+		return &platformfake.Failure{Status: http.StatusUnauthorized, Code: "unauthorized", Problems: []string{"Access Token Invalid"}}
 	}
 
-	var p problems
-	if mt, params := mediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		p.addf("Content-Type %q: want application/json", r.Header.Get("Content-Type"))
+	var p platformfake.Problems
+	if mt, params := platformfake.MediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		p.Addf("Content-Type %q: want application/json", r.Header.Get("Content-Type"))
 	} else if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		p.addf("Content-Type charset %q: want utf-8", cs)
+		p.Addf("Content-Type charset %q: want utf-8", cs)
 	}
-	if !accepts(r.Header.Get("Accept"), "application/json") {
-		p.addf("Accept %q does not admit application/json", r.Header.Get("Accept"))
+	if !platformfake.Accepts(r.Header.Get("Accept"), "application/json") {
+		p.Addf("Accept %q does not admit application/json", r.Header.Get("Accept"))
 	}
 	version := r.Header.Get("Intercom-Version")
 	switch {
 	case f.opts.APIVersion != "" && version != f.opts.APIVersion:
-		p.addf("Intercom-Version %q: want %q", version, f.opts.APIVersion)
+		p.Addf("Intercom-Version %q: want %q", version, f.opts.APIVersion)
 	case version != "" && !intercomVersions[version]:
-		p.addf("Intercom-Version %q is not a known version", version)
+		p.Addf("Intercom-Version %q is not a known version", version)
 	}
 	if r.Header.Get("User-Agent") == "" {
-		p.addf("no User-Agent")
+		p.Addf("no User-Agent")
 	}
 	if id == "" || id == "." || id == ".." || strings.Contains(id, "/") {
-		p.addf("path id %q is not an id", id)
+		p.Addf("path id %q is not an id", id)
 	}
 
 	raw, err := io.ReadAll(io.LimitReader(r.Body, maxIntercomBody+1))
 	switch {
 	case err != nil:
-		p.addf("reading body: %v", err)
+		p.Addf("reading body: %v", err)
 	case len(raw) > maxIntercomBody:
-		p.addf("body larger than %d bytes", maxIntercomBody)
+		p.Addf("body larger than %d bytes", maxIntercomBody)
 	default:
 		rec.RawBody = raw
 		rec.Body = f.checkBody(&p, endpoint, id, raw)
 	}
 	if len(p) > 0 {
-		return &failure{status: http.StatusBadRequest, code: "parameter_invalid", problems: p}
+		return &platformfake.Failure{Status: http.StatusBadRequest, Code: "parameter_invalid", Problems: p}
 	}
 	return nil
 }
@@ -132,7 +133,7 @@ func intercomPath(escaped string) (endpoint, id string, ok bool) {
 	return endpoint, id, true
 }
 
-func (f *intercomPlatform) success(rec *Recorded, n int64) []byte {
+func (f *intercomPlatform) Success(rec *platformfake.Recorded, n int64) []byte {
 	partID := strconv.FormatInt(1_000_000+n, 10)
 	rec.ResponseID = partID
 	now := rec.Time.Unix()
@@ -153,7 +154,7 @@ func (f *intercomPlatform) success(rec *Recorded, n int64) []byte {
 	}
 	if rec.Endpoint == "ticket" {
 		part["type"] = "ticket_part"
-		return mustJSON(part)
+		return platformfake.MustJSON(part)
 	}
 	part["type"] = "conversation_part"
 	part["notified_at"] = now
@@ -161,7 +162,7 @@ func (f *intercomPlatform) success(rec *Recorded, n int64) []byte {
 	if convID == "last" {
 		convID = strconv.FormatInt(2_000_000+n, 10)
 	}
-	return mustJSON(map[string]any{
+	return platformfake.MustJSON(map[string]any{
 		"type": "conversation", "id": convID, "created_at": now, "updated_at": now,
 		"open": true, "state": "open", "read": false,
 		"conversation_parts": map[string]any{
@@ -172,20 +173,19 @@ func (f *intercomPlatform) success(rec *Recorded, n int64) []byte {
 	})
 }
 
-func (f *intercomPlatform) errorBody(_ int, code, message string) []byte {
-	return mustJSON(map[string]any{
+func (f *intercomPlatform) ErrorBody(_ int, code, message string) []byte {
+	return platformfake.MustJSON(map[string]any{
 		"type":       "error.list",
-		"request_id": newUUID(),
+		"request_id": platformfake.NewUUID(),
 		"errors":     []any{map[string]any{"code": code, "message": message}},
 	})
 }
 
-// mustJSON marshals values built here from JSON-safe types; it cannot fail,
-// and if it somehow did the client would see an empty, unreadable body.
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil
-	}
-	return b
+// Error is a scripted Intercom error.list answer.
+func Error(status int, code, message string) platformfake.Response {
+	return platformfake.Response{Status: status, Body: string(platformfake.MustJSON(map[string]any{
+		"type":       "error.list",
+		"request_id": platformfake.NewUUID(),
+		"errors":     []any{map[string]any{"code": code, "message": message}},
+	}))}
 }

@@ -1,4 +1,4 @@
-package platformfake
+package intercomfake
 
 import (
 	"fmt"
@@ -7,11 +7,13 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/supportops/autoresponder/internal/platform/platformfake"
 )
 
-func newTestIntercom(t *testing.T) *Intercom {
+func newTestIntercom(t *testing.T) *Fake {
 	t.Helper()
-	f := NewIntercom(IntercomOptions{Token: testToken, AdminID: testAdminID, APIVersion: testVersion})
+	f := New(Options{Token: testToken, AdminID: testAdminID, APIVersion: testVersion})
 	t.Cleanup(f.Close)
 	return f
 }
@@ -171,7 +173,7 @@ func TestIntercomRejects(t *testing.T) {
 }
 
 func TestIntercomAnyVersionWhenUnset(t *testing.T) {
-	f := NewIntercom(IntercomOptions{Token: testToken})
+	f := New(Options{Token: testToken})
 	defer f.Close()
 	body := `{"type":"admin","message_type":"comment","admin_id":"5","body":"x"}`
 	h := intercomHeader()
@@ -192,12 +194,12 @@ func TestIntercomScript(t *testing.T) {
 	post := func() (int, http.Header, []byte) { return do(t, http.MethodPost, url, body, intercomHeader()) }
 
 	f.Enqueue(
-		Response{Status: 500},
-		Response{},
-		IntercomError(404, "not_found", "Resource Not Found"),
-		Response{Status: 200, Body: "<html>oops</html>"},
-		Response{Status: 429, Header: http.Header{"Retry-After": {"7"}}},
-		Response{Status: 200, Empty: true},
+		platformfake.Response{Status: 500},
+		platformfake.Response{},
+		Error(404, "not_found", "Resource Not Found"),
+		platformfake.Response{Status: 200, Body: "<html>oops</html>"},
+		platformfake.Response{Status: 429, Header: http.Header{"Retry-After": {"7"}}},
+		platformfake.Response{Status: 200, Empty: true},
 	)
 	status, _, b := post()
 	if status != 500 || decodeJSON(t, b)["type"] != "error.list" {
@@ -227,9 +229,9 @@ func TestIntercomScript(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 
-	f.SetHook(func(r Recorded) *Response {
+	f.SetHook(func(r platformfake.Recorded) *platformfake.Response {
 		if r.TargetID == "404" {
-			return &Response{Status: 404}
+			return &platformfake.Response{Status: 404}
 		}
 		return nil
 	})
@@ -248,7 +250,7 @@ func TestIntercomScript(t *testing.T) {
 func TestIntercomDelayAndDrop(t *testing.T) {
 	f := newTestIntercom(t)
 	body := `{"type":"admin","message_type":"comment","admin_id":"991267696","body":"x"}`
-	f.Enqueue(Response{Delay: 100 * time.Millisecond}, Response{Drop: true})
+	f.Enqueue(platformfake.Response{Delay: 100 * time.Millisecond}, platformfake.Response{Drop: true})
 	start := time.Now()
 	if status, _, _ := do(t, http.MethodPost, f.URL()+"/conversations/1/reply", body, intercomHeader()); status != 200 {
 		t.Errorf("delayed: %d", status)
@@ -269,7 +271,7 @@ func TestIntercomDelayAndDrop(t *testing.T) {
 
 func TestRateLimitFixedWindows(t *testing.T) {
 	c := &clock{t: time.Unix(1_700_000_000, 0).Add(3 * time.Second)}
-	f := NewIntercom(IntercomOptions{Token: testToken, RateLimit: RateLimit{Limit: 3, Window: 10 * time.Second}, Now: c.Now})
+	f := New(Options{Token: testToken, RateLimit: platformfake.RateLimit{Limit: 3, Window: 10 * time.Second}, Now: c.Now})
 	defer f.Close()
 	body := `{"type":"admin","message_type":"comment","admin_id":"1","body":"x"}`
 	post := func() (int, http.Header) {
@@ -303,7 +305,7 @@ func TestRateLimitFixedWindows(t *testing.T) {
 }
 
 func TestIntercomConcurrentUniqueIDs(t *testing.T) {
-	f := NewIntercom(IntercomOptions{Token: testToken, RateLimit: RateLimit{Limit: 1000, Window: time.Hour}})
+	f := New(Options{Token: testToken, RateLimit: platformfake.RateLimit{Limit: 1000, Window: time.Hour}})
 	defer f.Close()
 	const n = 200
 	var wg sync.WaitGroup
@@ -329,7 +331,7 @@ func TestIntercomConcurrentUniqueIDs(t *testing.T) {
 }
 
 func TestDisableRecording(t *testing.T) {
-	f := NewIntercom(IntercomOptions{DisableRecording: true})
+	f := New(Options{DisableRecording: true})
 	defer f.Close()
 	body := `{"type":"admin","message_type":"note","admin_id":"1","body":"n"}`
 	do(t, http.MethodPost, f.URL()+"/tickets/7/reply", body, intercomHeader())
