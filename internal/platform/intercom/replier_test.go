@@ -1,4 +1,4 @@
-package intercom
+package intercom_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 
 	"github.com/supportops/autoresponder/internal/event"
 	"github.com/supportops/autoresponder/internal/platform/httpapi"
+	"github.com/supportops/autoresponder/internal/platform/intercom"
 	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
 	"github.com/supportops/autoresponder/internal/replier"
@@ -42,19 +43,19 @@ func TestIntercomSendsEveryKind(t *testing.T) {
 		{"note to ticket, cross-posted, quiet", Request{As: AsNote, Target: ticket("42"), Body: "n", CrossPost: true, SkipNotifications: true},
 			"/tickets/42/reply",
 			`{"type":"admin","message_type":"note","admin_id":"991267696","body":"n","skip_notifications":true,"cross_post":true}`},
-		{"quick reply to conversation, no body", Request{As: AsQuickReply, Target: conv("123"), Options: opts},
+		{"quick reply to conversation, no body", Request{As: intercom.AsQuickReply, Target: conv("123"), Options: opts},
 			"/conversations/123/reply",
 			`{"type":"admin","message_type":"quick_reply","admin_id":"991267696","reply_options":[{"text":"Yes","uuid":"` + uuidYes + `"},{"text":"No","uuid":"` + uuidNo + `"}]}`},
-		{"quick reply to ticket with body", Request{As: AsQuickReply, Target: ticket("42"), Body: "Pick one", Options: opts[:1]},
+		{"quick reply to ticket with body", Request{As: intercom.AsQuickReply, Target: ticket("42"), Body: "Pick one", Options: opts[:1]},
 			"/tickets/42/reply",
 			`{"type":"admin","message_type":"quick_reply","admin_id":"991267696","body":"Pick one","reply_options":[{"text":"Yes","uuid":"` + uuidYes + `"}]}`},
-		{"contact reply to conversation by intercom id", Request{As: AsContactReply, Target: conv("123"), Body: "thanks", Contact: &ContactRef{IntercomUserID: "6762f1571bb69f9f2193bbbb"}, Attachments: files[:1]},
+		{"contact reply to conversation by intercom id", Request{As: intercom.AsContactReply, Target: conv("123"), Body: "thanks", Contact: &ContactRef{IntercomUserID: "6762f1571bb69f9f2193bbbb"}, Attachments: files[:1]},
 			"/conversations/123/reply",
 			`{"type":"user","message_type":"comment","intercom_user_id":"6762f1571bb69f9f2193bbbb","body":"thanks","attachment_files":[{"content_type":"text/plain","data":"aGk=","name":"a.txt"}]}`},
-		{"contact reply to last conversation by email", Request{As: AsContactReply, Target: conv("last"), Body: "again", Contact: &ContactRef{Email: "joe@example.com"}},
+		{"contact reply to last conversation by email", Request{As: intercom.AsContactReply, Target: conv("last"), Body: "again", Contact: &ContactRef{Email: "joe@example.com"}},
 			"/conversations/last/reply",
 			`{"type":"user","message_type":"comment","email":"joe@example.com","body":"again"}`},
-		{"contact reply to ticket by user id, quiet, urls", Request{As: AsContactReply, Target: ticket("42"), Body: "x", Contact: &ContactRef{UserID: "ext-70"}, SkipNotifications: true, AttachmentURLs: []string{"https://example.com/a.pdf"}},
+		{"contact reply to ticket by user id, quiet, urls", Request{As: intercom.AsContactReply, Target: ticket("42"), Body: "x", Contact: &ContactRef{UserID: "ext-70"}, SkipNotifications: true, AttachmentURLs: []string{"https://example.com/a.pdf"}},
 			"/tickets/42/reply",
 			`{"type":"user","message_type":"comment","user_id":"ext-70","body":"x","attachment_urls":["https://example.com/a.pdf"],"skip_notifications":true}`},
 	}
@@ -131,22 +132,22 @@ func TestIntercomRejectsBadRequests(t *testing.T) {
 		{"dot-dot only", Request{As: AsComment, Target: ticket(".."), Body: "x"}, "path step"},
 		{"newline id", Request{As: AsComment, Target: ticket("1\n2"), Body: "x"}, "control"},
 		{"last for an admin", Request{As: AsComment, Target: conv("last"), Body: "x"}, `"last"`},
-		{"last ticket", Request{As: AsContactReply, Target: ticket("last"), Body: "x", Contact: contact}, `"last"`},
-		{"last without contact", Request{As: AsContactReply, Target: conv("last"), Body: "x"}, `"last"`},
+		{"last ticket", Request{As: intercom.AsContactReply, Target: ticket("last"), Body: "x", Contact: contact}, `"last"`},
+		{"last without contact", Request{As: intercom.AsContactReply, Target: conv("last"), Body: "x"}, `"last"`},
 		{"unknown target", Request{As: AsComment, Target: event.Target{Type: "user", ID: "1"}, Body: "x"}, "target type"},
 		{"unknown kind", Request{As: "email", Target: conv("1"), Body: "x"}, "reply kind"},
 		{"comment without body", Request{As: AsComment, Target: conv("1"), Body: "  "}, "needs a body"},
 		{"note without body", Request{As: AsNote, Target: ticket("1")}, "needs a body"},
-		{"quick reply without options", Request{As: AsQuickReply, Target: conv("1"), Body: "x"}, "at least one option"},
-		{"quick reply bad uuid", Request{As: AsQuickReply, Target: conv("1"), Options: []Option{{Text: "a", UUID: "nope"}}}, "not a UUID"},
-		{"quick reply option without text", Request{As: AsQuickReply, Target: conv("1"), Options: []Option{{UUID: uuidYes}}}, "no text"},
+		{"quick reply without options", Request{As: intercom.AsQuickReply, Target: conv("1"), Body: "x"}, "at least one option"},
+		{"quick reply bad uuid", Request{As: intercom.AsQuickReply, Target: conv("1"), Options: []Option{{Text: "a", UUID: "nope"}}}, "not a UUID"},
+		{"quick reply option without text", Request{As: intercom.AsQuickReply, Target: conv("1"), Options: []Option{{UUID: uuidYes}}}, "no text"},
 		{"options on a comment", Request{As: AsComment, Target: conv("1"), Body: "x", Options: []Option{{Text: "a", UUID: uuidYes}}}, "only sent with quick_reply"},
-		{"contact reply without contact", Request{As: AsContactReply, Target: conv("1"), Body: "x"}, "needs a contact"},
-		{"contact reply with two ids", Request{As: AsContactReply, Target: conv("1"), Body: "x", Contact: &ContactRef{Email: "a@b.c", UserID: "7"}}, "exactly one"},
-		{"contact reply without body", Request{As: AsContactReply, Target: conv("1"), Contact: contact}, "needs a body"},
+		{"contact reply without contact", Request{As: intercom.AsContactReply, Target: conv("1"), Body: "x"}, "needs a contact"},
+		{"contact reply with two ids", Request{As: intercom.AsContactReply, Target: conv("1"), Body: "x", Contact: &ContactRef{Email: "a@b.c", UserID: "7"}}, "exactly one"},
+		{"contact reply without body", Request{As: intercom.AsContactReply, Target: conv("1"), Contact: contact}, "needs a body"},
 		{"contact on an admin reply", Request{As: AsComment, Target: conv("1"), Body: "x", Contact: contact}, "only used with contact_reply"},
-		{"contact files on a ticket", Request{As: AsContactReply, Target: ticket("1"), Body: "x", Contact: contact, Attachments: tooManyFiles[:1]}, "not files"},
-		{"contact quiet on a conversation", Request{As: AsContactReply, Target: conv("1"), Body: "x", Contact: contact, SkipNotifications: true}, "skip_notifications"},
+		{"contact files on a ticket", Request{As: intercom.AsContactReply, Target: ticket("1"), Body: "x", Contact: contact, Attachments: tooManyFiles[:1]}, "not files"},
+		{"contact quiet on a conversation", Request{As: intercom.AsContactReply, Target: conv("1"), Body: "x", Contact: contact, SkipNotifications: true}, "skip_notifications"},
 		{"eleven urls", Request{As: AsComment, Target: conv("1"), Body: "x", AttachmentURLs: tooMany}, "at most 10"},
 		{"relative url", Request{As: AsComment, Target: conv("1"), Body: "x", AttachmentURLs: []string{"/a.png"}}, "absolute"},
 		{"eleven files", Request{As: AsComment, Target: conv("1"), Body: "x", Attachments: tooManyFiles}, "at most 10"},
@@ -363,8 +364,8 @@ func TestIntercomTimeouts(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r.base.String() != DefaultBaseURL {
-			t.Errorf("base %s", r.base)
+		if intercom.BaseOf(r.Replier) != intercom.DefaultBaseURL {
+			t.Errorf("base %s", intercom.BaseOf(r.Replier))
 		}
 	})
 }
@@ -392,7 +393,7 @@ func TestIntercomNetworkErrors(t *testing.T) {
 func TestIntercomRetryThenSuccess(t *testing.T) {
 	fake, r := newIntercomPair(t, intercomfake.Options{}, IntercomConfig{})
 	fake.Enqueue(platformfake.Response{Status: 500}, platformfake.Response{})
-	req := &Request{As: AsQuickReply, Target: conv("9"), Options: []Option{{Text: "Yes", UUID: uuidYes}}}
+	req := &Request{As: intercom.AsQuickReply, Target: conv("9"), Options: []Option{{Text: "Yes", UUID: uuidYes}}}
 	_, err := r.Send(ctx(t), req)
 	wantError(t, err, replier.ReasonServerError, true)
 	if _, err := r.Send(ctx(t), req); err != nil {

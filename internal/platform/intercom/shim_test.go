@@ -1,4 +1,4 @@
-package intercom
+package intercom_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/supportops/autoresponder/internal/event"
 	"github.com/supportops/autoresponder/internal/platform"
+	"github.com/supportops/autoresponder/internal/platform/intercom"
 	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
 	"github.com/supportops/autoresponder/internal/replier"
 )
@@ -62,17 +63,17 @@ func (q *Request) build() *replier.Request {
 		for _, o := range q.Options {
 			texts, ids = append(texts, o.Text), append(ids, o.UUID)
 		}
-		r.Set(FieldOptions, replier.Value{List: texts})
-		r.Set(FieldOptionUUIDs, replier.Value{List: ids})
+		r.Set(intercom.FieldOptions, replier.Value{List: texts})
+		r.Set(intercom.FieldOptionUUIDs, replier.Value{List: ids})
 	}
 	if q.AttachmentURLs != nil {
-		r.Set(FieldAttachmentURLs, replier.Value{List: q.AttachmentURLs})
+		r.Set(intercom.FieldAttachmentURLs, replier.Value{List: q.AttachmentURLs})
 	}
 	if q.SkipNotifications {
-		r.Set(FieldSkipNotifications, replier.Value{Bool: true})
+		r.Set(intercom.FieldSkipNotifications, replier.Value{Bool: true})
 	}
 	if q.CrossPost {
-		r.Set(FieldCrossPost, replier.Value{Bool: true})
+		r.Set(intercom.FieldCrossPost, replier.Value{Bool: true})
 	}
 	if c := q.Contact; c != nil {
 		m := map[string]string{}
@@ -81,7 +82,7 @@ func (q *Request) build() *replier.Request {
 				m[k] = v
 			}
 		}
-		r.Set(FieldContact, replier.Value{Map: m})
+		r.Set(intercom.FieldContact, replier.Value{Map: m})
 	}
 	if q.Markdown {
 		r.Set("markdown", replier.Value{Bool: true})
@@ -92,18 +93,18 @@ func (q *Request) build() *replier.Request {
 	return r
 }
 
-// IntercomConfig is Config, by the tests' name.
-type IntercomConfig = Config
+// IntercomConfig is intercom.Config, by the tests' name.
+type IntercomConfig = intercom.Config
 
 // testReplier sends the tests' requests.
-type testReplier struct{ *Replier }
+type testReplier struct{ *intercom.Replier }
 
 func (r testReplier) Send(ctx context.Context, q *Request) (replier.Result, error) {
 	return r.Replier.Send(ctx, q.build())
 }
 
-func NewIntercom(cfg Config) (testReplier, error) {
-	r, err := NewReplier(cfg)
+func NewIntercom(cfg intercom.Config) (testReplier, error) {
+	r, err := intercom.NewReplier(cfg)
 	return testReplier{r}, err
 }
 

@@ -1,4 +1,4 @@
-package whmcs
+package whmcs_test
 
 import (
 	"encoding/base64"
@@ -10,6 +10,7 @@ import (
 	"github.com/supportops/autoresponder/internal/event"
 	"github.com/supportops/autoresponder/internal/platform/httpapi"
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/whmcs"
 	"github.com/supportops/autoresponder/internal/platform/whmcs/whmcsfake"
 	"github.com/supportops/autoresponder/internal/replier"
 )
@@ -170,7 +171,7 @@ func TestNewWHMCSConfigErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := httpapi.EndpointURL(r.base, replyPath); got != "https://h.example/api/v2/add-ticket-reply" {
+	if got := whmcs.ReplyURLOf(r.Replier); got != "https://h.example/api/v2/add-ticket-reply" {
 		t.Errorf("endpoint %s", got)
 	}
 	if r.Name() != "whmcs" || !r.Supports(AsNote, event.TargetTicket) {

@@ -1,4 +1,4 @@
-package whmcs
+package whmcs_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/supportops/autoresponder/internal/event"
 	"github.com/supportops/autoresponder/internal/platform"
+	"github.com/supportops/autoresponder/internal/platform/whmcs"
 	"github.com/supportops/autoresponder/internal/platform/whmcs/whmcsfake"
 	"github.com/supportops/autoresponder/internal/replier"
 )
@@ -51,7 +52,7 @@ func (q *Request) build() *replier.Request {
 	}
 	r := &replier.Request{V: replier.RequestVersion, As: q.As, Target: q.Target, Body: q.Body, Attachments: q.Attachments}
 	if q.Markdown {
-		r.Set(FieldMarkdown, replier.Value{Bool: true})
+		r.Set(whmcs.FieldMarkdown, replier.Value{Bool: true})
 	}
 	if f := q.From; f != nil {
 		m := map[string]string{}
@@ -60,16 +61,16 @@ func (q *Request) build() *replier.Request {
 				m[k] = v
 			}
 		}
-		r.Set(FieldFrom, replier.Value{Map: m})
+		r.Set(whmcs.FieldFrom, replier.Value{Map: m})
 	}
 	if len(q.CustomFields) > 0 {
-		r.Set(FieldCustomFields, replier.Value{Map: q.CustomFields})
+		r.Set(whmcs.FieldCustomFields, replier.Value{Map: q.CustomFields})
 	}
 	if q.Status != "" {
-		r.Set(FieldStatus, replier.Value{Text: q.Status})
+		r.Set(whmcs.FieldStatus, replier.Value{Text: q.Status})
 	}
 	if q.NoEmail {
-		r.Set(FieldNoEmail, replier.Value{Bool: true})
+		r.Set(whmcs.FieldNoEmail, replier.Value{Bool: true})
 	}
 	if q.CrossPost {
 		r.Set("cross_post", replier.Value{Bool: true})
@@ -80,17 +81,17 @@ func (q *Request) build() *replier.Request {
 	return r
 }
 
-// WHMCSConfig is Config, by the tests' name.
-type WHMCSConfig = Config
+// WHMCSConfig is whmcs.Config, by the tests' name.
+type WHMCSConfig = whmcs.Config
 
-type testReplier struct{ *Replier }
+type testReplier struct{ *whmcs.Replier }
 
 func (r testReplier) Send(ctx context.Context, q *Request) (replier.Result, error) {
 	return r.Replier.Send(ctx, q.build())
 }
 
-func NewWHMCS(cfg Config) (testReplier, error) {
-	r, err := NewReplier(cfg)
+func NewWHMCS(cfg whmcs.Config) (testReplier, error) {
+	r, err := whmcs.NewReplier(cfg)
 	return testReplier{r}, err
 }
 

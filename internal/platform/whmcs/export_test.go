@@ -1,0 +1,9 @@
+package whmcs
+
+import "github.com/supportops/autoresponder/internal/platform/httpapi"
+
+// ReplyURLOf is where a replier posts comments, for the external tests.
+func ReplyURLOf(r *Replier) string {
+	u, _ := httpapi.EndpointURL(r.base, replyPath)
+	return u
+}
