@@ -13,14 +13,27 @@ import (
 // "zen:event-type:...") and, from a trigger or automation, the body the
 // admin wrote, which must be the one in docs/platforms/zendesk.md
 // ("ticket_id" and "event"). The shape is told by those keys.
-func (Platform) Build(ev *event.Event, root map[string]any, _ *platform.Delivery) error {
-	if _, ok := root["type"]; ok {
+func (Platform) Build(ev *event.Event, root map[string]any, d *platform.Delivery) error {
+	_, hasType := root["type"]
+	_, hasTicketID := root["ticket_id"]
+	switch {
+	case isSubscription(root) || hasType && !hasTicketID:
 		return buildSubscription(ev, root)
-	}
-	if _, ok := root["ticket_id"]; ok {
-		return buildTrigger(ev, root)
+	case hasTicketID:
+		raw := ev.Raw
+		if len(raw) == 0 && d != nil {
+			raw = d.Body
+		}
+		return buildTrigger(ev, root, raw)
 	}
 	return payload.BadRequest("type missing (an event-subscription webhook) and ticket_id missing (the trigger body of docs/platforms/zendesk.md)")
+}
+
+// isSubscription reports whether a body is Zendesk's event-subscription
+// envelope. A trigger body may carry a "type" key of the admin's own.
+func isSubscription(root map[string]any) bool {
+	t, _ := root["type"].(string)
+	return strings.HasPrefix(t, eventTypePrefix)
 }
 
 // buildSubscription reads the event-subscription envelope: type, id (the

@@ -1,7 +1,6 @@
 package zendesk
 
 import (
-	"strconv"
 	"strings"
 	"time"
 
@@ -121,11 +120,5 @@ func clip(s string) string {
 // subjectTicketID reads the ticket id of an event subject "zen:ticket:N".
 func subjectTicketID(subject string) (string, bool) {
 	id, ok := strings.CutPrefix(subject, ticketSubjectPrefix)
-	if !ok || !isDigits(id) {
-		return "", false
-	}
-	if _, err := strconv.ParseUint(id, 10, 64); err != nil {
-		return "", false
-	}
-	return id, true
+	return id, ok && isDigits(id)
 }

@@ -38,7 +38,7 @@ func (Platform) LoopGuard(ev *event.Event, self []platform.Identity) string {
 // actorID is detail.actor_id of an event subscription: who caused the
 // event, also when it carries no message (a status or tag change).
 func actorID(ev *event.Event) string {
-	if _, ok := ev.Payload["type"]; !ok {
+	if !isSubscription(ev.Payload) {
 		return ""
 	}
 	return payload.Str(payload.Object(ev.Payload["detail"])["actor_id"])

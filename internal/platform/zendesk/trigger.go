@@ -51,7 +51,7 @@ type triggerBody struct {
 // A trigger body carries no event id. The id is the ticket id and a hash
 // of the body: Zendesk resends the same body when it retries, and two
 // updates of a ticket differ in at least their time, user or comment.
-func buildTrigger(ev *event.Event, root map[string]any) error {
+func buildTrigger(ev *event.Event, root map[string]any, raw []byte) error {
 	var err error
 	if ev.Topic, err = payload.RequiredString(root, "event", "event"); err != nil {
 		return err
@@ -85,7 +85,7 @@ func buildTrigger(ev *event.Event, root map[string]any) error {
 		}
 	}
 
-	sum := sha256.Sum256(ev.Raw)
+	sum := sha256.Sum256(raw)
 	ev.ID = "trigger:" + id + ":" + hex.EncodeToString(sum[:16])
 	ev.Target = event.Target{Type: event.TargetTicket, ID: id}
 	ev.Ticket = &event.Ticket{

@@ -54,10 +54,13 @@ func (Platform) Verify(d *platform.Delivery) error {
 	if err != nil {
 		return err
 	}
-	var want [sha256.Size]byte
 	if len(sig) != signatureLen {
 		return errSigFormat
 	}
+	// Decode needs room for what 44 characters could hold (33 bytes: an
+	// unpadded string decodes to more than the digest) before it can say
+	// the length is wrong.
+	var want [sha256.Size + 1]byte
 	if n, err := base64.StdEncoding.Strict().Decode(want[:], []byte(sig)); err != nil || n != sha256.Size {
 		return errSigFormat
 	}
@@ -69,7 +72,7 @@ func (Platform) Verify(d *platform.Delivery) error {
 		return errNoSecret
 	}
 	var sum [sha256.Size]byte
-	if !hmac.Equal(mac(d.Secret, ts, d.Body, sum[:0]), want[:]) {
+	if !hmac.Equal(mac(d.Secret, ts, d.Body, sum[:0]), want[:sha256.Size]) {
 		return errMismatch
 	}
 	if skew := d.Now.Sub(at); skew > maxSkew(d.Settings) || -skew > maxSkew(d.Settings) {

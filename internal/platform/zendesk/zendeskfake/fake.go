@@ -151,6 +151,11 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("no such endpoint: %s %s (want PUT /api/v2/tickets/{id}.json)", r.Method, r.URL.EscapedPath()))
 		return
 	}
+	if r.URL.RawQuery != "" {
+		f.refuse(w, r, http.StatusBadRequest, errorBody("InvalidParameter", "Unexpected query"),
+			"query "+r.URL.RawQuery+": the ticket update takes none")
+		return
+	}
 	if !f.authorized(r.Header) {
 		f.refuse(w, r, http.StatusUnauthorized, mustJSON(map[string]any{"error": "Couldn't authenticate you"}),
 			"Authorization is not the account's credentials")
