@@ -176,7 +176,7 @@ type apiError struct {
 }
 
 // errorMessage renders "Validation failed: body: It should not be blank
-// (missing_field)" or "code: message", else a snippet of the body.
+// (invalid_value)" or "code: message", else a snippet of the body.
 func (c *client) errorMessage(r *httpapi.Response) string {
 	var e apiError
 	if err := json.Unmarshal(r.Body, &e); err != nil {
