@@ -15,8 +15,7 @@ import (
 // exactly this shape: the "freshdesk_webhook" wrapper and ticket_* keys are
 // those of the widely used Simple/Zulip layout, which the reference
 // payloads show; ticket_tags, ticket_latest_public_comment and user_type
-// are ours. docs/platforms/freshdesk.md
-// quotes it verbatim (a test checks).
+// are ours. docs/platforms/freshdesk.md quotes it verbatim (a test checks).
 const RecommendedBody = `{"freshdesk_webhook": {
   "triggered_event": "{{triggered_event}}",
   "ticket_id": "{{ticket.id}}",
