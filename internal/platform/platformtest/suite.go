@@ -30,6 +30,10 @@ type Suite struct {
 	// Timestamped says the signature covers a timestamp that Verify
 	// checks for staleness: a delivery signed an hour ago is refused.
 	Timestamped bool
+	// BodyUnsigned says the platform proves the sender with a shared
+	// secret but signs nothing (Freshdesk's Basic credentials): a changed
+	// body cannot be detected, so the tampered-body cases are not run.
+	BodyUnsigned bool
 	// SourceSettings are the source settings deliveries are verified
 	// with (nil: none).
 	SourceSettings map[string]string
@@ -207,6 +211,9 @@ func testSignatures(t *testing.T, s *Suite) {
 		)
 	}
 	for _, c := range cases {
+		if s.BodyUnsigned && (c.name == "tampered body" || c.name == "signed for an empty body") {
+			continue // nothing binds the credentials to the body
+		}
 		t.Run(c.name, func(t *testing.T) {
 			err := p.Verify(delivery(s, c.header.Clone(), c.body, c.secret, c.now))
 			if c.ok && err != nil {
