@@ -140,7 +140,7 @@ func (c *Client) Send(ctx context.Context, req *replier.Request) (replier.Result
 		return replier.Result{}, rerr
 	}
 	if !resp.OK() {
-		return replier.Result{}, s.api.StatusError(resp, platformMessage(s.api, resp))
+		return replier.Result{}, statusError(s.api, resp)
 	}
 	id, rerr := responseID(s.api, resp)
 	if rerr != nil {
@@ -217,6 +217,20 @@ func (c *Client) render(req *replier.Request) (string, []byte, *replier.Error) {
 func rateLimit(h http.Header, now time.Time) replier.RateLimit {
 	return httpapi.RateLimitFrom(h, "X-RateLimit-Limit-Minute", "X-RateLimit-Remaining-Minute",
 		"X-RateLimit-Retry-After", httpapi.ResetDeltaSeconds, now)
+}
+
+// statusError is a failed answer: the platform's message, and the wait it
+// asked for. Help Scout says how long in X-RateLimit-Retry-After; a
+// standard Retry-After, when present, wins.
+func statusError(api *httpapi.Client, r *httpapi.Response) *replier.Error {
+	e := api.StatusError(r, platformMessage(api, r))
+	if e.Retry && r.Header.Get("Retry-After") == "" {
+		if secs, err := strconv.ParseInt(strings.TrimSpace(r.Header.Get("X-RateLimit-Retry-After")), 10, 64); err == nil && secs > 0 {
+			const maxSecs = int64(24 * time.Hour / time.Second)
+			e.RetryAfter = time.Duration(min(secs, maxSecs)) * time.Second
+		}
+	}
+	return e
 }
 
 // pooledTransport keeps more idle connections to the one API host than

@@ -105,7 +105,9 @@ func (c *Client) fetchToken(ctx context.Context) (*session, *replier.Error) {
 		return nil, rerr
 	}
 	if !resp.OK() {
-		return nil, c.tokenAPI.StatusError(resp, "getting an access token: "+platformMessage(c.tokenAPI, resp))
+		e := statusError(c.tokenAPI, resp)
+		e.Message = "getting an access token: " + e.Message
+		return nil, e
 	}
 	if resp.ReadErr != nil {
 		return nil, c.tokenAPI.InvalidResponse(resp, "getting an access token: %v", resp.ReadErr)
