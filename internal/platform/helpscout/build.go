@@ -47,7 +47,7 @@ func (Platform) Build(ev *event.Event, root map[string]any, d *platform.Delivery
 	}
 	if ev.Contact != nil {
 		// once and cooldown claims are keyed by the contact id.
-		if err := payload.BoundedID(ev.Contact.ID, "primaryCustomer.id"); err != nil {
+		if err := payload.BoundedID(ev.Contact.ID, "the contact id (primaryCustomer.id or createdBy.id)"); err != nil {
 			return err
 		}
 	}

@@ -34,7 +34,7 @@ func TestBuildRefusesBadDeliveries(t *testing.T) {
 		{"deleted conversation without id", []string{"convo.deleted"}, `{}`, "id missing"},
 		{"customer without id", []string{"customer.created"}, `{"firstName": "Vernon"}`, "id missing"},
 		{"other event with a long id", []string{"tag.created"}, `{"id": "` + long + `"}`, "id is 1025 bytes"},
-		{"primary customer id too long", []string{"convo.created"}, `{"id": 1, "primaryCustomer": {"id": "` + long + `"}}`, "primaryCustomer.id is 1025 bytes"},
+		{"primary customer id too long", []string{"convo.created"}, `{"id": 1, "primaryCustomer": {"id": "` + long + `"}}`, "(primaryCustomer.id or createdBy.id) is 1025 bytes"},
 		{"not an object", []string{"convo.created"}, `[1, 2]`, "body must be a JSON object"},
 		{"not JSON", []string{"convo.created"}, `{"id": 1`, "not JSON"},
 	}
