@@ -103,6 +103,7 @@ func TestValidate(t *testing.T) {
 		{"default source", func() []platform.Problem { return p.ValidateSource(settings("signing", "app", "max_age", "5m")) }, ""},
 		{"max_age not a duration", func() []platform.Problem { return p.ValidateSource(settings("max_age", "five")) }, "max_age"},
 		{"max_age zero", func() []platform.Problem { return p.ValidateSource(settings("max_age", "0s")) }, "max_age"},
+		{"max_age of a day", func() []platform.Problem { return p.ValidateSource(settings("max_age", "1d")) }, ""},
 		{"max_age over a day", func() []platform.Problem { return p.ValidateSource(settings("max_age", "25h")) }, "max_age"},
 		{"account", func() []platform.Problem {
 			return p.ValidateAccount(settings("teammate_id", "tea_1", "channel_id", "cha_1"))

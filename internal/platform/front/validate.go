@@ -16,7 +16,7 @@ const maxMaxAge = 24 * time.Hour
 func (Platform) ValidateSource(s *platform.Settings) []platform.Problem {
 	var probs []platform.Problem
 	if v := s.Get(settingMaxAge); v != "" {
-		d, err := time.ParseDuration(v)
+		d, err := parseDuration(v)
 		switch {
 		case err != nil:
 			probs = append(probs, problem(settingMaxAge, "%q is not a duration such as 5m", v))

@@ -6,9 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"hash"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/supportops/autoresponder/internal/platform"
@@ -99,11 +101,24 @@ func signingOf(s *platform.Settings) string {
 // a value that does not parse falls back to the default rather than to
 // no window at all.
 func maxAgeOf(s *platform.Settings) time.Duration {
-	if d, err := time.ParseDuration(s.Get(settingMaxAge)); err == nil && d > 0 {
+	if d, err := parseDuration(s.Get(settingMaxAge)); err == nil && d > 0 {
 		return d
 	}
-	d, _ := time.ParseDuration(defaultMaxAge)
+	d, _ := parseDuration(defaultMaxAge)
 	return d
+}
+
+// parseDuration reads a duration as the rules file writes them: Go's
+// form, or a whole number of days ("1d").
+func parseDuration(v string) (time.Duration, error) {
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 || n > 365 {
+			return 0, fmt.Errorf("%q is not a number of days", v)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(v)
 }
 
 // signature decodes the one signature header into a digest of size bytes.
