@@ -28,9 +28,9 @@ type stockAnswer struct {
 // is lost by dead-lettering it.
 var stockHints = []struct{ prefix, hint string }{
 	{"Authentication Failed", "check the identifier and secret of the API credential, and that its admin is active"},
-	{"Invalid IP", "allow the bot's address under Setup > General Settings > Security > API IP Access Restriction, or configure accesskey"},
+	{"Invalid IP", "allow the bot's address under API IP Access Restriction (General Settings > Security), or configure accesskey"},
 	{"Invalid Access Key", "accesskey must equal $api_access_key in WHMCS's configuration.php"},
-	{"Invalid Permissions", "allow this action in the API role of the credential (Setup > Staff Management > Manage API Credentials)"},
+	{"Invalid Permissions", "allow this action in the credential's API role (Manage API Credentials > API Roles)"},
 	{"Ticket ID Not Found", "the ticket was deleted, or the id is not the ticket's database id"},
 	{"Invalid Ticket Status", "status must name an existing ticket status (Setup > Support > Ticket Statuses)"},
 	{"Client ID Not Found", "from.client_id names no client"},

@@ -8,7 +8,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/supportops/autoresponder/internal/platform/platformtest"
 )
+
+var _ platformtest.Fake = (*Stock)(nil)
 
 // stockGood is a request the fake accepts; each case spoils one thing.
 func stockGood() url.Values {
