@@ -71,7 +71,7 @@ func FuzzVerify(f *testing.F) {
 	at := time.Unix(1772442900, 0)
 	p := chatwoot.New()
 	for _, s := range seeds() {
-		h := p.Sign(secret, s, at)
+		h := p.Sign(secret, s, at, nil)
 		f.Add(s, h.Get(chatwoot.HeaderTimestamp), h.Get(chatwoot.HeaderSignature))
 	}
 	f.Add([]byte(`{}`), "", "")

@@ -151,7 +151,7 @@ func lowerHexDigit(c byte) (byte, bool) {
 // delivery id is derived from the timestamp and body rather than random, so
 // that signing the same body at the same second is the same delivery (as a
 // Chatwoot retry is).
-func (Platform) Sign(secret, body []byte, now time.Time) http.Header {
+func (Platform) Sign(secret, body []byte, now time.Time, _ *platform.Settings) http.Header {
 	ts := strconv.FormatInt(now.Unix(), 10)
 	h := http.Header{}
 	h.Set(HeaderTimestamp, ts)

@@ -47,7 +47,7 @@ func verify(h http.Header, body, secret []byte, now time.Time, settings map[stri
 }
 
 func TestSignMatchesChatwootScheme(t *testing.T) {
-	h := chatwoot.New().Sign(testSecret, testBody, testNow)
+	h := chatwoot.New().Sign(testSecret, testBody, testNow, nil)
 	ts := strconv.FormatInt(testNow.Unix(), 10)
 	if got := h.Get(chatwoot.HeaderTimestamp); got != ts {
 		t.Errorf("timestamp = %q, want %q", got, ts)
@@ -60,10 +60,10 @@ func TestSignMatchesChatwootScheme(t *testing.T) {
 	if !uuid.MatchString(d) {
 		t.Errorf("delivery %q is not a version 4 UUID", d)
 	}
-	if again := chatwoot.New().Sign(testSecret, testBody, testNow).Get(chatwoot.HeaderDelivery); again != d {
+	if again := chatwoot.New().Sign(testSecret, testBody, testNow, nil).Get(chatwoot.HeaderDelivery); again != d {
 		t.Errorf("signing the same body at the same second gave delivery %q, then %q", d, again)
 	}
-	if other := chatwoot.New().Sign(testSecret, []byte(`{}`), testNow).Get(chatwoot.HeaderDelivery); other == d {
+	if other := chatwoot.New().Sign(testSecret, []byte(`{}`), testNow, nil).Get(chatwoot.HeaderDelivery); other == d {
 		t.Error("two bodies got the same delivery id")
 	}
 }

@@ -113,7 +113,7 @@ func equalSecret(got, secret []byte) bool {
 // Sign returns what a Freshdesk automation rule with "Requires
 // authentication" sends: Basic credentials whose password is the secret.
 // The body and the time are not covered.
-func (Platform) Sign(secret, _ []byte, _ time.Time) http.Header {
+func (Platform) Sign(secret, _ []byte, _ time.Time, _ *platform.Settings) http.Header {
 	h := http.Header{}
 	h.Set(HeaderAuthorization, BasicAuth(basicUser, string(secret)))
 	return h

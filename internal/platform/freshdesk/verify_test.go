@@ -71,7 +71,7 @@ func TestVerify(t *testing.T) {
 
 func TestSignIsWhatVerifyAccepts(t *testing.T) {
 	p := freshdesk.New()
-	h := p.Sign([]byte(testSecret), nil, time.Time{})
+	h := p.Sign([]byte(testSecret), nil, time.Time{}, nil)
 	if got := h.Get("Authorization"); !strings.HasPrefix(got, "Basic ") {
 		t.Fatalf("Sign sent Authorization %q, want HTTP Basic as Freshdesk sends it", got)
 	}

@@ -27,13 +27,7 @@ const (
 
 // Platform is Front. It holds no state: Verify follows each source's
 // signing setting, NewReplier builds one client per account.
-type Platform struct {
-	// SignAs is the webhook kind Sign imitates (SigningApp when empty).
-	// Sign has no source settings to go by, so `bot send` and tests that
-	// target a rule-webhook source use Platform{SignAs: SigningRule}.
-	// Verify ignores it.
-	SignAs string
-}
+type Platform struct{}
 
 var (
 	_ platform.Platform   = Platform{}

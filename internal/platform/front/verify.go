@@ -176,11 +176,11 @@ func checkTimestamp(d *platform.Delivery) (string, error) {
 }
 
 // Sign implements platform.Platform: the headers Front puts on body, as
-// an application webhook (the default) or, with SignAs: SigningRule, as a
-// rule webhook.
-func (p Platform) Sign(secret, body []byte, now time.Time) http.Header {
+// an application webhook (the default) or, for a source with signing:
+// rule, as a rule webhook.
+func (Platform) Sign(secret, body []byte, now time.Time, s *platform.Settings) http.Header {
 	h := http.Header{}
-	if p.SignAs == SigningRule {
+	if s.Get(settingSigning) == SigningRule {
 		mac := hmac.New(sha1.New, secret)
 		mac.Write(body)
 		h.Set(HeaderSignature, base64.StdEncoding.EncodeToString(mac.Sum(nil)))

@@ -87,11 +87,11 @@ func TestVerify(t *testing.T) {
 
 func TestSignMatchesTheVectors(t *testing.T) {
 	ts, _ := time.Parse(time.RFC3339Nano, "2024-06-10T06:13:20.123Z") // 1718000000123 ms
-	h := front.Platform{}.Sign([]byte(vecSecret), []byte(vecBody), ts)
+	h := front.Platform{}.Sign([]byte(vecSecret), []byte(vecBody), ts, nil)
 	if h.Get("X-Front-Request-Timestamp") != vecAppTS || h.Get("X-Front-Signature") != vecAppSig {
 		t.Errorf("app Sign = %v, want timestamp %s signature %s", h, vecAppTS, vecAppSig)
 	}
-	h = front.Platform{SignAs: front.SigningRule}.Sign([]byte(vecSecret), []byte(vecBody), ts)
+	h = front.Platform{}.Sign([]byte(vecSecret), []byte(vecBody), ts, &platform.Settings{Values: map[string]string{"signing": front.SigningRule}})
 	if h.Get("X-Front-Signature") != vecRuleSig || h.Get("X-Front-Request-Timestamp") != "" {
 		t.Errorf("rule Sign = %v, want only signature %s", h, vecRuleSig)
 	}

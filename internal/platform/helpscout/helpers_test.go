@@ -51,7 +51,7 @@ func reference(t testing.TB, name string) []byte {
 
 // delivery is a genuine delivery of body as topic.
 func delivery(topic string, body []byte) *platform.Delivery {
-	h := hs.Sign(secret, body, now)
+	h := hs.Sign(secret, body, now, nil)
 	if topic != "" {
 		h.Set(helpscout.HeaderEvent, topic)
 	}

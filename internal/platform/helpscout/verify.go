@@ -50,7 +50,7 @@ func (Platform) Verify(d *platform.Delivery) error {
 
 // Sign returns the signature header Help Scout puts on body. The event
 // name (X-HelpScout-Event) is not signed; the caller adds it.
-func (Platform) Sign(secret, body []byte, _ time.Time) http.Header {
+func (Platform) Sign(secret, body []byte, _ time.Time, _ *platform.Settings) http.Header {
 	h := http.Header{}
 	h.Set(HeaderSignature, base64.StdEncoding.EncodeToString(mac(secret, body)))
 	return h

@@ -16,7 +16,7 @@ import (
 // sends it: Sign must produce exactly this, independently of Verify.
 func TestSignKnownAnswer(t *testing.T) {
 	body := []byte("The quick brown fox jumps over the lazy dog")
-	got := hs.Sign([]byte("key"), body, now).Get(helpscout.HeaderSignature)
+	got := hs.Sign([]byte("key"), body, now, nil).Get(helpscout.HeaderSignature)
 	raw, _ := hex.DecodeString("de7c9b85b8b78aa6bc8a7a36f70a90701c9db4d9")
 	if want := base64.StdEncoding.EncodeToString(raw); got != want {
 		t.Fatalf("signature %q, want %q", got, want)
@@ -25,7 +25,7 @@ func TestSignKnownAnswer(t *testing.T) {
 
 func TestVerifyRefusals(t *testing.T) {
 	body := []byte(`{"id": 1}`)
-	good := hs.Sign(secret, body, now).Get(helpscout.HeaderSignature)
+	good := hs.Sign(secret, body, now, nil).Get(helpscout.HeaderSignature)
 	raw, _ := base64.StdEncoding.DecodeString(good)
 	cases := []struct {
 		name   string

@@ -89,7 +89,7 @@ func FuzzBuild(f *testing.F) {
 func FuzzVerify(f *testing.F) {
 	p := zendesk.New()
 	for _, s := range seeds(f) {
-		h := p.Sign(testSecret, s, testNow)
+		h := p.Sign(testSecret, s, testNow, nil)
 		f.Add(h.Get(zendesk.HeaderSignature), h.Get(zendesk.HeaderTimestamp), s, testSecret)
 	}
 	f.Add("", "", []byte{}, []byte{})
@@ -106,7 +106,7 @@ func FuzzVerify(f *testing.F) {
 			}
 		}
 		if len(secret) > 0 {
-			d.Header = p.Sign(secret, body, testNow.Add(-time.Minute))
+			d.Header = p.Sign(secret, body, testNow.Add(-time.Minute), nil)
 			if err := p.Verify(d); err != nil {
 				t.Fatalf("Verify refused what Sign made: %v", err)
 			}

@@ -83,7 +83,7 @@ func (Platform) Verify(d *platform.Delivery) error {
 
 // Sign implements platform.Platform: the headers Zendesk sends, with an
 // RFC 3339 timestamp in UTC.
-func (Platform) Sign(secret, body []byte, now time.Time) http.Header {
+func (Platform) Sign(secret, body []byte, now time.Time, _ *platform.Settings) http.Header {
 	ts := now.UTC().Format(time.RFC3339)
 	h := http.Header{}
 	h.Set(HeaderTimestamp, ts)

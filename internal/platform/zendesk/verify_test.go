@@ -129,7 +129,7 @@ func TestVerify(t *testing.T) {
 }
 
 func TestSignIsWhatZendeskSends(t *testing.T) {
-	h := zendesk.New().Sign(testSecret, testBody, testNow.In(time.FixedZone("CET", 3600)))
+	h := zendesk.New().Sign(testSecret, testBody, testNow.In(time.FixedZone("CET", 3600)), nil)
 	if got := h.Get(zendesk.HeaderTimestamp); got != "2025-01-08T10:12:07Z" {
 		t.Errorf("timestamp %q, want RFC 3339 in UTC", got)
 	}

@@ -13,7 +13,7 @@ import (
 // default, signing: app).
 func Suite() platformtest.Suite {
 	s := base()
-	s.Platform = front.Platform{SignAs: front.SigningApp}
+	s.Platform = front.Platform{}
 	s.Timestamped = true
 	s.SourceSettings = map[string]string{"signing": front.SigningApp, "max_age": "5m"}
 	return s
@@ -23,7 +23,7 @@ func Suite() platformtest.Suite {
 // (signing: rule), which carry no timestamp.
 func RuleSuite() platformtest.Suite {
 	s := base()
-	s.Platform = front.Platform{SignAs: front.SigningRule}
+	s.Platform = front.Platform{}
 	s.SourceSettings = map[string]string{"signing": front.SigningRule}
 	return s
 }
