@@ -95,6 +95,9 @@ type noteBody struct {
 
 // Send posts a public reply (comment) or a private note to a ticket.
 func (c *client) Send(ctx context.Context, req *replier.Request) (replier.Result, error) {
+	if req == nil {
+		return replier.Result{}, c.http.InvalidRequest("nil request")
+	}
 	if !c.Supports(req.As, req.Target.Type) {
 		return replier.Result{}, c.http.InvalidRequest("freshdesk cannot post a %q to a %q", req.As, req.Target.Type)
 	}

@@ -82,6 +82,7 @@ func TestSendRefusesBeforeSending(t *testing.T) {
 		req  *replier.Request
 		want string
 	}{
+		{"nil request", nil, "nil request"},
 		{"conversation target", &replier.Request{As: "comment", Target: event.Target{Type: "conversation", ID: "1"}, Body: "x"}, "cannot post"},
 		{"unknown kind", request("quick_reply", "1", "x"), "cannot post"},
 		{"id with a slash", request("note", "1/../2", "x"), "path separator"},

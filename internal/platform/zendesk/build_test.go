@@ -240,3 +240,17 @@ func TestLoopGuard(t *testing.T) {
 		})
 	}
 }
+
+// Trigger placeholders render as unformatted text (PLATFORMS-NEXT.md §3.1),
+// so a customer who writes markup writes words: rules must match them as
+// written, and message.html must be that text escaped, never live markup.
+func TestBuildTriggerCommentIsText(t *testing.T) {
+	const said = `My <b>invoice</b> says 5 < 7 & the total is wrong`
+	ev := mustParse(t, string(zendeskfake.RenderTrigger(map[string]string{"ticket.latest_public_comment": said})))
+	if ev.Message.Text != said {
+		t.Errorf("message.text = %q, want the comment as written, %q", ev.Message.Text, said)
+	}
+	if strings.Contains(ev.Message.HTML, "<b>") {
+		t.Errorf("message.html = %q: the customer's text became markup", ev.Message.HTML)
+	}
+}

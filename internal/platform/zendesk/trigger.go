@@ -3,6 +3,7 @@ package zendesk
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"html"
 	"strings"
 
 	"github.com/supportops/autoresponder/internal/event"
@@ -102,8 +103,11 @@ func buildTrigger(ev *event.Event, root map[string]any, raw []byte) error {
 	// message is there whenever the user is known, so that the loop guard
 	// sees the bot's own updates, notes included.
 	if b.currentUserID != "" || b.latestPublicComment != "" {
+		// Placeholders render as unformatted text: a "<b>" the customer
+		// typed is two words of text, escaped to be HTML.
+		escaped := html.EscapeString(b.latestPublicComment)
 		ev.Message = &event.Message{
-			HTML: b.latestPublicComment, Text: event.MessageText(b.latestPublicComment),
+			HTML: escaped, Text: event.MessageText(escaped),
 			Author: event.Author{ID: b.currentUserID, Name: b.currentUserName, Type: roleType(b.currentUserRole)},
 		}
 	}

@@ -92,9 +92,9 @@ var spec = platform.Spec{
 		{Key: SettingOAuthToken, Type: platform.SettingSecret,
 			Doc: "an OAuth access token with write access to tickets (auth: oauth)"},
 		{Key: SettingAgentID, Type: platform.SettingString, Required: true,
-			Doc: "the user id of the bot's agent: comments by this user are the bot's own (loop guard), and replies are attributed to it"},
+			Doc: "the user id of the bot's agent, the user the API token belongs to: its comments and updates are the bot's own (loop guard), and replies are attributed to it"},
 		{Key: SettingSendAuthorID, Type: platform.SettingBool, Default: "true",
-			Doc: "send comment.author_id = agent_id, so replies are the bot agent's even when the token belongs to another admin"},
+			Doc: "send comment.author_id = agent_id; keep the token the agent_id user's all the same: a trigger reports the token's user as the updater, and the loop guard knows only agent_id"},
 	},
 	Topics: []platform.Topic{
 		{Name: TopicTicketCreated, Doc: "event subscription: a ticket was created; message is its description"},

@@ -24,7 +24,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/supportops/autoresponder/internal/platform/chatwoot"
 	"github.com/supportops/autoresponder/internal/platform/platformtest"
 )
 
@@ -172,6 +171,9 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	write(w, http.StatusOK, header, f.success(msg))
 }
 
+// headerToken is Chatwoot's authentication header (PLATFORMS-NEXT.md §7.2).
+const headerToken = "api_access_token"
+
 // check validates one request against the API reference.
 func (f *Fake) check(r *http.Request) (Message, *refusal) {
 	var msg Message
@@ -184,8 +186,10 @@ func (f *Fake) check(r *http.Request) (Message, *refusal) {
 	}
 	msg.ConversationID = conv
 	// Chatwoot authenticates with its own header; a request that also
-	// sends Authorization is a client mixing up platforms.
-	if tok := r.Header.Values(chatwoot.HeaderToken); len(tok) != 1 || tok[0] != f.token {
+	// sends Authorization is a client mixing up platforms. The header name
+	// is spelled here, not taken from the client's constant, so that a typo
+	// there is caught.
+	if tok := r.Header.Values(headerToken); len(tok) != 1 || tok[0] != f.token {
 		return msg, &refusal{"api_access_token missing or wrong", http.StatusUnauthorized, mustJSON(map[string]any{"error": "Invalid Access Token"})}
 	}
 	var problems []string
