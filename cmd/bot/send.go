@@ -58,7 +58,7 @@ func runSend(reg *platform.Registry, args []string, stdout, stderr io.Writer) er
 		if err != nil {
 			return err
 		}
-		for k, v := range src.Impl.Sign(secret, body, time.Now()) {
+		for k, v := range src.Impl.Sign(secret, body, time.Now(), src.Settings) {
 			req.Header[k] = v
 		}
 	}

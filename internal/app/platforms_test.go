@@ -18,7 +18,7 @@ func signHeaders(kind, secret string, body []byte) http.Header {
 	if !ok {
 		panic("no platform " + kind)
 	}
-	return p.Sign([]byte(secret), body, time.Now())
+	return p.Sign([]byte(secret), body, time.Now(), nil)
 }
 
 // parse turns a delivery of a source of kind into an event, unverified.

@@ -273,7 +273,7 @@ func (b *Bot) Post(source, kind string, body []byte) (int, string) {
 	if !ok {
 		panic("e2e: no platform " + kind)
 	}
-	for name, values := range p.Sign([]byte(secret), body, time.Now()) {
+	for name, values := range p.Sign([]byte(secret), body, time.Now(), nil) {
 		return b.PostSigned(source, body, name, values[0])
 	}
 	return b.PostSigned(source, body, "", "")

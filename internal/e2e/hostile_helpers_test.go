@@ -58,7 +58,7 @@ func hostileSign(kind, secret string, body []byte) http.Header {
 	if !ok {
 		panic("no platform " + kind)
 	}
-	return p.Sign([]byte(secret), body, time.Now())
+	return p.Sign([]byte(secret), body, time.Now(), nil)
 }
 
 // hostileKit is one bot under test with the fakes it replies to.

@@ -12,7 +12,7 @@ func signature(kind string, secret, body []byte) string {
 	if !ok {
 		panic("e2e: no platform " + kind)
 	}
-	for _, v := range p.Sign(secret, body, time.Now()) {
+	for _, v := range p.Sign(secret, body, time.Now(), nil) {
 		return v[0]
 	}
 	return ""
@@ -24,7 +24,7 @@ func signatureHeader(kind string) string {
 	if !ok {
 		panic("e2e: no platform " + kind)
 	}
-	for k := range p.Sign([]byte("x"), nil, time.Now()) {
+	for k := range p.Sign([]byte("x"), nil, time.Now(), nil) {
 		return k
 	}
 	return ""

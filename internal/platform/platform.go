@@ -34,8 +34,9 @@ type Platform interface {
 	Verify(d *Delivery) error
 
 	// Sign returns the headers a genuine sender would put on body at now,
-	// for `bot send`, the e2e tests and the contract suite.
-	Sign(secret, body []byte, now time.Time) http.Header
+	// for a source with settings s (nil: the defaults), for `bot send`,
+	// the e2e tests and the contract suite.
+	Sign(secret, body []byte, now time.Time, s *Settings) http.Header
 
 	// Build fills ev (Source, Kind, ReceivedAt, Payload and Raw are already
 	// set; root is the decoded JSON object of the body) from one delivery.

@@ -114,7 +114,7 @@ calendars:
 		{name: "misspelled rule key", rules: rule("    cooldwn: 1h\n"), schemaSays: "cooldwn"},
 		{name: "misspelled top-level key", rules: rule("setting: {}\n"), schemaSays: "setting"},
 		{name: "unknown reply kind", rules: head + "rules:\n  - {name: r, when: \"true\", reply: {as: email, body: hi}}\n", schemaSays: "as"},
-		{name: "unknown source kind", rules: strings.Replace(rule(""), "kind: intercom, secret_env", "kind: zendesk, secret_env", 1), schemaSays: "kind"},
+		{name: "unknown source kind", rules: strings.Replace(rule(""), "kind: intercom, secret_env", "kind: nosuchkind, secret_env", 1), schemaSays: "kind"},
 		{name: "bad mode", rules: rule("    mode: dry\n"), schemaSays: "mode"},
 		{name: "bad per", rules: rule("    cooldown: 1h\n    per: customer\n"), schemaSays: "per"},
 		{name: "bad duration", rules: rule("    cooldown: 1 hour\n"), schemaSays: "cooldown"},

@@ -28,7 +28,7 @@ func plat(kind string) platform.Platform {
 
 // Sign is the signature header value of kind on body.
 func Sign(kind string, secret, body []byte) string {
-	for _, v := range plat(kind).Sign(secret, body, time.Now()) {
+	for _, v := range plat(kind).Sign(secret, body, time.Now(), nil) {
 		return v[0]
 	}
 	return ""

@@ -4,14 +4,24 @@ package all
 
 import (
 	"github.com/supportops/autoresponder/internal/platform"
+	"github.com/supportops/autoresponder/internal/platform/chatwoot"
+	"github.com/supportops/autoresponder/internal/platform/freshdesk"
+	"github.com/supportops/autoresponder/internal/platform/front"
+	"github.com/supportops/autoresponder/internal/platform/helpscout"
 	"github.com/supportops/autoresponder/internal/platform/intercom"
 	"github.com/supportops/autoresponder/internal/platform/whmcs"
+	"github.com/supportops/autoresponder/internal/platform/zendesk"
 )
 
 // Registry returns a registry of every platform, one line each.
 func Registry() *platform.Registry {
 	return platform.NewRegistry(
+		chatwoot.New(),
+		freshdesk.New(),
+		front.New(),
+		helpscout.New(),
 		intercom.New(),
 		whmcs.New(),
+		zendesk.New(),
 	)
 }

@@ -42,7 +42,7 @@ func TestSignedForAnotherPlatformIsRefused(t *testing.T) {
 		for _, receiver := range registry.All() {
 			req := httptest.NewRequest(http.MethodPost, "/webhooks/"+receiver.Spec().Name, bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
-			for k, v := range signer.Sign(secret, body, time.Now()) {
+			for k, v := range signer.Sign(secret, body, time.Now(), nil) {
 				req.Header[k] = v
 			}
 			w := httptest.NewRecorder()

@@ -93,6 +93,11 @@ func TestPresenceTablesCoverEvent(t *testing.T) {
 	want := event.FieldNames()
 	for _, p := range registry.All() {
 		table := p.Spec().Presence
+		if table == nil {
+			// No claims: every field reads as Sometimes, the lints stay quiet.
+			t.Logf("%s: no Spec.Presence table", p.Spec().Name)
+			continue
+		}
 		for _, f := range want {
 			if table[f] == 0 {
 				t.Errorf("%s: Spec.Presence does not say whether %s is sent", p.Spec().Name, f)

@@ -629,7 +629,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestParseUnknownKind(t *testing.T) {
-	_, err := Parse("zendesk", "z", []byte(`{}`), testNow)
+	_, err := Parse("nosuchkind", "z", []byte(`{}`), testNow)
 	var bre *BadRequestError
 	if err == nil || errors.As(err, &bre) {
 		t.Fatalf("err = %v, want a plain error", err)

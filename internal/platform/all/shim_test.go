@@ -72,7 +72,7 @@ func Sign(kind string, secret, body []byte) string {
 	if !ok {
 		return ""
 	}
-	for _, v := range p.Sign(secret, body, time.Now()) {
+	for _, v := range p.Sign(secret, body, time.Now(), nil) {
 		return v[0]
 	}
 	return ""
@@ -84,7 +84,7 @@ func SignatureHeader(kind string) string {
 	if !ok {
 		return ""
 	}
-	for k := range p.Sign([]byte("x"), nil, time.Now()) {
+	for k := range p.Sign([]byte("x"), nil, time.Now(), nil) {
 		return k
 	}
 	return ""

@@ -85,7 +85,7 @@ func TestVerify(t *testing.T) {
 			}
 		})
 	}
-	if err := Verify("zendesk", secret, body, http.Header{}); err == nil || errors.Is(err, ErrBadSignature) {
+	if err := Verify("nosuchkind", secret, body, http.Header{}); err == nil || errors.Is(err, ErrBadSignature) {
 		t.Errorf("unknown kind: %v, want a plain error", err)
 	}
 }

@@ -50,7 +50,7 @@ func (p *Platform) Verify(d *platform.Delivery) error {
 }
 
 // Sign implements platform.Platform. Intercom signs the body alone.
-func (p *Platform) Sign(secret, body []byte, _ time.Time) http.Header {
+func (p *Platform) Sign(secret, body []byte, _ time.Time, _ *platform.Settings) http.Header {
 	return p.scheme.Sign(secret, body)
 }
 

@@ -7,3 +7,11 @@ func ReplyURLOf(r *Replier) string {
 	u, _ := httpapi.EndpointURL(r.base, replyPath)
 	return u
 }
+
+// The stock API's client, for the external tests.
+var (
+	NewStockReplier   = newStockReplier
+	StockCapabilities = stockCapabilities
+)
+
+type StockReplier = stockReplier

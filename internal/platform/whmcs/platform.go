@@ -50,7 +50,7 @@ func (p *Platform) Verify(d *platform.Delivery) error {
 }
 
 // Sign implements platform.Platform: the hook file signs the body alone.
-func (p *Platform) Sign(secret, body []byte, _ time.Time) http.Header {
+func (p *Platform) Sign(secret, body []byte, _ time.Time, _ *platform.Settings) http.Header {
 	return p.scheme.Sign(secret, body)
 }
 
@@ -107,10 +107,34 @@ func (*Platform) ValidateSource(*platform.Settings) []platform.Problem { return 
 // ValidateAccount implements platform.Platform: each API has its own
 // credentials.
 func (*Platform) ValidateAccount(s *platform.Settings) []platform.Problem {
-	if s.Get(settingAPI) == APIKeliweb && !s.Secrets[settingToken] {
-		return []platform.Problem{{Message: "exactly one of token_env and token_file is required (tokens never go in this file)"}}
+	var ps []platform.Problem
+	switch s.Get(settingAPI) {
+	case APIKeliweb:
+		if !s.Secrets[settingToken] {
+			ps = append(ps, platform.Problem{Message: "exactly one of token_env and token_file is required (tokens never go in this file)"})
+		}
+		for _, k := range []string{settingIdentifier, settingSecret, settingAccessKey} {
+			if s.Secrets[k] {
+				ps = append(ps, platform.Problem{Path: []string{k + "_env"}, Message: k + " only applies to api: whmcs"})
+			}
+		}
+		if s.Has(settingAdminUser) {
+			ps = append(ps, platform.Problem{Path: []string{settingAdminUser}, Message: "admin_username only applies to api: whmcs"})
+		}
+	case APIStock:
+		for _, k := range []string{settingIdentifier, settingSecret} {
+			if !s.Secrets[k] {
+				ps = append(ps, platform.Problem{Message: fmt.Sprintf("api: whmcs needs exactly one of %s_env and %s_file (secrets never go in this file)", k, k)})
+			}
+		}
+		if s.Get(settingAdminUser) == "" {
+			ps = append(ps, platform.Problem{Message: "api: whmcs needs admin_username (WHMCS refuses a reply that names no admin, client or sender)"})
+		}
+		if s.Secrets[settingToken] {
+			ps = append(ps, platform.Problem{Path: []string{settingToken + "_env"}, Message: "token only applies to api: keliweb"})
+		}
 	}
-	return nil
+	return ps
 }
 
 // ValidateReply implements platform.Platform: WHMCS tickets are numbered;

@@ -29,6 +29,11 @@ const (
 	settingToken     = "token"
 	settingAdminName = "admin_name"
 	settingAdminID   = "admin_id"
+	// api: whmcs (see stock.go for what the client reads).
+	settingIdentifier = stockSettingIdentifier
+	settingSecret     = stockSettingSecret
+	settingAccessKey  = stockSettingAccessKey
+	settingAdminUser  = stockSettingAdminUsername
 	settingAPI       = "api"
 )
 
@@ -41,6 +46,10 @@ func newSpec() *platform.Spec {
 			{Key: settingAPI, Type: platform.SettingString, Enum: []string{APIKeliweb, APIStock}, Default: APIKeliweb,
 				Doc: "the API replies are posted through: keliweb (a reseller front-end, /add-ticket-reply with a Bearer token) or whmcs (WHMCS's own External API)"},
 			{Key: settingToken, Type: platform.SettingSecret, Doc: "the API token, sent as a Bearer token (api: keliweb)"},
+			{Key: settingIdentifier, Type: platform.SettingSecret, Doc: "the API credential's identifier (api: whmcs; System Settings > API Credentials)"},
+			{Key: settingSecret, Type: platform.SettingSecret, Doc: "the API credential's secret (api: whmcs)"},
+			{Key: settingAccessKey, Type: platform.SettingSecret, Doc: "$api_access_key of configuration.php, when the API's IP allow-list does not list the bot (api: whmcs)"},
+			{Key: settingAdminUser, Type: platform.SettingString, Doc: "the admin a comment is posted as when the rule names no sender (api: whmcs)"},
 			{Key: settingAdminID, Type: platform.SettingString, Doc: "the bot's WHMCS admin id: notes it wrote never match"},
 			{Key: settingAdminName, Type: platform.SettingString, Doc: "the bot's admin name as WHMCS reports it in TicketAdminReply: replies it wrote never match"},
 		},

@@ -1,0 +1,269 @@
+package whmcs
+
+import (
+	"cmp"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/supportops/autoresponder/internal/event"
+	"github.com/supportops/autoresponder/internal/platform"
+	"github.com/supportops/autoresponder/internal/replier"
+)
+
+// stockTrue is how a boolean goes out: "1", the field left out for false.
+// It is what PHP's http_build_query makes of true (WHMCS's own examples);
+// PHP reads every non-empty string but "0" as true, so "false" would mean
+// true.
+const stockTrue = "1"
+
+// stockParam is one form field; a slice of them keeps the order fixed.
+type stockParam struct{ key, value string }
+
+// stockFromKeys are the keys of the from object, as the rules file writes
+// them.
+var stockFromKeys = []string{"client_id", "contact_id", "name", "email", "admin_username"}
+
+// stockForm picks the action for req and builds its parameters (without
+// the credentials). Everything the External API cannot do is refused here,
+// before anything is sent.
+func stockForm(req *replier.Request, adminUsername string) (string, []stockParam, error) {
+	if req.Target.Type != event.TargetTicket {
+		return "", nil, fmt.Errorf("target type %q: WHMCS replies go to tickets", req.Target.Type)
+	}
+	if !stockIsID(req.Target.ID) {
+		return "", nil, fmt.Errorf("ticket id %q is not a number (use the ticket's database id, not its mask)", req.Target.ID)
+	}
+	var action string
+	switch req.As {
+	case platform.AsComment:
+		action = stockActionReply
+	case platform.AsNote:
+		action = stockActionNote
+	default:
+		return "", nil, fmt.Errorf("reply kind %q: the WHMCS External API takes comment or note", req.As)
+	}
+	if err := stockRejectFields(req); err != nil {
+		return "", nil, err
+	}
+	if strings.TrimSpace(req.Body) == "" {
+		return "", nil, errors.New("a reply needs a message body (WHMCS: Message is required)")
+	}
+
+	params := []stockParam{{"ticketid", req.Target.ID}, {"message", req.Body}}
+	add := func(key, value string) {
+		if value != "" {
+			params = append(params, stockParam{key, value})
+		}
+	}
+	add("markdown", stockBool(req.Flag(stockFieldMarkdown)))
+	if action == stockActionReply {
+		from, err := stockFrom(req.Fields, adminUsername)
+		if err != nil {
+			return "", nil, err
+		}
+		params = append(params, from...)
+		if v, ok := req.Fields[stockFieldStatus]; ok && v.Text != "" {
+			if strings.TrimSpace(v.Text) == "" {
+				return "", nil, errors.New("status is blank")
+			}
+			add("status", v.Text)
+		}
+		add("noemail", stockBool(req.Flag(stockFieldNoEmail)))
+		if m := req.Map(stockFieldCustomFields); len(m) > 0 {
+			for k := range m {
+				if !stockIsCustomFieldID(k) {
+					return "", nil, fmt.Errorf("custom_fields key %q is not a custom field id (a whole number, as in Setup > Support > Custom Fields)", k)
+				}
+			}
+			add("customfields", base64.StdEncoding.EncodeToString([]byte(stockPHPSerialize(m))))
+		}
+	}
+	if len(req.Attachments) > 0 {
+		enc, err := stockAttachments(req.Attachments)
+		if err != nil {
+			return "", nil, err
+		}
+		add("attachments", enc)
+	}
+	return action, params, nil
+}
+
+// stockRejectFields refuses reply fields the action has no place for, so
+// nothing a rule asked for is silently dropped.
+func stockRejectFields(req *replier.Request) error {
+	var allowed []string
+	for _, c := range stockCapabilities {
+		if c.As == req.As {
+			allowed = c.Fields
+		}
+	}
+	var unknown []string
+	for _, k := range slices.Sorted(maps.Keys(req.Fields)) {
+		if !slices.Contains(allowed, k) {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	if req.As == platform.AsNote {
+		return fmt.Errorf("a note takes no %s (the External API's AddTicketNote has only message, markdown and attachments)", strings.Join(unknown, ", "))
+	}
+	return fmt.Errorf("the WHMCS External API has no %s", strings.Join(unknown, ", "))
+}
+
+// stockFrom attributes a comment. WHMCS needs an admin, a client (with
+// one of its contacts, optionally) or a name and an email address; a
+// reply naming none of them is refused ("Name and email address are
+// required if not a client"), so a rule without from posts as the
+// account's admin_username. Values that rendered empty count as unset;
+// a from whose every value rendered empty is refused rather than posted
+// under another identity.
+func stockFrom(fields map[string]replier.Value, adminUsername string) ([]stockParam, error) {
+	raw, given := fields[stockFieldFrom]
+	if !given {
+		return []stockParam{{"adminusername", adminUsername}}, nil
+	}
+	from := map[string]string{}
+	for _, k := range slices.Sorted(maps.Keys(raw.Map)) {
+		if !slices.Contains(stockFromKeys, k) {
+			return nil, fmt.Errorf("from.%s: unknown key (from takes %s)", k, strings.Join(stockFromKeys, ", "))
+		}
+		if v := strings.TrimSpace(raw.Map[k]); v != "" {
+			from[k] = v
+		}
+	}
+	admin, client, contact := from["admin_username"], from["client_id"], from["contact_id"]
+	name, email := from["name"], from["email"]
+	switch {
+	case admin != "":
+		if len(from) > 1 {
+			return nil, errors.New("from.admin_username cannot be combined with client_id, contact_id, name or email")
+		}
+		return []stockParam{{"adminusername", admin}}, nil
+	case client != "":
+		if name != "" || email != "" {
+			return nil, errors.New("from.name and from.email are for a sender who is neither an admin nor a client; drop them or client_id")
+		}
+		if !stockIsID(client) {
+			return nil, fmt.Errorf("from.client_id %q is not a number", client)
+		}
+		out := []stockParam{{"clientid", client}}
+		if contact != "" {
+			if !stockIsID(contact) {
+				return nil, fmt.Errorf("from.contact_id %q is not a number", contact)
+			}
+			out = append(out, stockParam{"contactid", contact})
+		}
+		return out, nil
+	case contact != "":
+		return nil, errors.New("from.contact_id needs from.client_id: a WHMCS contact belongs to a client")
+	case name != "" && email != "":
+		return []stockParam{{"name", name}, {"email", email}}, nil
+	case name != "" || email != "":
+		return nil, errors.New("from needs both name and email for a sender who is neither an admin nor a client (WHMCS: Name and email address are required if not a client)")
+	default:
+		return nil, errors.New("from names nobody: every value rendered empty")
+	}
+}
+
+func stockBool(b bool) string {
+	if b {
+		return stockTrue
+	}
+	return ""
+}
+
+// stockFile is one entry of the attachments field.
+type stockFile struct {
+	Name string `json:"name"`
+	Data string `json:"data"`
+}
+
+// stockAttachments is base64 of JSON [{"name","data"}], data base64 too,
+// as AddTicketReply and AddTicketNote take them (WHMCS 7.5+).
+func stockAttachments(atts []replier.Attachment) (string, error) {
+	files := make([]stockFile, len(atts))
+	for n, a := range atts {
+		if a.Name == "" {
+			return "", fmt.Errorf("attachment %d has no name", n+1)
+		}
+		files[n] = stockFile{Name: a.Name, Data: base64.StdEncoding.EncodeToString(a.Data)}
+	}
+	js, err := json.Marshal(files)
+	if err != nil {
+		return "", fmt.Errorf("encoding attachments: %w", err)
+	}
+	return base64.StdEncoding.EncodeToString(js), nil
+}
+
+// stockEncode writes the form: action, credentials, responsetype, then
+// the action's parameters, in that order (a stable body for logs and
+// tests).
+func stockEncode(action string, auth, params []stockParam) []byte {
+	all := make([]stockParam, 0, 2+len(auth)+len(params))
+	all = append(all, stockParam{"action", action})
+	all = append(all, auth...)
+	all = append(all, stockParam{"responsetype", "json"})
+	all = append(all, params...)
+	var b strings.Builder
+	for i, p := range all {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(stockFormEscape(p.key))
+		b.WriteByte('=')
+		b.WriteString(stockFormEscape(p.value))
+	}
+	return []byte(b.String())
+}
+
+// stockFormEscape is application/x-www-form-urlencoded escaping.
+func stockFormEscape(s string) string { return url.QueryEscape(s) }
+
+// stockIsID accepts a WHMCS database id: digits that fit an int64.
+func stockIsID(s string) bool {
+	if s == "" || len(s) > 19 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// stockIsCustomFieldID accepts a canonical positive integer, the only
+// kind of key PHP turns into the integer array key WHMCS looks custom
+// fields up by ("07" would stay a string key and match nothing).
+func stockIsCustomFieldID(k string) bool {
+	n, err := strconv.ParseInt(k, 10, 64)
+	return err == nil && n > 0 && strconv.FormatInt(n, 10) == k
+}
+
+// stockPHPSerialize writes m as PHP's serialize() writes an array of
+// strings with integer keys (every key passed stockIsCustomFieldID),
+// sorted by id so the output is stable.
+func stockPHPSerialize(m map[string]string) string {
+	keys := slices.SortedFunc(maps.Keys(m), func(a, b string) int {
+		x, _ := strconv.ParseInt(a, 10, 64)
+		y, _ := strconv.ParseInt(b, 10, 64)
+		return cmp.Compare(x, y)
+	})
+	var b strings.Builder
+	fmt.Fprintf(&b, "a:%d:{", len(m))
+	for _, k := range keys {
+		// s:LEN counts bytes; PHP does not escape inside the quotes.
+		fmt.Fprintf(&b, "i:%s;s:%d:\"%s\";", k, len(m[k]), m[k])
+	}
+	b.WriteByte('}')
+	return b.String()
+}
