@@ -34,7 +34,7 @@ const (
 	settingSecret     = stockSettingSecret
 	settingAccessKey  = stockSettingAccessKey
 	settingAdminUser  = stockSettingAdminUsername
-	settingAPI       = "api"
+	settingAPI        = "api"
 )
 
 func newSpec() *platform.Spec {
