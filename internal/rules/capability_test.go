@@ -32,3 +32,30 @@ func TestCrossPostOnAConversationNoteIsRefused(t *testing.T) {
     reply: {as: note, body: hi, to: {type: ticket, id: "1"}, cross_post: true}
 `)
 }
+
+// TestAFieldKeyOfTwoPlatformsIsCheckedByEach: two platforms may declare
+// the same reply key with their own rules (WHMCS's status is free text,
+// another platform's an enum); a rule is held to its own platform's.
+func TestAFieldKeyOfTwoPlatformsIsCheckedByEach(t *testing.T) {
+	mustLoad(t, header+`  - name: a
+    source: whmcs
+    when: "true"
+    reply: {as: comment, body: hi, status: In Progress}
+`)
+	for _, p := range testRegistry.All() {
+		for _, f := range p.Spec().ReplyFields {
+			if f.Key != "status" || len(f.Enum) == 0 {
+				continue
+			}
+			kind := p.Spec().Name
+			_, err := Load([]byte(strings.ReplaceAll(header, "kind: whmcs", "kind: "+kind)+`  - name: a
+    source: whmcs
+    when: "true"
+    reply: {as: comment, body: hi, status: In Progress}
+`), "rules.yaml", Options{Platforms: testRegistry})
+			if err == nil || !strings.Contains(err.Error(), "reply.status must be") {
+				t.Errorf("%s: status outside its enum: %v", kind, err)
+			}
+		}
+	}
+}

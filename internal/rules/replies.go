@@ -23,6 +23,8 @@ type FieldTemplate struct {
 	// required: rendered empty is an error (the one key of an object
 	// that takes exactly one).
 	required bool
+	// raw is a FieldText as written, for a platform's Enum.
+	raw string
 }
 
 // kindTable is what one platform kind posts: its capability rows and its
@@ -336,6 +338,9 @@ func (c *compiler) checkCapability(at path, rule, account string, tbl *kindTable
 	}
 	for _, f := range fields {
 		fd := tbl.fields[f.Key]
+		if tbl.impl != nil && fd.Type == platform.FieldText && len(fd.Enum) > 0 && !slices.Contains(fd.Enum, f.raw) {
+			c.errAt(append(at, f.Key), rule, "platform %q (%s): reply.%s must be %s, not %q", account, tbl.kind, f.Key, orList(fd.Enum), f.raw)
+		}
 		if fd.Type != platform.FieldObject || !fd.ExactlyOne || len(f.Map) == 1 {
 			continue
 		}
@@ -416,10 +421,8 @@ func (c *compiler) replyField(at path, rule string, fd platform.Field, v any) *F
 		if s == "" {
 			return nil
 		}
-		if len(fd.Enum) > 0 && !slices.Contains(fd.Enum, s) {
-			c.errAt(at, rule, "%s must be %s, not %q", field, orList(fd.Enum), s)
-			return nil
-		}
+		// An Enum is the platform's: checked per platform (checkCapability).
+		f.raw = s
 		f.Text = c.template(at, rule, field, s)
 	case platform.FieldTextList:
 		list, ok := v.([]any)

@@ -94,19 +94,35 @@ func (g *schemaGen) replyFields() ordered {
 	var keys []string
 	decl := map[string]platform.Field{}
 	takers := map[string][]string{}
+	docs := map[string][]string{} // "doc (kinds)" per distinct doc
 	for _, p := range g.reg.All() {
 		for _, f := range p.Spec().ReplyFields {
-			if _, ok := decl[f.Key]; !ok {
+			first, seen := decl[f.Key]
+			switch {
+			case !seen:
 				keys = append(keys, f.Key)
 				decl[f.Key] = f
+			case len(first.Enum) > 0 && len(f.Enum) > 0:
+				// Either platform's values.
+				for _, v := range f.Enum {
+					if !slices.Contains(first.Enum, v) {
+						first.Enum = append(slices.Clone(first.Enum), v)
+					}
+				}
+				decl[f.Key] = first
+			case len(first.Enum) > 0:
+				// Free text on one platform: the schema cannot say which.
+				first.Enum = nil
+				decl[f.Key] = first
 			}
 			takers[f.Key] = append(takers[f.Key], p.Spec().Name)
+			docs[f.Key] = append(docs[f.Key], f.Doc+"\x00"+p.Spec().Name)
 		}
 	}
 	var out ordered
 	for _, k := range keys {
 		f := decl[k]
-		o := ordered{{"description", fmt.Sprintf("%s: %s (%s).", k, f.Doc, strings.Join(takers[k], ", "))}}
+		o := ordered{{"description", k + ": " + describeField(docs[k]) + "."}}
 		switch f.Type {
 		case platform.FieldBool:
 			o = append(o, member{"type", "boolean"})
@@ -139,4 +155,23 @@ func (g *schemaGen) replyFields() ordered {
 		out = append(out, member{k, o})
 	}
 	return out
+}
+
+// describeField joins the docs of a field's declarations ("doc\x00kind"),
+// each with the kinds that give it.
+func describeField(decls []string) string {
+	var order []string
+	kinds := map[string][]string{}
+	for _, d := range decls {
+		doc, kind, _ := strings.Cut(d, "\x00")
+		if _, seen := kinds[doc]; !seen {
+			order = append(order, doc)
+		}
+		kinds[doc] = append(kinds[doc], kind)
+	}
+	parts := make([]string, len(order))
+	for i, doc := range order {
+		parts[i] = fmt.Sprintf("%s (%s)", doc, strings.Join(kinds[doc], ", "))
+	}
+	return strings.Join(parts, "; ")
 }
