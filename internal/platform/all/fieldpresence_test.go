@@ -1,6 +1,8 @@
 package all
 
 import (
+	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +12,8 @@ import (
 	"time"
 
 	"github.com/supportops/autoresponder/internal/event"
+	"github.com/supportops/autoresponder/internal/platform"
+	"github.com/supportops/autoresponder/internal/platform/platformtest"
 )
 
 // fieldValue reads a dotted expr path of ev; present is false when an
@@ -66,17 +70,8 @@ func TestParsedEventsMatchFieldPresence(t *testing.T) {
 		}
 		checked[kind]++
 		pl, _ := registry.Lookup(kind)
-		for field, p := range pl.Spec().Presence {
-			v, present := fieldValue(ev, field)
-			if !present {
-				continue
-			}
-			switch {
-			case p == event.Never && !v.IsZero():
-				t.Errorf("%s: %s is %v, but FieldPresence says %s never sends it", f, field, v, kind)
-			case p == event.Always && v.IsZero():
-				t.Errorf("%s: %s is empty, but FieldPresence says %s always sends it", f, field, kind)
-			}
+		for _, msg := range presenceMismatches(ev, pl.Spec().Presence, nil) {
+			t.Errorf("%s: %s", f, msg)
 		}
 	}
 	for _, kind := range []string{"intercom", "whmcs"} {
@@ -94,8 +89,9 @@ func TestPresenceTablesCoverEvent(t *testing.T) {
 	for _, p := range registry.All() {
 		table := p.Spec().Presence
 		if table == nil {
-			// No claims: every field reads as Sometimes, the lints stay quiet.
-			t.Logf("%s: no Spec.Presence table", p.Spec().Name)
+			// Without one every field reads as Sometimes: the lints
+			// could not warn about a field the platform never sends.
+			t.Errorf("%s: no Spec.Presence table", p.Spec().Name)
 			continue
 		}
 		for _, f := range want {
@@ -108,5 +104,93 @@ func TestPresenceTablesCoverEvent(t *testing.T) {
 				t.Errorf("%s: Spec.Presence names %s, which Event does not have", p.Spec().Name, f)
 			}
 		}
+	}
+}
+
+// presenceMismatches lists where ev contradicts table: a field the table
+// says is Always empty although the object holding it is there, or a field
+// it says is Never filled. seen, when not nil, counts per field the events
+// in which the claim could be checked (the holding object was there).
+func presenceMismatches(ev *event.Event, table map[string]event.Presence, seen map[string]int) []string {
+	var out []string
+	for _, field := range slices.Sorted(maps.Keys(table)) {
+		p := table[field]
+		v, present := fieldValue(ev, field)
+		if !present {
+			continue
+		}
+		if seen != nil {
+			seen[field]++
+		}
+		switch {
+		case p == event.Never && !v.IsZero():
+			out = append(out, fmt.Sprintf("%s is %v, but Spec.Presence says %s never fills it", field, v, ev.Kind))
+		case p == event.Always && v.IsZero():
+			out = append(out, fmt.Sprintf("%s is empty, but Spec.Presence says %s always fills it", field, ev.Kind))
+		}
+	}
+	return out
+}
+
+// TestSuiteExamplesMatchPresence: every example of every platform's
+// contract suite, and the bot's own post it carries, parses into an event
+// that fills what the platform's Spec.Presence says is always there and
+// leaves empty what it says is never there. Subscription checks (pings)
+// never reach rules and are not held to the table.
+func TestSuiteExamplesMatchPresence(t *testing.T) {
+	for _, p := range registry.All() {
+		name := p.Spec().Name
+		t.Run(name, func(t *testing.T) {
+			mk, ok := suites[name]
+			if !ok {
+				t.Fatalf("%s has no contract suite in this test's list", name)
+			}
+			table := p.Spec().Presence
+			if table == nil {
+				t.Fatal("no Spec.Presence table")
+			}
+			s := mk()
+			examples := append(slices.Clone(s.Examples), platformtest.Example{Body: s.OwnPost.Body, Header: s.OwnPost.Header})
+			seen := map[string]int{}
+			checked, pings := 0, 0
+			for i, ex := range examples {
+				label := filepath.Base(ex.File)
+				if ex.File == "" {
+					label = ex.Want.Topic
+				}
+				if i == len(examples)-1 {
+					label = "own post"
+				}
+				t.Run(fmt.Sprintf("%d %s", i, label), func(t *testing.T) {
+					now := time.Now()
+					ev, err := platform.Parse(p, "src", s.Deliver(ex.Load(t), ex.Header, now), now)
+					if err != nil {
+						t.Fatalf("Parse: %v", err)
+					}
+					if platform.IsPing(p, ev) {
+						pings++
+						return
+					}
+					checked++
+					for _, msg := range presenceMismatches(ev, table, seen) {
+						t.Error(msg)
+					}
+				})
+			}
+			if checked == 0 {
+				t.Skip("no example parsed: ../shared is absent and the suite ships no bodies")
+			}
+			t.Logf("%d events checked", checked)
+			if checked < len(examples)-pings {
+				return // some examples were skipped
+			}
+			// A claim no example could contradict is untested: add an
+			// example whose event holds the field's object.
+			for _, f := range slices.Sorted(maps.Keys(table)) {
+				if table[f] != event.Sometimes && seen[f] == 0 {
+					t.Errorf("no example has the object holding %s: its claim is never checked", f)
+				}
+			}
+		})
 	}
 }

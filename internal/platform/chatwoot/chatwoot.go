@@ -94,7 +94,8 @@ func newSpec() *platform.Spec {
 			{Name: "contact_updated", Doc: "a contact's details changed"},
 			{Name: "webwidget_triggered", Doc: "a visitor opened the website chat widget"},
 		},
-		Targets: []string{event.TargetConversation},
+		Targets:  []string{event.TargetConversation},
+		Presence: presence,
 		Capabilities: []platform.Capability{
 			{As: platform.AsComment, Target: event.TargetConversation},
 			{As: platform.AsNote, Target: event.TargetConversation},

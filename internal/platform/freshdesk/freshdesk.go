@@ -64,7 +64,8 @@ var spec = &platform.Spec{
 		{Name: TopicStatus, Doc: "the ticket's status changed"},
 		{Name: TopicPriority, Doc: "the ticket's priority changed"},
 	},
-	Targets: []string{event.TargetTicket},
+	Targets:  []string{event.TargetTicket},
+	Presence: presence,
 	Capabilities: []platform.Capability{
 		{As: platform.AsComment, Target: event.TargetTicket},
 		{As: platform.AsNote, Target: event.TargetTicket},

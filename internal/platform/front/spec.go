@@ -74,7 +74,8 @@ var spec = platform.Spec{
 		{Name: "message_bounce_error", Doc: "a message bounced"},
 		{Name: topicSync, Doc: "an application webhook's validation request, sent when the webhook is saved", Ping: true},
 	},
-	Targets: []string{event.TargetConversation},
+	Targets:  []string{event.TargetConversation},
+	Presence: presence,
 	Capabilities: []platform.Capability{
 		{As: platform.AsComment, Target: event.TargetConversation, Fields: []string{fieldArchive}},
 		{As: platform.AsNote, Target: event.TargetConversation},

@@ -49,7 +49,8 @@ var spec = platform.Spec{
 		{Name: "tag.deleted", Doc: "a tag was deleted"},
 		{Name: "message.survey.response.received", Doc: "a survey response arrived"},
 	},
-	Targets: []string{event.TargetConversation},
+	Targets:  []string{event.TargetConversation},
+	Presence: presence,
 
 	Capabilities: []platform.Capability{
 		// POST /v2/conversations/{id}/reply: emails the customer.

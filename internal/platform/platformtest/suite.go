@@ -252,34 +252,45 @@ func referenceDir(t *testing.T) string {
 	}
 }
 
+// Load returns the example's body: Body, or File read from
+// ../shared/reference. The test is skipped when that folder is absent.
+func (ex Example) Load(t *testing.T) []byte {
+	t.Helper()
+	if ex.Body != nil {
+		return ex.Body
+	}
+	b, err := os.ReadFile(filepath.Join(referenceDir(t), ex.File))
+	if errors.Is(err, os.ErrNotExist) {
+		t.Skipf("%s not found: ../shared is absent", ex.File)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Deliver is body as a genuine sender delivers it, at now, to a source
+// with the suite's settings: signed, with header's values added.
+func (s *Suite) Deliver(body []byte, header http.Header, now time.Time) *platform.Delivery {
+	h := s.Platform.Sign(secret, body, now, settings(s.SourceSettings))
+	for k, v := range header {
+		h[k] = v
+	}
+	return delivery(s, h, body, secret, now)
+}
+
 func testExamples(t *testing.T, s *Suite) {
 	if len(s.Examples) == 0 {
 		t.Fatal("Suite.Examples is empty: list the reference payloads")
 	}
-	ref := referenceDir(t)
 	for _, ex := range s.Examples {
 		name := ex.File
 		if name == "" {
 			name = ex.Want.Topic
 		}
 		t.Run(name, func(t *testing.T) {
-			b := ex.Body
-			if b == nil {
-				var err error
-				b, err = os.ReadFile(filepath.Join(ref, ex.File))
-				if errors.Is(err, os.ErrNotExist) {
-					t.Skipf("%s not found: ../shared is absent", ex.File)
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
 			now := time.Now()
-			h := s.Platform.Sign(secret, b, now, settings(s.SourceSettings))
-			for k, v := range ex.Header {
-				h[k] = v
-			}
-			d := delivery(s, h, b, secret, now)
+			d := s.Deliver(ex.Load(t), ex.Header, now)
 			if err := s.Platform.Verify(d); err != nil {
 				t.Fatalf("Verify: %v", err)
 			}
@@ -335,11 +346,7 @@ func testOwnPost(t *testing.T, s *Suite) {
 		t.Fatal("Suite.OwnPost is required: the loop guard must recognise the bot's own posts")
 	}
 	now := time.Now()
-	h := s.Platform.Sign(secret, s.OwnPost.Body, now, settings(s.SourceSettings))
-	for k, v := range s.OwnPost.Header {
-		h[k] = v
-	}
-	ev, err := platform.Parse(s.Platform, "src", delivery(s, h, s.OwnPost.Body, secret, now), now)
+	ev, err := platform.Parse(s.Platform, "src", s.Deliver(s.OwnPost.Body, s.OwnPost.Header, now), now)
 	if err != nil {
 		t.Fatalf("Parse: %v", err)
 	}

@@ -106,7 +106,8 @@ var spec = platform.Spec{
 		{Name: TopicTriggerUpdated, BotAuthored: true,
 			Doc: `trigger webhook ("Ticket is Updated"), with the recommended body and "event": "ticket.updated"; the bot's own replies update tickets too`},
 	},
-	Targets: []string{event.TargetTicket},
+	Targets:  []string{event.TargetTicket},
+	Presence: presence,
 	Capabilities: []platform.Capability{
 		{As: platform.AsComment, Target: event.TargetTicket, Fields: []string{FieldHTML}},
 		{As: platform.AsNote, Target: event.TargetTicket, Fields: []string{FieldHTML}},
