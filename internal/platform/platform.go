@@ -262,7 +262,7 @@ type Account struct {
 // Identity is who the bot is on one account.
 type Identity struct {
 	IDs   []string // author ids the bot posts as
-	Names []string // author names the bot posts as (where the platform reports no id)
+	Names []string // author names or email addresses the bot posts as (where the platform may report no id)
 }
 
 // Delivery is one webhook request to a source.

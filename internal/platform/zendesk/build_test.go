@@ -142,12 +142,12 @@ func TestBuildTicketCreatedByAgent(t *testing.T) {
 }
 
 func TestBuildTrigger(t *testing.T) {
-	body := zendeskfake.RenderTrigger(map[string]string{"event": "ticket.updated", "current_user.role": "Agent", "current_user.id": "42", "current_user.name": "Sam"})
+	body := zendeskfake.RenderTrigger(map[string]string{"event": "ticket.updated", "current_user.role": "Agent", "current_user.id": "42", "current_user.name": "Sam", "current_user.email": "sam@example.com"})
 	ev := mustParse(t, string(body))
 	if ev.Topic != "ticket.updated" || ev.Target.ID != "5158" {
 		t.Fatalf("topic %q target %+v", ev.Topic, ev.Target)
 	}
-	if ev.Message.Author != (event.Author{Type: "agent", ID: "42", Name: "Sam"}) {
+	if ev.Message.Author != (event.Author{Type: "agent", ID: "42", Name: "Sam", Email: "sam@example.com"}) {
 		t.Errorf("author %+v: the current user is the update's author", ev.Message.Author)
 	}
 	if ev.Contact == nil || ev.Contact.Name != "Jane Customer" || ev.Contact.ID != "8447388090494" {

@@ -2,6 +2,7 @@ package zendesk
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/supportops/autoresponder/internal/event"
 	"github.com/supportops/autoresponder/internal/platform"
@@ -11,9 +12,11 @@ import (
 // LoopGuard implements platform.Platform.
 //
 //   - own_reply: the message's author (comment author, messaging actor,
-//     trigger current_user_id) or, for an event subscription, the event's
-//     detail.actor_id is one of the bot's agent ids. Zendesk reports users
-//     by id only, so names are not compared.
+//     trigger current user) or, for an event subscription, the event's
+//     detail.actor_id is one of the bot's users: agent_id, or the user
+//     its token authenticates as, by token_user_id or, where the payload
+//     reports an email ({{current_user.email}} in a trigger), by the
+//     account's email. Names are not compared: they are not unique.
 //   - bot_author: a messaging event whose actor is a trigger or the system.
 //
 // Agents' comments and notes pass: rules tell them apart by
@@ -26,7 +29,7 @@ func (Platform) LoopGuard(ev *event.Event, self []platform.Identity) string {
 		return ""
 	}
 	a := ev.Message.Author
-	if isSelf(self, a.ID) {
+	if isSelf(self, a.ID) || isSelfEmail(self, a.Email) {
 		return platform.IgnoredOwnReply
 	}
 	if a.Type == authorTypeTrigger || a.Type == authorTypeSystem {
@@ -50,6 +53,21 @@ func isSelf(self []platform.Identity, id string) bool {
 	}
 	for _, s := range self {
 		if slices.Contains(s.IDs, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// isSelfEmail reports whether email is the token user's (Identity.Names,
+// lower-cased). Zendesk compares emails without regard to case.
+func isSelfEmail(self []platform.Identity, email string) bool {
+	if email == "" {
+		return false
+	}
+	email = strings.ToLower(strings.TrimSpace(email))
+	for _, s := range self {
+		if slices.Contains(s.Names, email) {
 			return true
 		}
 	}

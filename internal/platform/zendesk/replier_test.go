@@ -350,9 +350,13 @@ func TestValidateSettings(t *testing.T) {
 		want     []string // paths, in order
 	}{
 		{"token account", p.ValidateAccount(withSecret(settings("email", "bot@example.com", "agent_id", "1"), "token")), nil},
-		{"oauth account", p.ValidateAccount(withSecret(settings("auth", "oauth", "agent_id", "1"), "oauth_token")), nil},
+		{"oauth account", p.ValidateAccount(withSecret(settings("auth", "oauth", "agent_id", "1", "token_user_id", "2"), "oauth_token")), nil},
+		{"oauth without the token's user", p.ValidateAccount(withSecret(settings("auth", "oauth", "agent_id", "1"), "oauth_token")), []string{"token_user_id"}},
+		{"oauth with an email", p.ValidateAccount(withSecret(settings("auth", "oauth", "agent_id", "1", "token_user_id", "2", "email", "bot@example.com"), "oauth_token")), []string{"email"}},
+		{"token user not a number", p.ValidateAccount(withSecret(settings("email", "bot@example.com", "agent_id", "1", "token_user_id", "bot"), "token")), []string{"token_user_id"}},
+		{"token account naming its user", p.ValidateAccount(withSecret(settings("email", "bot@example.com", "agent_id", "1", "token_user_id", "2"), "token")), nil},
 		{"token without secret or email", p.ValidateAccount(settings("agent_id", "1")), []string{"token", "email"}},
-		{"oauth with the API token too", p.ValidateAccount(withSecret(settings("auth", "oauth", "agent_id", "1"), "oauth_token", "token")), []string{"token"}},
+		{"oauth with the API token too", p.ValidateAccount(withSecret(settings("auth", "oauth", "agent_id", "1", "token_user_id", "1"), "oauth_token", "token")), []string{"token"}},
 		{"agent id missing", p.ValidateAccount(withSecret(settings("email", "bot@example.com"), "token")), []string{"agent_id"}},
 		{"unknown auth", p.ValidateAccount(settings("auth", "basic", "agent_id", "1")), []string{"auth"}},
 		{"default skew", p.ValidateSource(settings()), nil},

@@ -15,7 +15,9 @@ import (
 // ships it; a test holds the two together. "event" is a literal the admin
 // sets per trigger ("ticket.created" for a "Ticket is Created" trigger,
 // "ticket.updated" for "Ticket is Updated"); the rest are Zendesk
-// placeholders, which arrive rendered as unformatted text.
+// placeholders, which arrive rendered as unformatted text. current_user
+// is who made the update: for the bot's own replies, the user its token
+// authenticates as, which the loop guard knows by email or token_user_id.
 const TriggerBody = `{
   "event": "ticket.created",
   "ticket_id": "{{ticket.id}}",
@@ -31,6 +33,7 @@ const TriggerBody = `{
   "requester_email": "{{ticket.requester.email}}",
   "current_user_id": "{{current_user.id}}",
   "current_user_name": "{{current_user.name}}",
+  "current_user_email": "{{current_user.email}}",
   "current_user_role": "{{current_user.role}}",
   "latest_public_comment": "{{ticket.latest_public_comment}}",
   "link": "{{ticket.link}}"
@@ -41,7 +44,7 @@ type triggerBody struct {
 	subject, status, priority, kind, via, tags      string
 	requesterID, requesterName, requesterEmail      string
 	currentUserID, currentUserName, currentUserRole string
-	latestPublicComment                             string
+	currentUserEmail, latestPublicComment           string
 }
 
 // buildTrigger reads the recommended trigger body. event and ticket_id are
@@ -74,7 +77,8 @@ func buildTrigger(ev *event.Event, root map[string]any, raw []byte) error {
 		{"ticket_type", &b.kind, false}, {"via", &b.via, false}, {"tags", &b.tags, false},
 		{"requester_id", &b.requesterID, true}, {"requester_name", &b.requesterName, false},
 		{"requester_email", &b.requesterEmail, false}, {"current_user_id", &b.currentUserID, true},
-		{"current_user_name", &b.currentUserName, false}, {"current_user_role", &b.currentUserRole, false},
+		{"current_user_name", &b.currentUserName, false}, {"current_user_email", &b.currentUserEmail, false},
+		{"current_user_role", &b.currentUserRole, false},
 		{"latest_public_comment", &b.latestPublicComment, false},
 	} {
 		read := optText
@@ -102,13 +106,16 @@ func buildTrigger(ev *event.Event, root map[string]any, raw []byte) error {
 	// public comment (on "Ticket is Created", the description). The
 	// message is there whenever the user is known, so that the loop guard
 	// sees the bot's own updates, notes included.
-	if b.currentUserID != "" || b.latestPublicComment != "" {
+	if b.currentUserID != "" || b.currentUserEmail != "" || b.latestPublicComment != "" {
 		// Placeholders render as unformatted text: a "<b>" the customer
 		// typed is two words of text, escaped to be HTML.
 		escaped := html.EscapeString(b.latestPublicComment)
 		ev.Message = &event.Message{
 			HTML: escaped, Text: event.MessageText(escaped),
-			Author: event.Author{ID: b.currentUserID, Name: b.currentUserName, Type: roleType(b.currentUserRole)},
+			Author: event.Author{
+				ID: b.currentUserID, Name: b.currentUserName, Email: b.currentUserEmail,
+				Type: roleType(b.currentUserRole),
+			},
 		}
 	}
 	return nil

@@ -9,6 +9,7 @@ package zendesk
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -38,6 +39,7 @@ const (
 	SettingToken        = "token"          // secret: the API token
 	SettingOAuthToken   = "oauth_token"    // secret: an OAuth access token
 	SettingAgentID      = "agent_id"       // the bot's agent (user) id
+	SettingTokenUserID  = "token_user_id"  // the user id the token authenticates as
 	SettingSendAuthorID = "send_author_id" // send comment.author_id = agent_id
 
 	AuthToken = "token"
@@ -92,9 +94,11 @@ var spec = platform.Spec{
 		{Key: SettingOAuthToken, Type: platform.SettingSecret,
 			Doc: "an OAuth access token with write access to tickets (auth: oauth)"},
 		{Key: SettingAgentID, Type: platform.SettingString, Required: true,
-			Doc: "the user id of the bot's agent, the user the API token belongs to: its comments and updates are the bot's own (loop guard), and replies are attributed to it"},
+			Doc: "the user id of the bot's agent, best the user the token belongs to: its comments and updates are the bot's own (loop guard), and replies are attributed to it"},
+		{Key: SettingTokenUserID, Type: platform.SettingString,
+			Doc: "the user id the token authenticates as (required with auth: oauth; the same as agent_id when the token is the bot agent's): Zendesk reports that user as the updater of the bot's own replies, and the loop guard ignores its updates"},
 		{Key: SettingSendAuthorID, Type: platform.SettingBool, Default: "true",
-			Doc: "send comment.author_id = agent_id; keep the token the agent_id user's all the same: a trigger reports the token's user as the updater, and the loop guard knows only agent_id"},
+			Doc: "send comment.author_id = agent_id; the ticket update is still the token's user's (email, or token_user_id), whose updates the loop guard ignores"},
 	},
 	Topics: []platform.Topic{
 		{Name: TopicTicketCreated, Doc: "event subscription: a ticket was created; message is its description"},
@@ -121,16 +125,29 @@ var spec = platform.Spec{
 // Spec implements platform.Platform.
 func (Platform) Spec() *platform.Spec { return &spec }
 
-// Identity implements platform.Platform: Zendesk reports comment authors
-// and actors by user id.
+// Identity implements platform.Platform. The bot is two users, often one:
+// the agent its comments are attributed to (agent_id), and the user its
+// token authenticates as, who makes the ticket update and whom Zendesk
+// reports as the updater (detail.actor_id, {{current_user.*}} in a
+// trigger). That user is known by id (token_user_id) and, with an API
+// token, by the account's email, lower-cased in Names: a trigger body
+// names the current user's email whoever agent_id is.
 func (Platform) Identity(a *platform.Account) platform.Identity {
+	var id platform.Identity
 	if a == nil {
-		return platform.Identity{}
+		return id
 	}
-	if id := strings.TrimSpace(a.Settings.Get(SettingAgentID)); id != "" {
-		return platform.Identity{IDs: []string{id}}
+	for _, key := range []string{SettingAgentID, SettingTokenUserID} {
+		if v := strings.TrimSpace(a.Settings.Get(key)); v != "" && !slices.Contains(id.IDs, v) {
+			id.IDs = append(id.IDs, v)
+		}
 	}
-	return platform.Identity{}
+	if authMode(a.Settings) == AuthToken {
+		if email := strings.TrimSpace(a.Settings.Get(SettingEmail)); email != "" {
+			id.Names = []string{strings.ToLower(email)}
+		}
+	}
+	return id
 }
 
 // BodyFormat implements platform.Platform: comment.body is plain text,
@@ -186,14 +203,26 @@ func (Platform) ValidateAccount(s *platform.Settings) []platform.Problem {
 		if !s.Has(SettingOAuthToken) {
 			add(SettingOAuthToken, "auth: oauth needs oauth_token_env or oauth_token_file")
 		}
+		// An OAuth token has no email to know its user by in a trigger
+		// body: without its id the bot's own updates would come back
+		// unrecognised.
+		if !s.Has(SettingTokenUserID) {
+			add(SettingTokenUserID, "auth: oauth needs the user id the OAuth token was issued to (agent_id when it is the bot agent's): the bot's own updates come back as that user's")
+		}
 		if s.Has(SettingToken) {
 			add(SettingToken, "is only used with auth: token")
+		}
+		if s.Has(SettingEmail) {
+			add(SettingEmail, "is only used with auth: token; token_user_id names the OAuth token's user")
 		}
 	default:
 		add(SettingAuth, "%q is not token or oauth", auth)
 	}
 	if id := s.Get(SettingAgentID); !isDigits(id) {
 		add(SettingAgentID, "%q is not a Zendesk user id (a number)", id)
+	}
+	if id := s.Get(SettingTokenUserID); s.Has(SettingTokenUserID) && !isDigits(id) {
+		add(SettingTokenUserID, "%q is not a Zendesk user id (a number)", id)
 	}
 	return ps
 }

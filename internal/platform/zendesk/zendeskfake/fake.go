@@ -97,7 +97,9 @@ func (f *Fake) BaseURL() string { return f.ts.URL }
 // Settings are the account settings the fake accepts.
 func (f *Fake) Settings() map[string]string {
 	if f.opts.OAuth {
-		return map[string]string{zendesk.SettingAuth: zendesk.AuthOAuth, zendesk.SettingAgentID: f.opts.AgentID}
+		// The token is the bot agent's own.
+		return map[string]string{zendesk.SettingAuth: zendesk.AuthOAuth, zendesk.SettingAgentID: f.opts.AgentID,
+			zendesk.SettingTokenUserID: f.opts.AgentID}
 	}
 	return map[string]string{zendesk.SettingAuth: zendesk.AuthToken, zendesk.SettingEmail: f.opts.Email, zendesk.SettingAgentID: f.opts.AgentID}
 }

@@ -69,6 +69,7 @@ func triggerValues() map[string]string {
 		"ticket.requester.email":           "jane@example.com",
 		"current_user.id":                  "8447388090494",
 		"current_user.name":                "Jane Customer",
+		"current_user.email":               "jane@example.com",
 		"current_user.role":                "End-user",
 		"ticket.latest_public_comment":     "I cannot log in to the mobile app since the update.",
 		"ticket.link":                      "https://example.zendesk.com/agent/tickets/5158",
