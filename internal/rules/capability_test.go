@@ -59,3 +59,39 @@ func TestAFieldKeyOfTwoPlatformsIsCheckedByEach(t *testing.T) {
 		}
 	}
 }
+
+// TestAReplyWithoutToIsCheckedOnEveryTargetOfTheEvent: without reply.to a
+// reply goes to the event's own target, which on Intercom may be a
+// conversation or a ticket. A cross_post note fits only tickets, so every
+// event on a conversation would dead-letter: a warning at the key (the
+// condition may let only tickets through), which --strict fails.
+func TestAReplyWithoutToIsCheckedOnEveryTargetOfTheEvent(t *testing.T) {
+	rs := mustLoad(t, header+`  - name: a
+    source: intercom
+    when: "true"
+    once: true
+    reply:
+      as: note
+      body: hi
+      cross_post: true
+`)
+	want := `rules.yaml:26:19: rule "a": without reply.to the reply goes to the event's own target, which may be a conversation, ` +
+		`and platform "intercom" (intercom) takes no reply.cross_post on a note to it: set reply.to ` +
+		`(e.g. {type: ticket, id: "{{ target.id }}"}) if the rule only sees those
+   26 |       cross_post: true
+                          ^`
+	ws := rs.Lint()
+	if len(ws) != 1 || !strings.Contains(ws[0].String(), want) {
+		t.Fatalf("warnings: %v\nwant exactly one containing:\n%s", ws, want)
+	}
+	// Naming the event's ticket is what Intercom takes; so is a note
+	// without cross_post, which both targets take.
+	for _, reply := range []string{
+		`{as: note, body: hi, cross_post: true, to: {type: ticket, id: "{{ target.id }}"}}`,
+		`{as: note, body: hi}`,
+	} {
+		if ws := mustLoad(t, header+"  - {name: a, source: intercom, when: \"true\", once: true, reply: "+reply+"}\n").Lint(); len(ws) > 0 {
+			t.Errorf("%s: %v", reply, ws)
+		}
+	}
+}
