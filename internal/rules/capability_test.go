@@ -95,3 +95,32 @@ func TestAReplyWithoutToIsCheckedOnEveryTargetOfTheEvent(t *testing.T) {
 		}
 	}
 }
+
+// TestStockWHMCSCustomFieldsAreIDs: WHMCS's own API looks custom fields up
+// by their numeric id, and the api: whmcs client refuses any other key, so
+// a rule with one passed --strict and dead-lettered on every send. The
+// loader refuses it at the key; the reseller API (api: keliweb) forwards
+// keys as they are, as it always did.
+func TestStockWHMCSCustomFieldsAreIDs(t *testing.T) {
+	stock := strings.Replace(header, "    token_env: WT\n",
+		"    api: whmcs\n    identifier_env: I\n    secret_env: S2\n    admin_username: bot\n", 1)
+	rule := `  - name: a
+    source: whmcs
+    when: "true"
+    reply:
+      as: comment
+      body: hi
+      custom_fields:
+        "12": ok
+        priority: high
+`
+	_, err := Load([]byte(stock+rule), "rules.yaml", Options{Platforms: testRegistry})
+	want := `rules.yaml:30:19: rule "a": custom_fields key "priority" is not a custom field id`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error:\n%v\nwant it to contain:\n%s", err, want)
+	}
+	if strings.Contains(err.Error(), `"12"`) {
+		t.Errorf("a numeric id is refused too:\n%v", err)
+	}
+	mustLoad(t, header+rule)
+}

@@ -172,13 +172,17 @@ func (c *compiler) reply(rs *Ruleset, at path, r *Rule) *ReplyTemplate {
 
 	t.Fields = c.replyFields(at, name, rc.Extra)
 	used := map[string]bool{}
+	keys := map[string][]string{}
 	for _, f := range t.Fields {
 		used[f.Key] = true
+		if f.Map != nil {
+			keys[f.Key] = sortedKeys(f.Map)
+		}
 		if f.Type == platform.FieldBool {
 			t.flags[f.Key] = true
 		}
 	}
-	view := &platform.ReplyView{As: rc.As, Fields: used, Platform: rc.Platform}
+	view := platform.ReplyView{As: rc.As, Fields: used, Platform: rc.Platform, Keys: keys}
 	if rc.To != nil {
 		view.ToType, view.ToID = rc.To.Type, rc.To.ID
 	}
@@ -212,7 +216,8 @@ func (c *compiler) reply(rs *Ruleset, at path, r *Rule) *ReplyTemplate {
 		}
 		c.checkCapability(at, name, cand.platform.Name, tbl, &rc, t.Fields)
 		if tbl.impl != nil {
-			for _, p := range tbl.impl.ValidateReply(view) {
+			view.Account = cand.platform.Settings
+			for _, p := range tbl.impl.ValidateReply(&view) {
 				where := slices.Clone(at)
 				for _, k := range p.Path {
 					where = append(where, k)
