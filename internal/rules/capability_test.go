@@ -124,3 +124,25 @@ func TestStockWHMCSCustomFieldsAreIDs(t *testing.T) {
 	}
 	mustLoad(t, header+rule)
 }
+
+// TestAKeyOfAnotherPlatformIsRefusedWhateverItsValue: a reply key only
+// another platform takes is an error even when it is false or empty,
+// where it would change nothing: it is a key of the wrong section, and
+// the author meant something by it.
+func TestAKeyOfAnotherPlatformIsRefusedWhateverItsValue(t *testing.T) {
+	for _, kv := range []string{"no_email: false", "markdown: false", "status: ''", "custom_fields: {}", "from: {name: ''}"} {
+		_, err := Load([]byte(header+`  - name: a
+    source: intercom
+    when: "true"
+    reply: {as: comment, body: hi, `+kv+`}
+`), "rules.yaml", Options{Platforms: testRegistry})
+		key, _, _ := strings.Cut(kv, ":")
+		want := `platform "intercom" (intercom) does not take reply.` + key
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s on intercom: %v; want %q", kv, err, want)
+		}
+	}
+	// The platform's own keys stay optional.
+	mustLoad(t, header+`  - {name: a, source: intercom, when: "true", reply: {as: comment, body: hi, skip_notifications: false, options: []}}
+`)
+}
