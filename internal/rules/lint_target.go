@@ -16,7 +16,7 @@ type targetWarning struct {
 // eventTargetWarnings checks a reply without reply.to against every target
 // type its platform's events carry. The loader accepts such a reply when
 // the row of one target type takes it; on a platform whose events carry
-// several (Intercom's conversations and tickets) the rows differ, and the
+// several (conversations and tickets) the rows may differ, and the
 // replier refuses the reply on events of the others: each of them would
 // dead-letter. The loader cannot tell which targets a rule's condition
 // lets through, so this is a warning, and an error with --strict.
