@@ -288,6 +288,12 @@ type ReplyView struct {
 	ToID     string // the template as written
 	Fields   map[string]bool
 	Platform string
+	// Keys are the keys written under each map or object field, sorted
+	// (they are never templated).
+	Keys map[string][]string
+	// Account are the settings of the account the reply is checked
+	// against (ValidateReply is called once per account it may go to).
+	Account *Settings
 }
 
 // Format is how a platform reads a reply body; interpolated values are

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/riverqueue/river"
 
@@ -65,5 +66,47 @@ func TestJobOfTheUnversionedFormatDelivers(t *testing.T) {
 			h, _ := s.History(ctx, HistoryFilter{EventID: "v1-1"})
 			return len(h) == 1 && h[0].Outcome == Sent
 		})
+	})
+}
+
+// TestDeadLetterOfTheUnversionedFormatReplays: a dead letter the previous
+// release stored (its request without "v") is listed, and `bot dlq replay`
+// queues it with the fields and uuids it had, upgraded, on SQLite and
+// PostgreSQL.
+func TestDeadLetterOfTheUnversionedFormatReplays(t *testing.T) {
+	storeKinds(t, func(t *testing.T, opts Options) {
+		snd := newRecordingSender(nil)
+		s := openTestStore(t, opts, snd, fastPolicy())
+		ctx := context.Background()
+		const old = `{"platform":"billing","as":"comment","target":{"type":"ticket","id":"5013"},"body":"We got it",` +
+			`"markdown":true,"from":{"contact_id":"5","name":"Billing Desk","email":"billing@example.com"},` +
+			`"custom_fields":{"12":"ABC"},"status":"In Progress","no_email":true}`
+		now := time.Now()
+		if err := insertDeadLetter(ctx, s.backend.pool(), &DeadLetter{Source: "whmcs", EventID: "v1-dead", Topic: "TicketOpen",
+			Rule: "ack", Platform: "billing", TargetKey: "billing:ticket:5013", RequestJSON: []byte(old),
+			Reason: "client_error", Status: 403, Attempts: 1, ReceivedAt: now, DeadAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		dead, err := s.DeadLetters(ctx, DLQFilter{Rule: "ack"})
+		if err != nil || len(dead) != 1 {
+			t.Fatalf("dead letters: %+v %v", dead, err)
+		}
+		if _, err := s.Replay(ctx, DLQFilter{IDs: []int64{dead[0].ID}}, fastPolicy(), ReplayOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, "the replayed reply", func() bool { return snd.sentCount() == 1 })
+		snd.mu.Lock()
+		got := snd.sent[0].Args.Request
+		snd.mu.Unlock()
+		want := map[string]replier.Value{
+			"markdown":      {Bool: true},
+			"from":          {Map: map[string]string{"contact_id": "5", "name": "Billing Desk", "email": "billing@example.com"}},
+			"custom_fields": {Map: map[string]string{"12": "ABC"}},
+			"status":        {Text: "In Progress"},
+			"no_email":      {Bool: true},
+		}
+		if got.V != replier.RequestVersion || got.Body != "We got it" || got.Target.ID != "5013" || !reflect.DeepEqual(got.Fields, want) {
+			t.Errorf("replayed %+v; want version %d with fields %+v", got, replier.RequestVersion, want)
+		}
 	})
 }

@@ -59,3 +59,90 @@ func TestAFieldKeyOfTwoPlatformsIsCheckedByEach(t *testing.T) {
 		}
 	}
 }
+
+// TestAReplyWithoutToIsCheckedOnEveryTargetOfTheEvent: without reply.to a
+// reply goes to the event's own target, which on Intercom may be a
+// conversation or a ticket. A cross_post note fits only tickets, so every
+// event on a conversation would dead-letter: a warning at the key (the
+// condition may let only tickets through), which --strict fails.
+func TestAReplyWithoutToIsCheckedOnEveryTargetOfTheEvent(t *testing.T) {
+	rs := mustLoad(t, header+`  - name: a
+    source: intercom
+    when: "true"
+    once: true
+    reply:
+      as: note
+      body: hi
+      cross_post: true
+`)
+	want := `rules.yaml:26:19: rule "a": without reply.to the reply goes to the event's own target, which may be a conversation, ` +
+		`and platform "intercom" (intercom) takes no reply.cross_post on a note to it: set reply.to ` +
+		`(e.g. {type: ticket, id: "{{ target.id }}"}) if the rule only sees those
+   26 |       cross_post: true
+                          ^`
+	ws := rs.Lint()
+	if len(ws) != 1 || !strings.Contains(ws[0].String(), want) {
+		t.Fatalf("warnings: %v\nwant exactly one containing:\n%s", ws, want)
+	}
+	// Naming the event's ticket is what Intercom takes; so is a note
+	// without cross_post, which both targets take.
+	for _, reply := range []string{
+		`{as: note, body: hi, cross_post: true, to: {type: ticket, id: "{{ target.id }}"}}`,
+		`{as: note, body: hi}`,
+	} {
+		if ws := mustLoad(t, header+"  - {name: a, source: intercom, when: \"true\", once: true, reply: "+reply+"}\n").Lint(); len(ws) > 0 {
+			t.Errorf("%s: %v", reply, ws)
+		}
+	}
+}
+
+// TestStockWHMCSCustomFieldsAreIDs: WHMCS's own API looks custom fields up
+// by their numeric id, and the api: whmcs client refuses any other key, so
+// a rule with one passed --strict and dead-lettered on every send. The
+// loader refuses it at the key; the reseller API (api: keliweb) forwards
+// keys as they are, as it always did.
+func TestStockWHMCSCustomFieldsAreIDs(t *testing.T) {
+	stock := strings.Replace(header, "    token_env: WT\n",
+		"    api: whmcs\n    identifier_env: I\n    secret_env: S2\n    admin_username: bot\n", 1)
+	rule := `  - name: a
+    source: whmcs
+    when: "true"
+    reply:
+      as: comment
+      body: hi
+      custom_fields:
+        "12": ok
+        priority: high
+`
+	_, err := Load([]byte(stock+rule), "rules.yaml", Options{Platforms: testRegistry})
+	want := `rules.yaml:30:19: rule "a": custom_fields key "priority" is not a custom field id`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error:\n%v\nwant it to contain:\n%s", err, want)
+	}
+	if strings.Contains(err.Error(), `"12"`) {
+		t.Errorf("a numeric id is refused too:\n%v", err)
+	}
+	mustLoad(t, header+rule)
+}
+
+// TestAKeyOfAnotherPlatformIsRefusedWhateverItsValue: a reply key only
+// another platform takes is an error even when it is false or empty,
+// where it would change nothing: it is a key of the wrong section, and
+// the author meant something by it.
+func TestAKeyOfAnotherPlatformIsRefusedWhateverItsValue(t *testing.T) {
+	for _, kv := range []string{"no_email: false", "markdown: false", "status: ''", "custom_fields: {}", "from: {name: ''}"} {
+		_, err := Load([]byte(header+`  - name: a
+    source: intercom
+    when: "true"
+    reply: {as: comment, body: hi, `+kv+`}
+`), "rules.yaml", Options{Platforms: testRegistry})
+		key, _, _ := strings.Cut(kv, ":")
+		want := `platform "intercom" (intercom) does not take reply.` + key
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s on intercom: %v; want %q", kv, err, want)
+		}
+	}
+	// The platform's own keys stay optional.
+	mustLoad(t, header+`  - {name: a, source: intercom, when: "true", reply: {as: comment, body: hi, skip_notifications: false, options: []}}
+`)
+}

@@ -62,6 +62,9 @@ func (rs *Ruleset) Lint() []Warning {
 				warn(at, r.Name, "fires on %s in a conversation: add cooldown or once so customers are not answered again and again", what)
 			}
 		}
+		for _, w := range rs.eventTargetWarnings(r) {
+			warn(append(append(at, "reply"), w.at...), r.Name, "%s", w.msg)
+		}
 		for _, f := range rs.fieldsRead(r) {
 			for _, k := range kinds {
 				if rs.presence(k, f) == event.Never {

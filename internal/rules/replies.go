@@ -172,13 +172,17 @@ func (c *compiler) reply(rs *Ruleset, at path, r *Rule) *ReplyTemplate {
 
 	t.Fields = c.replyFields(at, name, rc.Extra)
 	used := map[string]bool{}
+	keys := map[string][]string{}
 	for _, f := range t.Fields {
 		used[f.Key] = true
+		if f.Map != nil {
+			keys[f.Key] = sortedKeys(f.Map)
+		}
 		if f.Type == platform.FieldBool {
 			t.flags[f.Key] = true
 		}
 	}
-	view := &platform.ReplyView{As: rc.As, Fields: used, Platform: rc.Platform}
+	view := platform.ReplyView{As: rc.As, Fields: used, Platform: rc.Platform, Keys: keys}
 	if rc.To != nil {
 		view.ToType, view.ToID = rc.To.Type, rc.To.ID
 	}
@@ -211,8 +215,10 @@ func (c *compiler) reply(rs *Ruleset, at path, r *Rule) *ReplyTemplate {
 			}
 		}
 		c.checkCapability(at, name, cand.platform.Name, tbl, &rc, t.Fields)
+		c.otherPlatformsKeys(at, name, cand.platform.Name, tbl, rc.Extra, used)
 		if tbl.impl != nil {
-			for _, p := range tbl.impl.ValidateReply(view) {
+			view.Account = cand.platform.Settings
+			for _, p := range tbl.impl.ValidateReply(&view) {
 				where := slices.Clone(at)
 				for _, k := range p.Path {
 					where = append(where, k)
@@ -348,6 +354,25 @@ func (c *compiler) checkCapability(at path, rule, account string, tbl *kindTable
 			c.errOnce(append(at, f.Key), rule, "%s needs reply.%s with exactly one of %s", rc.As, f.Key, strings.Join(fd.Keys, ", "))
 		} else {
 			c.errOnce(append(at, f.Key), rule, "reply.%s needs exactly one of %s", f.Key, strings.Join(fd.Keys, ", "))
+		}
+	}
+}
+
+// otherPlatformsKeys reports the keys of a reply that another platform
+// declares and this one does not, when they are false or empty (set ones
+// are checkCapability's): such a key changes nothing, but it is written in
+// the wrong place and must not pass silently.
+func (c *compiler) otherPlatformsKeys(at path, rule, account string, tbl *kindTable, extra Extra, set map[string]bool) {
+	if tbl.impl == nil {
+		return
+	}
+	decls := c.allFields()
+	for _, key := range sortedKeys(extra) {
+		if _, declared := decls[key]; !declared || set[key] {
+			continue // unknown (reported) or set (checked against the rows)
+		}
+		if _, takes := tbl.fields[key]; !takes {
+			c.errAt(append(at, key), rule, "platform %q (%s) does not take reply.%s", account, tbl.kind, key)
 		}
 	}
 }

@@ -164,6 +164,58 @@ func TestLoaderAcceptsExactlyTheCapabilityTable(t *testing.T) {
 					checked++
 				}
 			}
+			// Without reply.to the reply goes to the event's own target,
+			// which may be any target type the platform's events carry:
+			// `bot check --strict` accepts it only if every one of them
+			// has a row that takes it.
+			var requires []string
+			for _, target := range spec.Targets {
+				row, _ := spec.Row(as, target)
+				for _, req := range row.Requires {
+					if !slices.Contains(requires, req) {
+						requires = append(requires, req)
+					}
+				}
+			}
+			for _, field := range fields {
+				keys := slices.Clone(requires)
+				if field != "" && field != "attachments" && !slices.Contains(keys, field) {
+					keys = append(keys, field)
+				}
+				reply := fmt.Sprintf("as: %s, body: hi", as)
+				for _, k := range keys {
+					reply += fmt.Sprintf(", %s: %s", k, fieldYAML(allFields[k]))
+				}
+				if field == "attachments" {
+					reply += ", attachments: [{file: a.txt}]"
+				}
+				want := true
+				for _, target := range spec.Targets {
+					row, ok := spec.Row(as, target)
+					switch {
+					case !ok:
+						want = false
+					case field == "attachments":
+						want = want && row.Attachments
+					case field != "":
+						want = want && slices.Contains(row.Fields, field)
+					}
+				}
+				src := head + "  - {name: r, when: \"true\", once: true, reply: {" + reply + "}}\n"
+				rs, err := rules.Load([]byte(src), "rules.yaml", rules.Options{Platforms: reg, ReadFile: readFile})
+				if err == nil {
+					// Which targets the condition lets through is not
+					// known: the rest is a warning, which --strict fails.
+					if w := rs.Lint(); len(w) > 0 {
+						err = fmt.Errorf("%s", w[0].String())
+					}
+				}
+				if got := err == nil; got != want {
+					t.Errorf("%s: %s to the event's own target (%v) with %q: loader accepts = %v, table allows = %v\n%s\n%v",
+						spec.Name, as, spec.Targets, field, got, want, src, err)
+				}
+				checked++
+			}
 		}
 	}
 	t.Logf("%d combinations checked", checked)

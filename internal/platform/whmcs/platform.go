@@ -138,12 +138,22 @@ func (*Platform) ValidateAccount(s *platform.Settings) []platform.Problem {
 }
 
 // ValidateReply implements platform.Platform: WHMCS tickets are numbered;
-// "last" names no ticket.
+// "last" names no ticket. WHMCS's own API takes custom fields by their
+// numeric id only (the api: whmcs client refuses other keys).
 func (*Platform) ValidateReply(r *platform.ReplyView) []platform.Problem {
+	var ps []platform.Problem
 	if r.ToID == "last" {
-		return []platform.Problem{{Path: []string{"to", "id"}, Message: `reply.to.id "last" only works for a contact_reply to a conversation`}}
+		ps = append(ps, platform.Problem{Path: []string{"to", "id"}, Message: `reply.to.id "last" only works for a contact_reply to a conversation`})
 	}
-	return nil
+	if r.Account.Get(settingAPI) == APIStock {
+		for _, k := range r.Keys[FieldCustomFields] {
+			if !stockIsCustomFieldID(k) {
+				ps = append(ps, platform.Problem{Path: []string{FieldCustomFields, k},
+					Message: fmt.Sprintf("custom_fields key %q is not a custom field id (a whole number, as in Setup > Support > Custom Fields); api: whmcs takes ids only", k)})
+			}
+		}
+	}
+	return ps
 }
 
 // NewReplier implements platform.Platform.

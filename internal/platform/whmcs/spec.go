@@ -24,6 +24,9 @@ const (
 	FieldNoEmail      = "no_email"
 )
 
+// fromKeys are the keys of a reply's from object.
+var fromKeys = []string{"client_id", "contact_id", "name", "email", "admin_username"}
+
 // Account settings.
 const (
 	settingToken     = "token"
@@ -65,7 +68,7 @@ func newSpec() *platform.Spec {
 		},
 		ReplyFields: []platform.Field{
 			{Key: FieldMarkdown, Type: platform.FieldBool, Doc: "the message is Markdown"},
-			{Key: FieldFrom, Type: platform.FieldObject, Keys: []string{"client_id", "contact_id", "name", "email", "admin_username"},
+			{Key: FieldFrom, Type: platform.FieldObject, Keys: fromKeys,
 				Doc: "attributes the reply to a client, a contact or a named person"},
 			{Key: FieldCustomFields, Type: platform.FieldTextMap, Doc: "ticket custom fields set with the reply (id: value)"},
 			{Key: FieldStatus, Type: platform.FieldText, Doc: "sets the ticket status with the reply"},

@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/supportops/autoresponder/internal/event"
 	"github.com/supportops/autoresponder/internal/platform"
 	"github.com/supportops/autoresponder/internal/platform/httpapi"
 	"github.com/supportops/autoresponder/internal/replier"
@@ -32,41 +31,18 @@ const (
 	stockSettingAdminUsername = "admin_username" // the admin a comment is posted as when the rule names nobody (required)
 )
 
-// Reply fields, by the keys the rules file uses (shared with `api:
-// keliweb`).
-const (
-	stockFieldMarkdown     = "markdown"
-	stockFieldFrom         = "from"
-	stockFieldCustomFields = "custom_fields"
-	stockFieldStatus       = "status"
-	stockFieldNoEmail      = "no_email"
-)
-
 // The actions the stock client calls.
 const (
 	stockActionReply = "AddTicketReply"
 	stockActionNote  = "AddTicketNote"
 )
 
-// stockCapabilities is what the stock External API posts, one row per
-// reply kind; the contract suite sends every row to whmcsfake.Stock.
-// AddTicketReply takes markdown, the attribution fields, status, noemail,
-// customfields and attachments; AddTicketNote only markdown and
-// attachments. Both go to tickets by their database id.
-var stockCapabilities = []platform.Capability{
-	{
-		As:          platform.AsComment,
-		Target:      event.TargetTicket,
-		Fields:      []string{stockFieldMarkdown, stockFieldFrom, stockFieldCustomFields, stockFieldStatus, stockFieldNoEmail},
-		Attachments: true,
-	},
-	{
-		As:          platform.AsNote,
-		Target:      event.TargetTicket,
-		Fields:      []string{stockFieldMarkdown},
-		Attachments: true,
-	},
-}
+// stockCapabilities are the rows of the one capability table (the Spec's):
+// both APIs post the same kinds with the same fields. AddTicketReply takes
+// markdown, the attribution fields, status, noemail, customfields and
+// attachments; AddTicketNote only markdown and attachments. Both go to
+// tickets by their database id.
+var stockCapabilities = newSpec().Capabilities
 
 // stockReplier posts to one stock WHMCS installation.
 type stockReplier struct {

@@ -3,7 +3,6 @@ package whmcs
 import (
 	"cmp"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -17,18 +16,8 @@ import (
 	"github.com/supportops/autoresponder/internal/replier"
 )
 
-// stockTrue is how a boolean goes out: "1", the field left out for false.
-// It is what PHP's http_build_query makes of true (WHMCS's own examples);
-// PHP reads every non-empty string but "0" as true, so "false" would mean
-// true.
-const stockTrue = "1"
-
 // stockParam is one form field; a slice of them keeps the order fixed.
 type stockParam struct{ key, value string }
-
-// stockFromKeys are the keys of the from object, as the rules file writes
-// them.
-var stockFromKeys = []string{"client_id", "contact_id", "name", "email", "admin_username"}
 
 // stockForm picks the action for req and builds its parameters (without
 // the credentials). Everything the External API cannot do is refused here,
@@ -37,7 +26,7 @@ func stockForm(req *replier.Request, adminUsername string) (string, []stockParam
 	if req.Target.Type != event.TargetTicket {
 		return "", nil, fmt.Errorf("target type %q: WHMCS replies go to tickets", req.Target.Type)
 	}
-	if !stockIsID(req.Target.ID) {
+	if !isDigits(req.Target.ID) {
 		return "", nil, fmt.Errorf("ticket id %q is not a number (use the ticket's database id, not its mask)", req.Target.ID)
 	}
 	var action string
@@ -62,21 +51,21 @@ func stockForm(req *replier.Request, adminUsername string) (string, []stockParam
 			params = append(params, stockParam{key, value})
 		}
 	}
-	add("markdown", stockBool(req.Flag(stockFieldMarkdown)))
+	add("markdown", whmcsBool(req.Flag(FieldMarkdown)))
 	if action == stockActionReply {
 		from, err := stockFrom(req.Fields, adminUsername)
 		if err != nil {
 			return "", nil, err
 		}
 		params = append(params, from...)
-		if v, ok := req.Fields[stockFieldStatus]; ok && v.Text != "" {
+		if v, ok := req.Fields[FieldStatus]; ok && v.Text != "" {
 			if strings.TrimSpace(v.Text) == "" {
 				return "", nil, errors.New("status is blank")
 			}
 			add("status", v.Text)
 		}
-		add("noemail", stockBool(req.Flag(stockFieldNoEmail)))
-		if m := req.Map(stockFieldCustomFields); len(m) > 0 {
+		add("noemail", whmcsBool(req.Flag(FieldNoEmail)))
+		if m := req.Map(FieldCustomFields); len(m) > 0 {
 			for k := range m {
 				if !stockIsCustomFieldID(k) {
 					return "", nil, fmt.Errorf("custom_fields key %q is not a custom field id (a whole number, as in Setup > Support > Custom Fields)", k)
@@ -86,7 +75,7 @@ func stockForm(req *replier.Request, adminUsername string) (string, []stockParam
 		}
 	}
 	if len(req.Attachments) > 0 {
-		enc, err := stockAttachments(req.Attachments)
+		enc, err := whmcsAttachments(req.Attachments)
 		if err != nil {
 			return "", nil, err
 		}
@@ -127,14 +116,14 @@ func stockRejectFields(req *replier.Request) error {
 // a from whose every value rendered empty is refused rather than posted
 // under another identity.
 func stockFrom(fields map[string]replier.Value, adminUsername string) ([]stockParam, error) {
-	raw, given := fields[stockFieldFrom]
+	raw, given := fields[FieldFrom]
 	if !given {
 		return []stockParam{{"adminusername", adminUsername}}, nil
 	}
 	from := map[string]string{}
 	for _, k := range slices.Sorted(maps.Keys(raw.Map)) {
-		if !slices.Contains(stockFromKeys, k) {
-			return nil, fmt.Errorf("from.%s: unknown key (from takes %s)", k, strings.Join(stockFromKeys, ", "))
+		if !slices.Contains(fromKeys, k) {
+			return nil, fmt.Errorf("from.%s: unknown key (from takes %s)", k, strings.Join(fromKeys, ", "))
 		}
 		if v := strings.TrimSpace(raw.Map[k]); v != "" {
 			from[k] = v
@@ -152,12 +141,12 @@ func stockFrom(fields map[string]replier.Value, adminUsername string) ([]stockPa
 		if name != "" || email != "" {
 			return nil, errors.New("from.name and from.email are for a sender who is neither an admin nor a client; drop them or client_id")
 		}
-		if !stockIsID(client) {
+		if !isDigits(client) {
 			return nil, fmt.Errorf("from.client_id %q is not a number", client)
 		}
 		out := []stockParam{{"clientid", client}}
 		if contact != "" {
-			if !stockIsID(contact) {
+			if !isDigits(contact) {
 				return nil, fmt.Errorf("from.contact_id %q is not a number", contact)
 			}
 			out = append(out, stockParam{"contactid", contact})
@@ -172,36 +161,6 @@ func stockFrom(fields map[string]replier.Value, adminUsername string) ([]stockPa
 	default:
 		return nil, errors.New("from names nobody: every value rendered empty")
 	}
-}
-
-func stockBool(b bool) string {
-	if b {
-		return stockTrue
-	}
-	return ""
-}
-
-// stockFile is one entry of the attachments field.
-type stockFile struct {
-	Name string `json:"name"`
-	Data string `json:"data"`
-}
-
-// stockAttachments is base64 of JSON [{"name","data"}], data base64 too,
-// as AddTicketReply and AddTicketNote take them (WHMCS 7.5+).
-func stockAttachments(atts []replier.Attachment) (string, error) {
-	files := make([]stockFile, len(atts))
-	for n, a := range atts {
-		if a.Name == "" {
-			return "", fmt.Errorf("attachment %d has no name", n+1)
-		}
-		files[n] = stockFile{Name: a.Name, Data: base64.StdEncoding.EncodeToString(a.Data)}
-	}
-	js, err := json.Marshal(files)
-	if err != nil {
-		return "", fmt.Errorf("encoding attachments: %w", err)
-	}
-	return base64.StdEncoding.EncodeToString(js), nil
 }
 
 // stockEncode writes the form: action, credentials, responsetype, then
@@ -227,19 +186,6 @@ func stockEncode(action string, auth, params []stockParam) []byte {
 
 // stockFormEscape is application/x-www-form-urlencoded escaping.
 func stockFormEscape(s string) string { return url.QueryEscape(s) }
-
-// stockIsID accepts a WHMCS database id: digits that fit an int64.
-func stockIsID(s string) bool {
-	if s == "" || len(s) > 19 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
 
 // stockIsCustomFieldID accepts a canonical positive integer, the only
 // kind of key PHP turns into the integer array key WHMCS looks custom

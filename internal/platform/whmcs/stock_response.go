@@ -97,11 +97,11 @@ func stockID(raws ...json.RawMessage) string {
 			continue
 		}
 		var s string
-		if json.Unmarshal(raw, &s) == nil && stockIsID(s) {
+		if json.Unmarshal(raw, &s) == nil && isDigits(s) {
 			return s
 		}
 		var n json.Number
-		if json.Unmarshal(raw, &n) == nil && stockIsID(n.String()) {
+		if json.Unmarshal(raw, &n) == nil && isDigits(n.String()) {
 			return n.String()
 		}
 	}
