@@ -22,11 +22,13 @@ func runExplain(reg *platform.Registry, args []string, stdout, stderr io.Writer)
 	source := fs.String("source", "", "source the event came from (required)")
 	at := fs.String("at", "", "evaluate as of this RFC 3339 time (default: now)")
 	asJSON := fs.Bool("json", false, "print JSON")
+	var headers headerFlag
+	fs.Var(&headers, "header", "a delivery header the platform reads the event from, 'Name: value' (its docs say which, if any); repeatable")
 	useStore := fs.Bool("store", false, "check once, cooldown and budgets against the store at --data (implied by --data or --database-url)")
 	var sf storeFlags
 	sf.register(fs, app.OSEnv)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: bot explain --source NAME [--rules FILE] [--at TIME] [--data DIR | --database-url URL] event.json")
+		fmt.Fprintln(stderr, "usage: bot explain --source NAME [--header 'Name: value']... [--rules FILE] [--at TIME] [--data DIR | --database-url URL] event.json")
 		fs.PrintDefaults()
 	}
 	files, err := parseInterspersed(fs, args)
@@ -57,8 +59,12 @@ func runExplain(reg *platform.Registry, args []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	ev, err := platform.Parse(src.Impl, src.Name, &platform.Delivery{Body: body, Settings: src.Settings, Now: now}, now)
+	h := headers.header()
+	ev, err := platform.Parse(src.Impl, src.Name, &platform.Delivery{Header: h, Body: body, Settings: src.Settings, Now: now}, now)
 	if err != nil {
+		if hint := missingHeaderHint(src.Impl, h); hint != "" {
+			return fmt.Errorf("%s: %w (%s)", files[0], err, hint)
+		}
 		return fmt.Errorf("%s: %w", files[0], err)
 	}
 	fs.Visit(func(f *flag.Flag) {

@@ -22,8 +22,10 @@ func runSend(reg *platform.Registry, args []string, stdout, stderr io.Writer) er
 	rulesPath := fs.String("rules", app.OSEnv.String("BOT_RULES", app.DefaultRulesPath), "rules file naming the source and its secret (env BOT_RULES)")
 	source := fs.String("source", "", "source to post as (required)")
 	url := fs.String("url", "http://localhost:8080", "base URL of the running bot")
+	var headers headerFlag
+	fs.Var(&headers, "header", "a header to send besides the signature's, 'Name: value' (the platform's docs say which it needs); repeatable; replaces a header of the same name that send sets")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: bot send --source NAME [--rules FILE] [--url URL] payload.json")
+		fmt.Fprintln(stderr, "usage: bot send --source NAME [--header 'Name: value']... [--rules FILE] [--url URL] payload.json")
 		fs.PrintDefaults()
 	}
 	files, err := parseInterspersed(fs, args)
@@ -62,6 +64,11 @@ func runSend(reg *platform.Registry, args []string, stdout, stderr io.Writer) er
 			req.Header[k] = v
 		}
 	}
+	// Given last: what the user asks for wins over what send sets itself
+	// (a delivery id to replay, a content type to test).
+	for k, v := range headers.header() {
+		req.Header[k] = v
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
@@ -70,6 +77,9 @@ func runSend(reg *platform.Registry, args []string, stdout, stderr io.Writer) er
 	out, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	fmt.Fprintf(stdout, "%s\n%s", resp.Status, out)
 	if resp.StatusCode >= 300 {
+		if hint := missingHeaderHint(src.Impl, req.Header); hint != "" && resp.StatusCode == http.StatusBadRequest {
+			fmt.Fprintf(stderr, "bot send: %s\n", hint)
+		}
 		return exitError{1}
 	}
 	return nil

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
 
 	"github.com/supportops/autoresponder/internal/event"
 	"github.com/supportops/autoresponder/internal/platform"
+	"github.com/supportops/autoresponder/internal/platform/payload"
 	"github.com/supportops/autoresponder/internal/queue"
 	"github.com/supportops/autoresponder/internal/rules"
 )
@@ -83,7 +85,20 @@ func (a *App) adminExplain(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "the event's payload was not kept"})
 		return
 	}
-	ev, err := platform.Parse(src.Impl, src.Name, &platform.Delivery{Body: stored.Payload, Settings: src.Settings, Now: stored.ReceivedAt}, stored.ReceivedAt)
+	// The stored headers are those the platform builds events from (its
+	// Spec.EventHeaders): with the body, they parse to the event that
+	// arrived.
+	d := &platform.Delivery{Header: stored.Headers, Body: stored.Payload, Settings: src.Settings, Now: stored.ReceivedAt}
+	ev, err := platform.Parse(src.Impl, src.Name, d, stored.ReceivedAt)
+	if _, bad := errors.AsType[*payload.BadRequestError](err); bad {
+		msg := "the stored event no longer parses: " + err.Error()
+		if missing := platform.MissingEventHeaders(src.Impl, stored.Headers); len(missing) > 0 {
+			msg += fmt.Sprintf(" (it was stored without its %s header, as releases before the bot kept delivery headers did:"+
+				" explain its payload with bot explain --header)", strings.Join(missing, ", "))
+		}
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": msg})
+		return
+	}
 	if err != nil {
 		a.adminError(w, fmt.Errorf("parse stored event: %w", err))
 		return

@@ -84,7 +84,10 @@ func intakeOf(ev *event.Event, eval rules.Evaluation, rs *rules.Ruleset) *queue.
 	// A copy: ev.Raw is the intake's read buffer, reused after the answer,
 	// and the store may still hold the intake then (a caller that gave up
 	// waiting). Only matched events pay for it.
-	in := &queue.Intake{Source: ev.Source, EventID: ev.ID, Topic: ev.Topic, ReceivedAt: ev.ReceivedAt, Payload: bytes.Clone(ev.Raw)}
+	// ev.Headers is already a copy (platform.Parse makes it): with the
+	// body, it is what explain parses the stored event from.
+	in := &queue.Intake{Source: ev.Source, EventID: ev.ID, Topic: ev.Topic, ReceivedAt: ev.ReceivedAt, Payload: bytes.Clone(ev.Raw),
+		Headers: ev.Headers}
 	for _, m := range eval.Matches {
 		a := queue.Action{
 			Rule: m.Rule.Name, Request: m.Request, Shadow: m.Shadow, Once: m.Rule.Once, Cooldown: m.Rule.Cooldown,

@@ -4,7 +4,10 @@
 // names rule authors write.
 package event
 
-import "time"
+import (
+	"net/http"
+	"time"
+)
 
 // Kinds of target.
 const (
@@ -40,6 +43,11 @@ type Event struct {
 	// shares the intake's read buffer, which is reused once the request
 	// is answered: copy it to keep it longer.
 	Raw []byte `expr:"-" json:"-"`
+	// Headers are the delivery headers the platform builds the event from
+	// (its Spec.EventHeaders), copied from the request: the store keeps
+	// them with Raw, so that a kept delivery parses again to this event.
+	// Nil when the platform reads none.
+	Headers http.Header `expr:"-" json:"-"`
 }
 
 // MaxIDBytes bounds every id, topic and key that the store indexes: event

@@ -16,10 +16,16 @@ func Parse(p Platform, source string, d *Delivery, receivedAt time.Time) (*event
 	if err != nil {
 		return nil, err
 	}
-	ev := &event.Event{Source: source, Kind: p.Spec().Name, ReceivedAt: receivedAt, Payload: root, Raw: d.Body}
+	spec := p.Spec()
+	ev := &event.Event{Source: source, Kind: spec.Name, ReceivedAt: receivedAt, Payload: root, Raw: d.Body}
 	if err := p.Build(ev, root, d); err != nil {
 		return nil, err
 	}
+	headers, err := keptHeaders(spec.EventHeaders, d.Header)
+	if err != nil {
+		return nil, err
+	}
+	ev.Headers = headers
 	return ev, nil
 }
 

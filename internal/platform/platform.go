@@ -109,6 +109,14 @@ type Spec struct {
 	Topics []Topic
 	// Targets are the target types this platform's events carry.
 	Targets []string
+	// EventHeaders are the delivery headers Build reads (an event name or
+	// a delivery id the platform sends in a header rather than the body).
+	// Parse keeps exactly these with the event (Event.Headers), the store
+	// keeps them with the body, and the file-based tools (bot explain,
+	// bot send, bot test) let users give them: a stored or recorded
+	// delivery then parses to the same event as when it arrived. Headers
+	// only Verify reads (signatures, timestamps) are not listed.
+	EventHeaders []string
 	// Presence says which event fields this platform's events carry, by
 	// the names rules use ("ticket.number", "message.author.email"); the
 	// lints warn by it about rules reading a field that is never there, or

@@ -98,13 +98,17 @@ func (s *Store) lockBatch(ctx context.Context, tx txn, batch []*Intake) error {
 
 func (s *Store) acceptOne(ctx context.Context, q querier, in *Intake, pol Policy, now time.Time) (AcceptResult, []pendingJob, error) {
 	nowMs := now.UnixMilli()
+	headers, err := encodeHeaders(in.Headers)
+	if err != nil {
+		return AcceptResult{}, nil, err
+	}
 	// A row older than the dedup window is a new delivery of an old id.
-	n, err := q.exec(ctx, `INSERT INTO bot_events (source, event_id, topic, received_at, matched, payload)
-		VALUES (?, ?, ?, ?, ?, ?)
+	n, err := q.exec(ctx, `INSERT INTO bot_events (source, event_id, topic, received_at, matched, payload, headers)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (source, event_id) DO UPDATE SET topic = excluded.topic, received_at = excluded.received_at,
-			matched = excluded.matched, payload = excluded.payload
+			matched = excluded.matched, payload = excluded.payload, headers = excluded.headers
 		WHERE bot_events.received_at < ?`,
-		in.Source, in.EventID, in.Topic, in.ReceivedAt.UnixMilli(), len(in.Actions), string(in.Payload),
+		in.Source, in.EventID, in.Topic, in.ReceivedAt.UnixMilli(), len(in.Actions), string(in.Payload), headers,
 		now.Add(-pol.DedupWindow).UnixMilli())
 	if err != nil {
 		return AcceptResult{}, nil, fmt.Errorf("record event: %w", err)

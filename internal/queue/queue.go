@@ -6,6 +6,7 @@
 package queue
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/supportops/autoresponder/internal/replier"
@@ -48,6 +49,9 @@ type Intake struct {
 	ReceivedAt time.Time
 	// Payload is the raw delivery, kept for `bot explain` by event id.
 	Payload []byte
+	// Headers are the delivery headers the event was built from (the
+	// platform's Spec.EventHeaders), kept with Payload; nil when none.
+	Headers http.Header
 	Actions []Action
 }
 

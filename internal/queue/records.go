@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -434,15 +435,18 @@ type StoredEvent struct {
 	ReceivedAt time.Time
 	Matched    int
 	Payload    []byte
+	// Headers are the delivery headers kept with Payload (nil when the
+	// platform reads none, or the event was stored before they were kept).
+	Headers http.Header
 }
 
 // Event returns a kept delivery.
 func (s *Store) Event(ctx context.Context, source, eventID string) (*StoredEvent, error) {
 	e := &StoredEvent{Source: source, EventID: eventID}
 	var recv int64
-	var payload *string
-	err := s.backend.pool().queryRow(ctx, `SELECT topic, received_at, matched, payload FROM bot_events
-		WHERE source = ? AND event_id = ?`, source, eventID).Scan(&e.Topic, &recv, &e.Matched, &payload)
+	var payload, headers *string
+	err := s.backend.pool().queryRow(ctx, `SELECT topic, received_at, matched, payload, headers FROM bot_events
+		WHERE source = ? AND event_id = ?`, source, eventID).Scan(&e.Topic, &recv, &e.Matched, &payload, &headers)
 	if isNoRows(err) {
 		return nil, fmt.Errorf("event %s/%s: %w", source, eventID, ErrNotFound)
 	}
@@ -452,6 +456,9 @@ func (s *Store) Event(ctx context.Context, source, eventID string) (*StoredEvent
 	e.ReceivedAt = time.UnixMilli(recv).UTC()
 	if payload != nil {
 		e.Payload = []byte(*payload)
+	}
+	if e.Headers, err = decodeHeaders(headers); err != nil {
+		return nil, fmt.Errorf("event %s/%s: %w", source, eventID, err)
 	}
 	return e, nil
 }

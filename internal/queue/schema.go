@@ -142,5 +142,9 @@ func (d dialect) migrations() []string {
 			used_at BIGINT NOT NULL
 		);
 		CREATE INDEX bot_blobs_used ON bot_blobs (used_at);`,
+		// The delivery headers a platform builds events from (its
+		// Spec.EventHeaders, as JSON), kept with the payload so a stored
+		// event explains as it arrived. NULL for rows stored before.
+		`ALTER TABLE bot_events ADD COLUMN headers ` + d.blob + `;`,
 	}
 }

@@ -9,6 +9,8 @@
 //	  - name: refund note on a new conversation
 //	    source: support                  # a source of the rules file
 //	    event: testdata/created.json     # relative to the test file; or payload: {...}
+//	    headers:                         # optional: the delivery headers the platform
+//	      X-Event-Name: created          # reads the event from (its docs say which)
 //	    at: 2026-03-02T10:00:00Z         # the clock of now(), in_hours(), outside_hours()
 //	    expect:                          # every match, in file order; [] for none
 //	      - rule: refund-triage
@@ -26,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -68,6 +71,10 @@ type Case struct {
 	Event string `yaml:"event"`
 	// Payload is the payload written inline, as a YAML mapping.
 	Payload map[string]any `yaml:"payload"`
+	// Headers are the delivery's headers that the platform builds the
+	// event from (its Spec.EventHeaders: an event name or delivery id
+	// sent beside the body), which a payload cannot hold.
+	Headers map[string]string `yaml:"headers"`
 	// At is the RFC 3339 time the event is received and the rules'
 	// clock (default DefaultAt).
 	At string `yaml:"at"`
@@ -281,6 +288,7 @@ func (s *Suite) loadCase(pos *rules.Positioner, at []any, dir string, c *Case) {
 			pos.ErrAt(field("source"), "%sunknown source %q (%s has %s)", label, c.Source, s.RulesFile, s.sourceNames())
 		}
 	}
+	header, headerOK := caseHeader(pos, field("headers"), label, c.Headers)
 	var body []byte
 	var where []any
 	switch {
@@ -314,18 +322,50 @@ func (s *Suite) loadCase(pos *rules.Positioner, at []any, dir string, c *Case) {
 		pos.ErrAt(at, "%sevent (a JSON file) or payload (inline) is required", label)
 		return
 	}
-	if src == nil {
+	if !headerOK || src == nil || src.Impl == nil {
 		return
 	}
-	if src.Impl == nil {
-		return
-	}
-	ev, err := platform.Parse(src.Impl, src.Name, &platform.Delivery{Body: body, Settings: src.Settings, Now: c.at}, c.at)
+	ev, err := platform.Parse(src.Impl, src.Name, &platform.Delivery{Header: header, Body: body, Settings: src.Settings, Now: c.at}, c.at)
 	if err != nil {
-		pos.ErrAt(where, "%sthe bot would reject this %s payload: %v", label, src.Kind, err)
+		msg := fmt.Sprintf("%sthe bot would reject this %s payload: %v", label, src.Kind, err)
+		if missing := platform.MissingEventHeaders(src.Impl, header); len(missing) > 0 {
+			msg += fmt.Sprintf(" (%s deliveries carry %s in a header: give it under headers:)", src.Impl.Spec().Title, strings.Join(missing, ", "))
+		}
+		pos.ErrAt(where, "%s", msg)
 		return
 	}
 	c.event = ev
+}
+
+// caseHeader checks a test's headers and returns them as a request would
+// carry them. Names are case-insensitive, so two spellings of one name
+// are an error rather than a header sent twice.
+func caseHeader(pos *rules.Positioner, at []any, label string, headers map[string]string) (http.Header, bool) {
+	h := http.Header{}
+	ok := true
+	names := make([]string, 0, len(headers))
+	for name := range headers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	first := map[string]string{}
+	for _, name := range names {
+		where := append(append([]any{}, at...), name)
+		if err := platform.CheckHeader(name, headers[name]); err != nil {
+			pos.ErrAt(where, "%sheaders: %v", label, err)
+			ok = false
+			continue
+		}
+		canonical := http.CanonicalHeaderKey(name)
+		if other, dup := first[canonical]; dup {
+			pos.ErrAt(where, "%sheaders: %s and %s are the same header (names are case-insensitive)", label, other, name)
+			ok = false
+			continue
+		}
+		first[canonical] = name
+		h.Set(name, headers[name])
+	}
+	return h, ok
 }
 
 func (s *Suite) checkExpect(pos *rules.Positioner, at []any, label string, e *Expect) {

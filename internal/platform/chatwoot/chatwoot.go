@@ -64,6 +64,8 @@ func newSpec() *platform.Spec {
 	return &platform.Spec{
 		Name:  Kind,
 		Title: "Chatwoot",
+		// Build takes the event id from the delivery header.
+		EventHeaders: []string{HeaderDelivery},
 		// Self-hosted: base_url is the installation and is required.
 		DefaultBaseURL: "",
 		SourceSettings: []platform.Setting{{

@@ -14,6 +14,8 @@ var spec = platform.Spec{
 	Name:           Kind,
 	Title:          "Help Scout",
 	DefaultBaseURL: DefaultBaseURL,
+	// The event's name is a header, not part of the body.
+	EventHeaders: []string{HeaderEvent},
 
 	AccountSettings: []platform.Setting{
 		{Key: SettingAppID, Type: platform.SettingString, Required: true,
