@@ -299,6 +299,11 @@ type ReplyView struct {
 	// Keys are the keys written under each map or object field, sorted
 	// (they are never templated).
 	Keys map[string][]string
+	// Literals are the values of those keys written without a {{ }}
+	// placeholder, by field and key: what the replier will get whatever
+	// the event. A templated value is known only once rendered and is not
+	// listed; a check on it belongs in the replier (a dead letter).
+	Literals map[string]map[string]string
 	// Account are the settings of the account the reply is checked
 	// against (ValidateReply is called once per account it may go to).
 	Account *Settings

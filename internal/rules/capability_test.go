@@ -146,3 +146,50 @@ func TestAKeyOfAnotherPlatformIsRefusedWhateverItsValue(t *testing.T) {
 	mustLoad(t, header+`  - {name: a, source: intercom, when: "true", reply: {as: comment, body: hi, skip_notifications: false, options: []}}
 `)
 }
+
+// TestWHMCSFromIsCheckedAtLoad: a from object the account's API refuses
+// whatever the event (an admin with a client, a contact without its
+// client, a name without an email, a literal id that is not a number)
+// passed `bot check --strict` and dead-lettered on every send. The loader
+// refuses it at the member; a template may render what WHMCS takes, so it
+// is left to the replier.
+func TestWHMCSFromIsCheckedAtLoad(t *testing.T) {
+	stock := strings.Replace(header, "    token_env: WT\n",
+		"    api: whmcs\n    identifier_env: I\n    secret_env: S2\n    admin_username: bot\n", 1)
+	rule := func(from string) string {
+		return "  - name: a\n    source: whmcs\n    when: \"true\"\n    reply:\n      as: comment\n      body: hi\n      from:\n" + from
+	}
+	cases := []struct {
+		name, head, from, want string
+	}{
+		{"admin with a client", stock, "        admin_username: bot\n        client_id: \"7\"\n",
+			`rules.yaml:29:25: rule "a": from.admin_username cannot be combined with client_id, contact_id, name or email; api: whmcs refuses it on every send`},
+		{"contact without client", stock, "        contact_id: \"3\"\n",
+			`rules.yaml:29:21: rule "a": from.contact_id needs from.client_id`},
+		{"name without email", stock, "        name: Support\n",
+			`rules.yaml:29:15: rule "a": from.name needs from.email`},
+		{"empty from", stock, "        name: ''\n",
+			`rules.yaml:29:9: rule "a": from names nobody`},
+		{"client id not a number", stock, "        client_id: C-7\n",
+			`rules.yaml:29:20: rule "a": from.client_id "C-7" is not a number`},
+		{"reseller: contact id not a number", header, "        client_id: \"7\"\n        contact_id: x\n",
+			`rules.yaml:27:21: rule "a": from.contact_id "x" is not a number; api: keliweb refuses it on every send`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Load([]byte(c.head+rule(c.from)), "rules.yaml", Options{Platforms: testRegistry})
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error:\n%v\nwant it to contain:\n%s", err, c.want)
+			}
+		})
+	}
+	for _, from := range []string{
+		"        admin_username: bot\n",
+		"        client_id: \"{{ contact.id }}\"\n        contact_id: \"3\"\n",
+		"        name: Support\n        email: \"{{ contact.email }}\"\n",
+	} {
+		mustLoad(t, stock+rule(from))
+	}
+	// The reseller API forwards the sender as it is.
+	mustLoad(t, header+rule("        name: Support\n"))
+}

@@ -173,16 +173,23 @@ func (c *compiler) reply(rs *Ruleset, at path, r *Rule) *ReplyTemplate {
 	t.Fields = c.replyFields(at, name, rc.Extra)
 	used := map[string]bool{}
 	keys := map[string][]string{}
+	literals := map[string]map[string]string{}
 	for _, f := range t.Fields {
 		used[f.Key] = true
 		if f.Map != nil {
 			keys[f.Key] = sortedKeys(f.Map)
+			literals[f.Key] = map[string]string{}
+			for k, tmpl := range f.Map {
+				if v, ok := tmpl.static(); ok {
+					literals[f.Key][k] = v
+				}
+			}
 		}
 		if f.Type == platform.FieldBool {
 			t.flags[f.Key] = true
 		}
 	}
-	view := platform.ReplyView{As: rc.As, Fields: used, Platform: rc.Platform, Keys: keys}
+	view := platform.ReplyView{As: rc.As, Fields: used, Platform: rc.Platform, Keys: keys, Literals: literals}
 	if rc.To != nil {
 		view.ToType, view.ToID = rc.To.Type, rc.To.ID
 	}

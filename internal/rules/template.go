@@ -101,6 +101,14 @@ func (t *Template) IsStatic() bool {
 	return len(t.parts) == 0 || (len(t.parts) == 1 && t.parts[0].program == nil)
 }
 
+// static returns what a template without placeholders always renders.
+func (t *Template) static() (string, bool) {
+	if t == nil || !t.IsStatic() {
+		return "", false
+	}
+	return strings.ReplaceAll(t.src, "\x00", "\uFFFD"), true
+}
+
 // Source is the template as written.
 func (t *Template) Source() string { return t.src }
 
@@ -110,8 +118,8 @@ func (t *Template) Render(run *runner, ev *event.Event, f bodyFormat) (string, e
 	if t == nil {
 		return "", nil
 	}
-	if t.IsStatic() {
-		return strings.ReplaceAll(t.src, "\x00", "\uFFFD"), nil
+	if s, ok := t.static(); ok {
+		return s, nil
 	}
 	var b strings.Builder
 	b.Grow(len(t.src) + 64)

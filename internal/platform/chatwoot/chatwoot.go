@@ -83,7 +83,7 @@ func newSpec() *platform.Spec {
 				Doc: "the user (agent) whose token is used: their messages never trigger rules (give this or agent_bot_id)"},
 		},
 		Topics: []platform.Topic{
-			{Name: "message_created", BotAuthored: true,
+			{Name: "message_created", Reply: true, BotAuthored: true,
 				Doc: "a message was added: a customer's message, an agent's reply or private note, a bot's or the bot's own"},
 			{Name: "message_updated", BotAuthored: true,
 				Doc: "a message was edited or its delivery status changed"},

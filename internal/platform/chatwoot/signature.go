@@ -32,7 +32,6 @@ const maxTimestampDigits = 12
 
 // The refusals, allocated once: Verify runs on every delivery.
 var (
-	errNoSecret          = &platform.SignatureError{Reason: "no secret configured for the source"}
 	errSignatureMissing  = &platform.SignatureError{Reason: HeaderSignature + " header missing"}
 	errSignatureMultiple = &platform.SignatureError{Reason: HeaderSignature + " header given more than once"}
 	errSignatureFormat   = &platform.SignatureError{Reason: HeaderSignature + ` must be "sha256=" and 64 lowercase hex digits`}
@@ -64,8 +63,11 @@ func (Platform) Verify(d *platform.Delivery) error {
 	if !ok {
 		return errTimestampFormat
 	}
+	// A source without a secret refuses everything, but only once the
+	// headers are in form: the intake counts it as no_secret (a
+	// misconfigured source), an unsigned request as a bad signature.
 	if len(d.Secret) == 0 {
-		return errNoSecret
+		return platform.ErrNoSecret
 	}
 	window, err := tolerance(d.Settings.Get(settingTolerance))
 	if err != nil {

@@ -59,7 +59,7 @@ var spec = &platform.Spec{
 	},
 	Topics: []platform.Topic{
 		{Name: TopicTicketCreated, Doc: "a ticket was created (rule that runs on ticket creation)"},
-		{Name: TopicPublicNote, Doc: "an agent (or the bot) added a public note", BotAuthored: true},
+		{Name: TopicPublicNote, Doc: "an agent (or the bot) added a public note", Reply: true, BotAuthored: true},
 		{Name: TopicPrivateNote, Doc: "an agent (or the bot) added a private note", BotAuthored: true},
 		{Name: TopicStatus, Doc: "the ticket's status changed"},
 		{Name: TopicPriority, Doc: "the ticket's priority changed"},

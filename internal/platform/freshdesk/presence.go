@@ -9,7 +9,9 @@ import "github.com/supportops/autoresponder/internal/event"
 var presence = map[string]event.Presence{
 	"source": event.Always, "kind": event.Always, "topic": event.Always, "id": event.Always,
 	"received_at": event.Always,
-	// No placeholder of the recommended body is a time.
+	// No placeholder of the recommended body is a time: the reference
+	// (PLATFORMS-NEXT.md §4.1) names no timestamp placeholder, only that
+	// an updated_at may go into a dedup key, so none is guessed at.
 	"occurred_at": event.Never,
 	"target":      event.Always, "target.type": event.Always, "target.id": event.Always,
 	// message: the description, the latest private or public comment, or

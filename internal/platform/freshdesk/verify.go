@@ -29,7 +29,6 @@ const maxCredentialBytes = 4096
 
 // The refusals, allocated once.
 var (
-	errNoSecret      = &platform.SignatureError{Reason: "no secret configured for the source"}
 	errNoCredentials = &platform.SignatureError{Reason: "neither an Authorization (HTTP Basic) nor an " + HeaderToken + " header"}
 	errAuthMultiple  = &platform.SignatureError{Reason: "more than one Authorization header"}
 	errTokenMultiple = &platform.SignatureError{Reason: "more than one " + HeaderToken + " header"}
@@ -47,10 +46,12 @@ var (
 // match, so a wrong one is never outvoted by a right one. Freshdesk signs
 // nothing, so the body is not covered: keep the secret long and the
 // endpoint on HTTPS.
+//
+// The credentials' form is checked before the secret: a source without a
+// secret refuses everything with platform.ErrNoSecret, which the intake
+// counts as no_secret (a misconfigured source), while a request without
+// credentials stays a bad signature.
 func (Platform) Verify(d *platform.Delivery) error {
-	if len(d.Secret) == 0 {
-		return errNoSecret
-	}
 	auth, token := d.Header.Values(HeaderAuthorization), d.Header.Values(HeaderToken)
 	switch {
 	case len(auth) == 0 && len(token) == 0:
@@ -60,13 +61,11 @@ func (Platform) Verify(d *platform.Delivery) error {
 	case len(token) > 1:
 		return errTokenMultiple
 	}
+	var password []byte
 	if len(auth) == 1 {
-		password, err := basicPassword(auth[0])
-		if err != nil {
+		var err error
+		if password, err = basicPassword(auth[0]); err != nil {
 			return err
-		}
-		if !equalSecret(password, d.Secret) {
-			return errBasicMismatch
 		}
 	}
 	if len(token) == 1 {
@@ -75,9 +74,16 @@ func (Platform) Verify(d *platform.Delivery) error {
 			return errTokenEmpty
 		case len(token[0]) > maxCredentialBytes:
 			return errTokenTooLong
-		case !equalSecret([]byte(token[0]), d.Secret):
-			return errTokenMismatch
 		}
+	}
+	if len(d.Secret) == 0 {
+		return platform.ErrNoSecret
+	}
+	if len(auth) == 1 && !equalSecret(password, d.Secret) {
+		return errBasicMismatch
+	}
+	if len(token) == 1 && !equalSecret([]byte(token[0]), d.Secret) {
+		return errTokenMismatch
 	}
 	return nil
 }

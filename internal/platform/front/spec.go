@@ -53,9 +53,9 @@ var spec = platform.Spec{
 			Doc: "the channel (cha_...) replies are sent from; Front picks the conversation's channel when absent"},
 	},
 	Topics: []platform.Topic{
-		{Name: topicInbound, Doc: "a customer's message arrived in a conversation"},
+		{Name: topicInbound, Reply: true, Doc: "a customer's message arrived in a conversation"},
 		{Name: topicOutbound, Doc: "a teammate (or the bot) sent a new message", BotAuthored: true},
-		{Name: topicOutReply, Doc: "a teammate (or the bot) replied in a conversation", BotAuthored: true},
+		{Name: topicOutReply, Doc: "a teammate (or the bot) replied in a conversation", Reply: true, BotAuthored: true},
 		{Name: topicComment, Doc: "a teammate (or the bot) added an internal comment", BotAuthored: true},
 		{Name: topicMention, Doc: "a teammate was mentioned in a comment", BotAuthored: true},
 		{Name: topicForward, Doc: "a teammate forwarded a message", BotAuthored: true},

@@ -37,7 +37,6 @@ const (
 
 // The refusals, allocated once: Verify is on the hot path.
 var (
-	errNoSecret         = &platform.SignatureError{Reason: "no secret configured for the source"}
 	errUnknownSigning   = &platform.SignatureError{Reason: "the source's signing setting is neither app nor rule"}
 	errSigMissing       = &platform.SignatureError{Reason: HeaderSignature + " header missing"}
 	errSigMultiple      = &platform.SignatureError{Reason: HeaderSignature + " header given more than once"}
@@ -54,32 +53,47 @@ var (
 // exactly once, as the standard base64 of the full digest; an application
 // webhook's timestamp must be within the source's max_age of now, either
 // way. Everything is checked on the raw body, in constant time.
+//
+// The headers' form is checked before the secret: a source without a
+// secret refuses everything with platform.ErrNoSecret, which the intake
+// counts as no_secret (a misconfigured source), while an unsigned request
+// stays a bad signature.
 func (Platform) Verify(d *platform.Delivery) error {
-	if len(d.Secret) == 0 {
-		return errNoSecret
-	}
 	signing := signingOf(d.Settings)
 	var (
-		mac hash.Hash
-		ts  string
+		newHash func() hash.Hash
+		size    int
+		ts      string
+		at      time.Time
 	)
 	switch signing {
 	case SigningApp:
+		newHash, size = sha256.New, sha256.Size
 		var err error
-		if ts, err = checkTimestamp(d); err != nil {
+		if ts, at, err = timestamp(d.Header); err != nil {
 			return err
 		}
-		mac = hmac.New(sha256.New, d.Secret)
-		mac.Write([]byte(ts))
-		mac.Write([]byte{':'})
 	case SigningRule:
-		mac = hmac.New(sha1.New, d.Secret)
+		newHash, size = sha1.New, sha1.Size
 	default:
 		return errUnknownSigning
 	}
-	got, err := signature(d.Header, mac.Size())
+	got, err := signature(d.Header, size)
 	if err != nil {
 		return err
+	}
+	if len(d.Secret) == 0 {
+		return platform.ErrNoSecret
+	}
+	if signing == SigningApp {
+		if err := checkAge(at, d); err != nil {
+			return err
+		}
+	}
+	mac := hmac.New(newHash, d.Secret)
+	if signing == SigningApp {
+		mac.Write([]byte(ts))
+		mac.Write([]byte{':'})
 	}
 	mac.Write(d.Body)
 	if !hmac.Equal(mac.Sum(nil), got) {
@@ -141,38 +155,42 @@ func signature(h http.Header, size int) ([]byte, error) {
 	return got, nil
 }
 
-// checkTimestamp returns the one timestamp header, as written (it is part
-// of what is signed), once it is digits only and within the window.
-func checkTimestamp(d *platform.Delivery) (string, error) {
-	vs := d.Header.Values(HeaderTimestamp)
+// timestamp returns the one timestamp header, as written (it is part of
+// what is signed), once it is digits only, and the time it says.
+func timestamp(h http.Header) (string, time.Time, error) {
+	vs := h.Values(HeaderTimestamp)
 	switch {
 	case len(vs) == 0:
-		return "", errTimestampMissing
+		return "", time.Time{}, errTimestampMissing
 	case len(vs) > 1:
-		return "", errTimestampMulti
+		return "", time.Time{}, errTimestampMulti
 	}
 	ts := vs[0]
 	if ts == "" || len(ts) > maxTimestampDigits {
-		return "", errTimestampFormat
+		return "", time.Time{}, errTimestampFormat
 	}
 	for i := 0; i < len(ts); i++ {
 		if ts[i] < '0' || ts[i] > '9' {
-			return "", errTimestampFormat
+			return "", time.Time{}, errTimestampFormat
 		}
 	}
 	ms, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
-		return "", errTimestampFormat
+		return "", time.Time{}, errTimestampFormat
 	}
+	return ts, time.UnixMilli(ms), nil
+}
+
+// checkAge refuses a timestamp outside the source's max_age of now.
+func checkAge(at time.Time, d *platform.Delivery) error {
 	maxAge := maxAgeOf(d.Settings)
-	age := d.Now.Sub(time.UnixMilli(ms))
-	switch {
+	switch age := d.Now.Sub(at); {
 	case age > maxAge:
-		return "", errTimestampStale
+		return errTimestampStale
 	case age < -maxAge:
-		return "", errTimestampFuture
+		return errTimestampFuture
 	}
-	return ts, nil
+	return nil
 }
 
 // Sign implements platform.Platform: the headers Front puts on body, as

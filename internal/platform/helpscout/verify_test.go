@@ -33,7 +33,7 @@ func TestVerifyRefusals(t *testing.T) {
 		secret []byte
 		reason string
 	}{
-		{"no secret configured", []string{good}, nil, "the source has no secret"},
+		{"no secret configured", []string{good}, nil, "no secret configured for the source"},
 		{"no header", nil, secret, "X-HelpScout-Signature header missing"},
 		{"header twice", []string{good, good}, secret, "given more than once"},
 		{"empty header", []string{""}, secret, "not a base64 HMAC-SHA1"},
@@ -61,6 +61,41 @@ func TestVerifyRefusals(t *testing.T) {
 			}
 			if strings.Contains(se.Reason, good) || strings.Contains(se.Reason, string(secret)) {
 				t.Errorf("reason %q quotes the signature or the secret", se.Reason)
+			}
+		})
+	}
+}
+
+// TestVerifyRefusesWithoutAllocating: Verify runs on every request before
+// the sender is known, so its refusals are allocated once, not per call.
+func TestVerifyRefusesWithoutAllocating(t *testing.T) {
+	body := []byte(`{"id": 1}`)
+	good := hs.Sign(secret, body, now, nil).Get(helpscout.HeaderSignature)
+	for name, values := range map[string][]string{
+		"no header":     nil,
+		"header twice":  {good, good},
+		"not base64":    {strings.Repeat("*", len(good))},
+		"wrong length":  {good + "AAAA"},
+		"wrong digest":  {base64.StdEncoding.EncodeToString(make([]byte, 20))},
+		"no secret set": {good},
+	} {
+		t.Run(name, func(t *testing.T) {
+			h := http.Header{}
+			for _, v := range values {
+				h.Add(helpscout.HeaderSignature, v)
+			}
+			d := &platform.Delivery{Header: h, Body: body, Secret: secret, Now: now}
+			if name == "no secret set" {
+				d.Secret = nil
+			}
+			if name != "wrong digest" { // computing the HMAC allocates (hmac.New)
+				if n := testing.AllocsPerRun(100, func() { _ = hs.Verify(d) }); n != 0 {
+					t.Errorf("Verify allocates %v times per refusal, want 0", n)
+				}
+			}
+			first, second := hs.Verify(d), hs.Verify(d)
+			if first == nil || first != second {
+				t.Errorf("Verify = %v then %v, want the same refusal", first, second)
 			}
 		})
 	}

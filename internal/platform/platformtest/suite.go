@@ -171,43 +171,35 @@ func delivery(s *Suite, h http.Header, b, sec []byte, now time.Time) *platform.D
 	return &platform.Delivery{Header: h, Body: b, Secret: sec, Settings: settings(s.SourceSettings), Now: now}
 }
 
+// signatureCase is one delivery Verify must accept (ok) or refuse.
+type signatureCase struct {
+	name   string
+	header http.Header
+	body   []byte
+	secret []byte
+	now    time.Time
+	ok     bool
+	// noSecret: the refusal must be platform.ErrNoSecret, which the intake
+	// counts apart from a wrong signature (a misconfigured source).
+	noSecret bool
+}
+
 func testSignatures(t *testing.T, s *Suite) {
 	p := s.Platform
 	now := time.Now()
 	signed := p.Sign(secret, body, now, settings(s.SourceSettings))
-	cases := []struct {
-		name   string
-		header http.Header
-		body   []byte
-		secret []byte
-		now    time.Time
-		ok     bool
-	}{
-		{"genuine", signed, body, secret, now, true},
-		{"wrong secret", signed, body, []byte("another-secret"), now, false},
-		{"empty secret", signed, body, nil, now, false},
-		{"tampered body", signed, append(bytes.Clone(body), ' '), secret, now, false},
-		{"no headers", http.Header{}, body, secret, now, false},
-		{"signed for an empty body", p.Sign(secret, nil, now, settings(s.SourceSettings)), body, secret, now, false},
+	cases := []signatureCase{
+		{name: "genuine", header: signed, body: body, secret: secret, now: now, ok: true},
+		{name: "wrong secret", header: signed, body: body, secret: []byte("another-secret"), now: now},
+		{name: "empty secret", header: signed, body: body, now: now, noSecret: true},
+		{name: "tampered body", header: signed, body: append(bytes.Clone(body), ' '), secret: secret, now: now},
+		{name: "no headers", header: http.Header{}, body: body, secret: secret, now: now},
+		{name: "signed for an empty body", header: p.Sign(secret, nil, now, settings(s.SourceSettings)), body: body, secret: secret, now: now},
 	}
 	if s.Timestamped {
 		cases = append(cases,
-			struct {
-				name   string
-				header http.Header
-				body   []byte
-				secret []byte
-				now    time.Time
-				ok     bool
-			}{"stale timestamp", p.Sign(secret, body, now.Add(-time.Hour), settings(s.SourceSettings)), body, secret, now, false},
-			struct {
-				name   string
-				header http.Header
-				body   []byte
-				secret []byte
-				now    time.Time
-				ok     bool
-			}{"timestamp from the future", p.Sign(secret, body, now.Add(time.Hour), settings(s.SourceSettings)), body, secret, now, false},
+			signatureCase{name: "stale timestamp", header: p.Sign(secret, body, now.Add(-time.Hour), settings(s.SourceSettings)), body: body, secret: secret, now: now},
+			signatureCase{name: "timestamp from the future", header: p.Sign(secret, body, now.Add(time.Hour), settings(s.SourceSettings)), body: body, secret: secret, now: now},
 		)
 	}
 	for _, c := range cases {
@@ -229,6 +221,9 @@ func testSignatures(t *testing.T, s *Suite) {
 				if strings.Contains(err.Error(), string(secret)) {
 					t.Fatalf("error quotes the secret: %v", err)
 				}
+			}
+			if c.noSecret && !errors.Is(err, platform.ErrNoSecret) {
+				t.Fatalf("Verify = %v, want platform.ErrNoSecret: the intake counts a source without a secret as no_secret, not as a bad signature", err)
 			}
 		})
 	}

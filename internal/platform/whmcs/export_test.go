@@ -15,3 +15,10 @@ var (
 )
 
 type StockReplier = stockReplier
+
+// The form builders of both APIs, for the external tests: what the
+// repliers refuse before sending anything.
+var (
+	StockForm   = stockForm
+	KeliwebForm = form
+)

@@ -139,9 +139,11 @@ func (*Platform) ValidateAccount(s *platform.Settings) []platform.Problem {
 
 // ValidateReply implements platform.Platform: WHMCS tickets are numbered;
 // "last" names no ticket. WHMCS's own API takes custom fields by their
-// numeric id only (the api: whmcs client refuses other keys).
+// numeric id only (the api: whmcs client refuses other keys). A from
+// object the account's API refuses whatever the event is refused here
+// (fromProblems); one that depends on the event is checked on sending.
 func (*Platform) ValidateReply(r *platform.ReplyView) []platform.Problem {
-	var ps []platform.Problem
+	ps := fromProblems(r)
 	if r.ToID == "last" {
 		ps = append(ps, platform.Problem{Path: []string{"to", "id"}, Message: `reply.to.id "last" only works for a contact_reply to a conversation`})
 	}

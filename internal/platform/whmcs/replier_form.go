@@ -53,11 +53,8 @@ func form(req *replier.Request) (string, []byte, error) {
 	}
 	add("markdown", whmcsBool(req.Flag(FieldMarkdown)))
 	if f := req.Map(FieldFrom); f != nil {
-		if f["client_id"] != "" && !isDigits(f["client_id"]) {
-			return "", nil, fmt.Errorf("from.client_id %q is not a number", f["client_id"])
-		}
-		if f["contact_id"] != "" && !isDigits(f["contact_id"]) {
-			return "", nil, fmt.Errorf("from.contact_id %q is not a number", f["contact_id"])
+		if err := keliwebSender(f); err != nil {
+			return "", nil, err
 		}
 		add("clientid", f["client_id"])
 		add("contactid", f["contact_id"])

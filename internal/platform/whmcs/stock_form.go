@@ -108,59 +108,24 @@ func stockRejectFields(req *replier.Request) error {
 	return fmt.Errorf("the WHMCS External API has no %s", strings.Join(unknown, ", "))
 }
 
-// stockFrom attributes a comment. WHMCS needs an admin, a client (with
-// one of its contacts, optionally) or a name and an email address; a
-// reply naming none of them is refused ("Name and email address are
-// required if not a client"), so a rule without from posts as the
-// account's admin_username. Values that rendered empty count as unset;
-// a from whose every value rendered empty is refused rather than posted
-// under another identity.
+// stockFrom attributes a comment (see stockSender): a rule without from
+// posts as the account's admin_username. A from whose every value
+// rendered empty is refused rather than posted under another identity.
 func stockFrom(fields map[string]replier.Value, adminUsername string) ([]stockParam, error) {
 	raw, given := fields[FieldFrom]
 	if !given {
 		return []stockParam{{"adminusername", adminUsername}}, nil
 	}
-	from := map[string]string{}
 	for _, k := range slices.Sorted(maps.Keys(raw.Map)) {
 		if !slices.Contains(fromKeys, k) {
 			return nil, fmt.Errorf("from.%s: unknown key (from takes %s)", k, strings.Join(fromKeys, ", "))
 		}
-		if v := strings.TrimSpace(raw.Map[k]); v != "" {
-			from[k] = v
-		}
 	}
-	admin, client, contact := from["admin_username"], from["client_id"], from["contact_id"]
-	name, email := from["name"], from["email"]
-	switch {
-	case admin != "":
-		if len(from) > 1 {
-			return nil, errors.New("from.admin_username cannot be combined with client_id, contact_id, name or email")
-		}
-		return []stockParam{{"adminusername", admin}}, nil
-	case client != "":
-		if name != "" || email != "" {
-			return nil, errors.New("from.name and from.email are for a sender who is neither an admin nor a client; drop them or client_id")
-		}
-		if !isDigits(client) {
-			return nil, fmt.Errorf("from.client_id %q is not a number", client)
-		}
-		out := []stockParam{{"clientid", client}}
-		if contact != "" {
-			if !isDigits(contact) {
-				return nil, fmt.Errorf("from.contact_id %q is not a number", contact)
-			}
-			out = append(out, stockParam{"contactid", contact})
-		}
-		return out, nil
-	case contact != "":
-		return nil, errors.New("from.contact_id needs from.client_id: a WHMCS contact belongs to a client")
-	case name != "" && email != "":
-		return []stockParam{{"name", name}, {"email", email}}, nil
-	case name != "" || email != "":
-		return nil, errors.New("from needs both name and email for a sender who is neither an admin nor a client (WHMCS: Name and email address are required if not a client)")
-	default:
-		return nil, errors.New("from names nobody: every value rendered empty")
+	params, err := stockSender(raw.Map)
+	if err != nil {
+		return nil, err
 	}
+	return params, nil
 }
 
 // stockEncode writes the form: action, credentials, responsetype, then

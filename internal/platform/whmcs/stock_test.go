@@ -257,7 +257,7 @@ func TestStockRefusesWhatTheAPICannotDo(t *testing.T) {
 		{"attachment urls", stockTicket(platform.AsComment, "1"), map[string]replier.Value{"attachment_urls": {List: []string{"https://x/y.png"}}}, "has no attachment_urls"},
 		{"from: unknown key", stockTicket(platform.AsComment, "1"), from(map[string]string{"user_id": "3"}), "from.user_id: unknown key"},
 		{"from: contact without client", stockTicket(platform.AsComment, "1"), from(map[string]string{"contact_id": "3"}), "needs from.client_id"},
-		{"from: name without email", stockTicket(platform.AsComment, "1"), from(map[string]string{"name": "Bot"}), "both name and email"},
+		{"from: name without email", stockTicket(platform.AsComment, "1"), from(map[string]string{"name": "Bot"}), "from.name needs from.email"},
 		{"from: admin and client", stockTicket(platform.AsComment, "1"), from(map[string]string{"admin_username": "a", "client_id": "2"}), "cannot be combined"},
 		{"from: client and name", stockTicket(platform.AsComment, "1"), from(map[string]string{"client_id": "2", "name": "n", "email": "e@x.org"}), "neither an admin nor a client"},
 		{"from: client id not a number", stockTicket(platform.AsComment, "1"), from(map[string]string{"client_id": "C-2"}), `from.client_id "C-2" is not a number`},
