@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/platformfake/faketest"
 )
 
 func newTestIntercom(t *testing.T) *Fake {
@@ -34,11 +35,11 @@ func TestIntercomAcceptsValidReplies(t *testing.T) {
 	f := newTestIntercom(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			status, _, body := do(t, http.MethodPost, f.URL()+tt.path, tt.body, intercomHeader())
+			status, _, body := faketest.Do(t, http.MethodPost, f.URL()+tt.path, tt.body, intercomHeader())
 			if status != http.StatusOK {
 				t.Fatalf("status %d: %s", status, body)
 			}
-			if got := decodeJSON(t, body)["type"]; got != tt.wantType {
+			if got := faketest.DecodeJSON(t, body)["type"]; got != tt.wantType {
 				t.Errorf("answer type %v, want %s", got, tt.wantType)
 			}
 		})
@@ -145,11 +146,11 @@ func TestIntercomRejects(t *testing.T) {
 			if header == nil {
 				header = intercomHeader()
 			}
-			status, _, body := do(t, method, f.URL()+tt.path, tt.body, header)
+			status, _, body := faketest.Do(t, method, f.URL()+tt.path, tt.body, header)
 			if status != tt.wantStatus {
 				t.Errorf("status %d, want %d (%s)", status, tt.wantStatus, body)
 			}
-			m := decodeJSON(t, body)
+			m := faketest.DecodeJSON(t, body)
 			if m["type"] != "error.list" {
 				t.Errorf("answer is not an error.list: %s", body)
 			}
@@ -165,10 +166,10 @@ func TestIntercomRejects(t *testing.T) {
 	if f.Count() != 0 || len(f.Requests()) != 0 {
 		t.Errorf("rejected requests were recorded as valid: %d", f.Count())
 	}
-	var r recorder
+	var r faketest.Recorder
 	f.AssertNoViolations(&r)
-	if len(r.errs) != len(tests) {
-		t.Errorf("AssertNoViolations reported %d, want %d", len(r.errs), len(tests))
+	if len(r.Errs) != len(tests) {
+		t.Errorf("AssertNoViolations reported %d, want %d", len(r.Errs), len(tests))
 	}
 }
 
@@ -178,11 +179,11 @@ func TestIntercomAnyVersionWhenUnset(t *testing.T) {
 	body := `{"type":"admin","message_type":"comment","admin_id":"5","body":"x"}`
 	h := intercomHeader()
 	h.Del("Intercom-Version")
-	if status, _, b := do(t, http.MethodPost, f.URL()+"/conversations/1/reply", body, h); status != 200 {
+	if status, _, b := faketest.Do(t, http.MethodPost, f.URL()+"/conversations/1/reply", body, h); status != 200 {
 		t.Errorf("without version: %d %s", status, b)
 	}
 	h.Set("Intercom-Version", "9.9")
-	if status, _, _ := do(t, http.MethodPost, f.URL()+"/conversations/1/reply", body, h); status != 400 {
+	if status, _, _ := faketest.Do(t, http.MethodPost, f.URL()+"/conversations/1/reply", body, h); status != 400 {
 		t.Errorf("unknown version accepted: %d", status)
 	}
 }
@@ -191,7 +192,7 @@ func TestIntercomScript(t *testing.T) {
 	f := newTestIntercom(t)
 	url := f.URL() + "/conversations/1/reply"
 	body := `{"type":"admin","message_type":"comment","admin_id":"991267696","body":"x"}`
-	post := func() (int, http.Header, []byte) { return do(t, http.MethodPost, url, body, intercomHeader()) }
+	post := func() (int, http.Header, []byte) { return faketest.Do(t, http.MethodPost, url, body, intercomHeader()) }
 
 	f.Enqueue(
 		platformfake.Response{Status: 500},
@@ -202,10 +203,10 @@ func TestIntercomScript(t *testing.T) {
 		platformfake.Response{Status: 200, Empty: true},
 	)
 	status, _, b := post()
-	if status != 500 || decodeJSON(t, b)["type"] != "error.list" {
+	if status != 500 || faketest.DecodeJSON(t, b)["type"] != "error.list" {
 		t.Errorf("1: %d %s", status, b)
 	}
-	if status, _, b = post(); status != 200 || decodeJSON(t, b)["type"] != "conversation" {
+	if status, _, b = post(); status != 200 || faketest.DecodeJSON(t, b)["type"] != "conversation" {
 		t.Errorf("2: %d %s", status, b)
 	}
 	if status, _, b = post(); status != 404 || !strings.Contains(string(b), "Resource Not Found") {
@@ -235,7 +236,7 @@ func TestIntercomScript(t *testing.T) {
 		}
 		return nil
 	})
-	if status, _, _ := do(t, http.MethodPost, f.URL()+"/conversations/404/reply", body, intercomHeader()); status != 404 {
+	if status, _, _ := faketest.Do(t, http.MethodPost, f.URL()+"/conversations/404/reply", body, intercomHeader()); status != 404 {
 		t.Errorf("hook: %d", status)
 	}
 	if status, _, _ := post(); status != 200 {
@@ -252,7 +253,7 @@ func TestIntercomDelayAndDrop(t *testing.T) {
 	body := `{"type":"admin","message_type":"comment","admin_id":"991267696","body":"x"}`
 	f.Enqueue(platformfake.Response{Delay: 100 * time.Millisecond}, platformfake.Response{Drop: true})
 	start := time.Now()
-	if status, _, _ := do(t, http.MethodPost, f.URL()+"/conversations/1/reply", body, intercomHeader()); status != 200 {
+	if status, _, _ := faketest.Do(t, http.MethodPost, f.URL()+"/conversations/1/reply", body, intercomHeader()); status != 200 {
 		t.Errorf("delayed: %d", status)
 	}
 	if time.Since(start) < 100*time.Millisecond {
@@ -270,12 +271,12 @@ func TestIntercomDelayAndDrop(t *testing.T) {
 }
 
 func TestRateLimitFixedWindows(t *testing.T) {
-	c := &clock{t: time.Unix(1_700_000_000, 0).Add(3 * time.Second)}
+	c := faketest.NewClock(time.Unix(1_700_000_000, 0).Add(3 * time.Second))
 	f := New(Options{Token: testToken, RateLimit: platformfake.RateLimit{Limit: 3, Window: 10 * time.Second}, Now: c.Now})
 	defer f.Close()
 	body := `{"type":"admin","message_type":"comment","admin_id":"1","body":"x"}`
 	post := func() (int, http.Header) {
-		status, h, _ := do(t, http.MethodPost, f.URL()+"/tickets/1/reply", body, intercomHeader())
+		status, h, _ := faketest.Do(t, http.MethodPost, f.URL()+"/tickets/1/reply", body, intercomHeader())
 		return status, h
 	}
 	wantReset := "1700000010"
@@ -298,7 +299,7 @@ func TestRateLimitFixedWindows(t *testing.T) {
 		t.Errorf("new window: %d %v", status, h)
 	}
 	// Headers ride on violations too.
-	_, h, _ := do(t, http.MethodPost, f.URL()+"/tickets/1/reply", `{}`, intercomHeader())
+	_, h, _ := faketest.Do(t, http.MethodPost, f.URL()+"/tickets/1/reply", `{}`, intercomHeader())
 	if h.Get("X-RateLimit-Remaining") != "1" {
 		t.Errorf("violation without rate-limit headers: %v", h)
 	}
@@ -312,7 +313,7 @@ func TestIntercomConcurrentUniqueIDs(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			body := fmt.Sprintf(`{"type":"admin","message_type":"note","admin_id":"1","body":"n%d"}`, i)
-			if status, _, b := do(t, http.MethodPost, f.URL()+"/tickets/7/reply", body, intercomHeader()); status != 200 {
+			if status, _, b := faketest.Do(t, http.MethodPost, f.URL()+"/tickets/7/reply", body, intercomHeader()); status != 200 {
 				t.Errorf("status %d: %s", status, b)
 			}
 		})
@@ -334,7 +335,7 @@ func TestDisableRecording(t *testing.T) {
 	f := New(Options{DisableRecording: true})
 	defer f.Close()
 	body := `{"type":"admin","message_type":"note","admin_id":"1","body":"n"}`
-	do(t, http.MethodPost, f.URL()+"/tickets/7/reply", body, intercomHeader())
+	faketest.Do(t, http.MethodPost, f.URL()+"/tickets/7/reply", body, intercomHeader())
 	if f.Count() != 1 || f.Requests() != nil {
 		t.Errorf("Count %d, Requests %v", f.Count(), f.Requests())
 	}

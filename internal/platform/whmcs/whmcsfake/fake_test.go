@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/platformfake/faketest"
 )
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
@@ -23,7 +24,7 @@ func newTestWHMCS(t *testing.T) *Fake {
 func TestWHMCSAcceptsReplyAndNote(t *testing.T) {
 	f := newTestWHMCS(t)
 	attachments := b64(`[{"name":"a.txt","data":"` + b64("hello") + `"}]`)
-	ct, body := form(t,
+	ct, body := faketest.Form(t,
 		[2]string{"ticketid", "42"}, [2]string{"message", "Hi"}, [2]string{"markdown", "1"},
 		[2]string{"clientid", "7"}, [2]string{"contactid", "8"}, [2]string{"name", "Bot"},
 		[2]string{"email", "bot@example.com"}, [2]string{"adminusername", "bot"},
@@ -31,16 +32,16 @@ func TestWHMCSAcceptsReplyAndNote(t *testing.T) {
 		[2]string{"customfields", b64(`a:2:{i:3;s:6:"Google";s:3:"foo";s:3:"bar";}`)},
 		[2]string{"attachments", attachments},
 	)
-	status, _, b := do(t, http.MethodPost, f.URL()+"/add-ticket-reply", body, whmcsHeader(ct))
+	status, _, b := faketest.Do(t, http.MethodPost, f.URL()+"/add-ticket-reply", body, whmcsHeader(ct))
 	if status != 200 {
 		t.Fatalf("reply: %d %s", status, b)
 	}
-	if m := decodeJSON(t, b); m["result"] != "success" || m["replyid"] == nil {
+	if m := faketest.DecodeJSON(t, b); m["result"] != "success" || m["replyid"] == nil {
 		t.Errorf("reply answer %s", b)
 	}
-	ct, body = form(t, [2]string{"ticketid", "42"}, [2]string{"message", "note"}, [2]string{"attachments", attachments})
-	status, _, b = do(t, http.MethodPost, f.URL()+"/add-ticket-note", body, whmcsHeader(ct))
-	if status != 200 || decodeJSON(t, b)["noteid"] == nil {
+	ct, body = faketest.Form(t, [2]string{"ticketid", "42"}, [2]string{"message", "note"}, [2]string{"attachments", attachments})
+	status, _, b = faketest.Do(t, http.MethodPost, f.URL()+"/add-ticket-note", body, whmcsHeader(ct))
+	if status != 200 || faketest.DecodeJSON(t, b)["noteid"] == nil {
 		t.Fatalf("note: %d %s", status, b)
 	}
 	f.AssertNoViolations(t)
@@ -108,7 +109,7 @@ func TestWHMCSRejects(t *testing.T) {
 			if path == "" {
 				path = "/add-ticket-reply"
 			}
-			ct, body := form(t, tt.fields...)
+			ct, body := faketest.Form(t, tt.fields...)
 			if tt.rawBody != "" {
 				body = tt.rawBody
 			}
@@ -116,11 +117,11 @@ func TestWHMCSRejects(t *testing.T) {
 			if tt.header != nil {
 				header = tt.header(ct)
 			}
-			status, _, b := do(t, http.MethodPost, f.URL()+path, body, header)
+			status, _, b := faketest.Do(t, http.MethodPost, f.URL()+path, body, header)
 			if status != tt.wantStatus {
 				t.Errorf("status %d, want %d (%s)", status, tt.wantStatus, b)
 			}
-			if m := decodeJSON(t, b); m["result"] != "error" {
+			if m := faketest.DecodeJSON(t, b); m["result"] != "error" {
 				t.Errorf("answer %s", b)
 			}
 			v := f.Violations()
@@ -142,7 +143,7 @@ func TestWHMCSFileUploadRejected(t *testing.T) {
 	body := "--b\r\nContent-Disposition: form-data; name=\"ticketid\"\r\n\r\n1\r\n" +
 		"--b\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\nx\r\n" +
 		"--b\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"a.txt\"\r\n\r\nhi\r\n--b--\r\n"
-	status, _, _ := do(t, http.MethodPost, f.URL()+"/add-ticket-reply", body, whmcsHeader("multipart/form-data; boundary=b"))
+	status, _, _ := faketest.Do(t, http.MethodPost, f.URL()+"/add-ticket-reply", body, whmcsHeader("multipart/form-data; boundary=b"))
 	if status != 400 || len(f.Violations()) != 1 || !strings.Contains(f.Violations()[0], "file upload") {
 		t.Errorf("status %d, violations %v", status, f.Violations())
 	}
@@ -151,13 +152,13 @@ func TestWHMCSFileUploadRejected(t *testing.T) {
 func TestWHMCSScriptedErrors(t *testing.T) {
 	f := newTestWHMCS(t)
 	f.Enqueue(Error(200, "Ticket ID Not Found"), platformfake.Response{Status: 503})
-	ct, body := form(t, [2]string{"ticketid", "1"}, [2]string{"message", "x"})
-	status, _, b := do(t, http.MethodPost, f.URL()+"/add-ticket-reply", body, whmcsHeader(ct))
-	if m := decodeJSON(t, b); status != 200 || m["result"] != "error" || m["message"] != "Ticket ID Not Found" {
+	ct, body := faketest.Form(t, [2]string{"ticketid", "1"}, [2]string{"message", "x"})
+	status, _, b := faketest.Do(t, http.MethodPost, f.URL()+"/add-ticket-reply", body, whmcsHeader(ct))
+	if m := faketest.DecodeJSON(t, b); status != 200 || m["result"] != "error" || m["message"] != "Ticket ID Not Found" {
 		t.Errorf("1: %d %s", status, b)
 	}
-	status, _, b = do(t, http.MethodPost, f.URL()+"/add-ticket-reply", body, whmcsHeader(ct))
-	if m := decodeJSON(t, b); status != 503 || m["result"] != "error" {
+	status, _, b = faketest.Do(t, http.MethodPost, f.URL()+"/add-ticket-reply", body, whmcsHeader(ct))
+	if m := faketest.DecodeJSON(t, b); status != 503 || m["result"] != "error" {
 		t.Errorf("2: %d %s", status, b)
 	}
 	if st := f.Stats(); st.Valid != 2 || st.Accepted != 1 {
