@@ -8,15 +8,22 @@ import (
 )
 
 // phpSerialize writes m the way PHP's serialize() writes an array of
-// strings, keys sorted so the output is stable. PHP turns a key that is a
-// canonical decimal integer ("7", "-3", not "07") into an integer key, so
-// those are written as i:N; WHMCS keys custom fields by their numeric id.
+// strings, keys in byte order so the output is stable (the reseller API).
 func phpSerialize(m map[string]string) string {
+	return phpSerializeInOrder(m, slices.Sorted(maps.Keys(m)))
+}
+
+// phpSerializeInOrder writes m as PHP's serialize() writes an array of
+// strings, keys in the order given (every key of m, once). PHP turns a
+// key that is a canonical decimal integer ("7", "-3", not "07") into an
+// integer key, so those are written as i:N; WHMCS keys custom fields by
+// their numeric id.
+func phpSerializeInOrder(m map[string]string, keys []string) string {
 	var b strings.Builder
 	b.WriteString("a:")
-	b.WriteString(strconv.Itoa(len(m)))
+	b.WriteString(strconv.Itoa(len(keys)))
 	b.WriteString(":{")
-	for _, k := range slices.Sorted(maps.Keys(m)) {
+	for _, k := range keys {
 		if phpIntKey(k) {
 			b.WriteString("i:")
 			b.WriteString(k)

@@ -22,3 +22,22 @@ func TestPHPSerialize(t *testing.T) {
 		}
 	}
 }
+
+// The two APIs differ only in key order: the reseller client's bodies have
+// always gone out in byte order, the stock client's by custom field id.
+func TestPHPSerializeKeyOrder(t *testing.T) {
+	m := map[string]string{"12": "b", "3": "a"}
+	tests := []struct {
+		name string
+		got  string
+		want string
+	}{
+		{"reseller: byte order", phpSerialize(m), `a:2:{i:12;s:1:"b";i:3;s:1:"a";}`},
+		{"stock: by id", stockPHPSerialize(m), `a:2:{i:3;s:1:"a";i:12;s:1:"b";}`},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s: got %s, want %s", tt.name, tt.got, tt.want)
+		}
+	}
+}

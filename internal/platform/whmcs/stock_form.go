@@ -164,17 +164,9 @@ func stockIsCustomFieldID(k string) bool {
 // strings with integer keys (every key passed stockIsCustomFieldID),
 // sorted by id so the output is stable.
 func stockPHPSerialize(m map[string]string) string {
-	keys := slices.SortedFunc(maps.Keys(m), func(a, b string) int {
+	return phpSerializeInOrder(m, slices.SortedFunc(maps.Keys(m), func(a, b string) int {
 		x, _ := strconv.ParseInt(a, 10, 64)
 		y, _ := strconv.ParseInt(b, 10, 64)
 		return cmp.Compare(x, y)
-	})
-	var b strings.Builder
-	fmt.Fprintf(&b, "a:%d:{", len(m))
-	for _, k := range keys {
-		// s:LEN counts bytes; PHP does not escape inside the quotes.
-		fmt.Fprintf(&b, "i:%s;s:%d:\"%s\";", k, len(m[k]), m[k])
-	}
-	b.WriteByte('}')
-	return b.String()
+	}))
 }

@@ -183,6 +183,8 @@ func TestPHPUnserialize(t *testing.T) {
 		{in: `a:1:{s:3:"foo";i:3;}`, wantErr: true},
 		{in: `a:1:{s:9:"foo";s:3:"bar";}`, wantErr: true},
 		{in: `a:+1:{s:3:"foo";s:3:"bar";}`, wantErr: true},
+		{in: `a:1:{i:01;s:1:"x";}`, wantErr: true},
+		{in: `a:1:{s:9223372036854775807:"foo";s:3:"bar";}`, wantErr: true}, // position + length overflows
 		{in: `a:2:{i:1;s:1:"a";i:1;s:1:"b";}`, wantErr: true},
 		{in: `s:3:"foo";`, wantErr: true},
 		{in: ``, wantErr: true},

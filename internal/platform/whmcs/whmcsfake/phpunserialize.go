@@ -8,8 +8,9 @@ import (
 )
 
 // phpUnserialize reads what PHP's serialize() makes of an array of
-// strings keyed by strings or integers (WHMCS custom fields), strictly:
-// lengths must match and nothing may follow.
+// strings keyed by strings or integers (WHMCS custom fields, for both the
+// reseller API and the stock External API), strictly: lengths must
+// match, numbers are canonical, no key comes twice and nothing follows.
 func phpUnserialize(s string) (map[string]string, error) {
 	d := &phpDecoder{s: s}
 	m, err := d.array()
@@ -41,7 +42,8 @@ func (d *phpDecoder) array() (map[string]string, error) {
 	if err := d.expect("{"); err != nil {
 		return nil, err
 	}
-	m := make(map[string]string, min(n, 1024))
+	// The count is not trusted for sizing: the map grows as items parse.
+	m := map[string]string{}
 	for range n {
 		var key string
 		switch {
@@ -77,7 +79,7 @@ func (d *phpDecoder) array() (map[string]string, error) {
 	return m, nil
 }
 
-// str reads s:LEN:"...";.
+// str reads s:LEN:"...";, LEN in bytes.
 func (d *phpDecoder) str() (string, error) {
 	if err := d.expect("s:"); err != nil {
 		return "", err
@@ -89,7 +91,7 @@ func (d *phpDecoder) str() (string, error) {
 	if err := d.expect(`"`); err != nil {
 		return "", err
 	}
-	if n < 0 || d.pos+n > len(d.s) {
+	if n < 0 || n > len(d.s)-d.pos { // not d.pos+n: that can overflow
 		return "", fmt.Errorf("string length %d runs past the end", n)
 	}
 	v := d.s[d.pos : d.pos+n]

@@ -293,7 +293,7 @@ func stockDecodeCustomFields(v string) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("not base64: %w", err)
 	}
-	m, err := stockUnserialize(string(raw))
+	m, err := phpUnserialize(string(raw))
 	if err != nil {
 		return nil, err
 	}
