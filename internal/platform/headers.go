@@ -99,3 +99,18 @@ func isTokenChar(c byte) bool {
 	}
 	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
+
+// SingleHeader returns the one value of header key, for the headers a
+// signature check reads: none or an empty one is missing, several are
+// refused (which of them was signed cannot be told). The refusals are the
+// caller's, allocated once, since Verify runs on every delivery.
+func SingleHeader(h http.Header, key string, missing, multiple error) (string, error) {
+	values := h.Values(key)
+	switch {
+	case len(values) == 0 || values[0] == "":
+		return "", missing
+	case len(values) > 1:
+		return "", multiple
+	}
+	return values[0], nil
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/supportops/autoresponder/internal/platform"
+	"github.com/supportops/autoresponder/internal/platform/hexsig"
 )
 
 // Webhook headers (Chatwoot 4.11.2 and later, when the webhook has a
@@ -46,17 +47,17 @@ var (
 // before 4.11.2, or a webhook without a secret) are refused here; a source
 // that must take them sets insecure_skip_verify.
 func (Platform) Verify(d *platform.Delivery) error {
-	sig, err := single(d.Header, HeaderSignature, errSignatureMissing, errSignatureMultiple)
+	sig, err := platform.SingleHeader(d.Header, HeaderSignature, errSignatureMissing, errSignatureMultiple)
 	if err != nil {
 		return err
 	}
-	ts, err := single(d.Header, HeaderTimestamp, errTimestampMissing, errTimestampMultiple)
+	ts, err := platform.SingleHeader(d.Header, HeaderTimestamp, errTimestampMissing, errTimestampMultiple)
 	if err != nil {
 		return err
 	}
 	var want [sha256.Size]byte
 	if len(sig) != len(signaturePrefix)+2*sha256.Size || sig[:len(signaturePrefix)] != signaturePrefix ||
-		!decodeLowerHex(want[:], sig[len(signaturePrefix):]) {
+		!hexsig.DecodeLower(want[:], sig[len(signaturePrefix):]) {
 		return errSignatureFormat
 	}
 	signedAt, ok := parseUnixSeconds(ts)
@@ -83,19 +84,6 @@ func (Platform) Verify(d *platform.Delivery) error {
 	return nil
 }
 
-// single returns the one value of header key, refusing none, an empty one
-// and several.
-func single(h http.Header, key string, missing, multiple error) (string, error) {
-	values := h.Values(key)
-	switch {
-	case len(values) == 0 || values[0] == "":
-		return "", missing
-	case len(values) > 1:
-		return "", multiple
-	}
-	return values[0], nil
-}
-
 // mac appends the HMAC-SHA256 of "<ts>.<body>" to dst.
 func mac(secret []byte, ts string, body, dst []byte) []byte {
 	m := hmac.New(sha256.New, secret)
@@ -120,33 +108,6 @@ func parseUnixSeconds(s string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.Unix(n, 0), true
-}
-
-// decodeLowerHex decodes src, exactly 2*len(dst) lowercase hex digits (what
-// Chatwoot writes; one canonical form leaves nothing to normalise).
-func decodeLowerHex(dst []byte, src string) bool {
-	if len(src) != 2*len(dst) {
-		return false
-	}
-	for i := range dst {
-		hi, ok1 := lowerHexDigit(src[2*i])
-		lo, ok2 := lowerHexDigit(src[2*i+1])
-		if !ok1 || !ok2 {
-			return false
-		}
-		dst[i] = hi<<4 | lo
-	}
-	return true
-}
-
-func lowerHexDigit(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	}
-	return 0, false
 }
 
 // Sign implements platform.Platform: the three headers Chatwoot sends. The

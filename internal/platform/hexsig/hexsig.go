@@ -1,8 +1,9 @@
 // Package hexsig checks the commonest webhook signature form: one header
 // holding a prefix ("sha1=", "sha256=") and the lowercase hex HMAC of the
 // raw body. Platforms that sign this way describe their header with a
-// Scheme; the checks run in constant time and never quote the secret or
-// the expected signature.
+// Scheme and embed it, which gives them Verify and Sign; the checks run in
+// constant time and never quote the secret or the expected signature.
+// DecodeLower serves platforms whose signatures cover more than the body.
 package hexsig
 
 import (
@@ -11,6 +12,7 @@ import (
 	"encoding/hex"
 	"hash"
 	"net/http"
+	"time"
 
 	"github.com/supportops/autoresponder/internal/platform"
 )
@@ -46,33 +48,30 @@ func New(header, prefix string, newHash func() hash.Hash, description string) *S
 // Header names the signature header.
 func (s *Scheme) Header() string { return s.header }
 
-// Verify checks the header against body. The header must be exactly one
-// value, the prefix followed by the full digest in lowercase hex: one
-// canonical form leaves nothing to normalise. An empty secret refuses
-// everything (platform.ErrNoSecret), as an HMAC keyed by nothing proves
-// nothing; it is checked after the header's form, so that a request
-// without any signature still reads as unsigned.
-func (s *Scheme) Verify(secret, body []byte, header http.Header) error {
-	values := header[s.header]
-	switch {
-	case len(values) == 0 || values[0] == "":
-		return s.missing
-	case len(values) > 1:
-		return errMultiple
+// Verify implements platform.Platform's Verify for a platform that signs
+// the body alone: the header must be exactly one value, the prefix
+// followed by the full digest in lowercase hex (one canonical form leaves
+// nothing to normalise). An empty secret refuses everything
+// (platform.ErrNoSecret), as an HMAC keyed by nothing proves nothing; it
+// is checked after the header's form, so that a request without any
+// signature still reads as unsigned.
+func (s *Scheme) Verify(d *platform.Delivery) error {
+	v, err := platform.SingleHeader(d.Header, s.header, s.missing, errMultiple)
+	if err != nil {
+		return err
 	}
-	v := values[0]
 	if len(v) != len(s.prefix)+2*s.size || v[:len(s.prefix)] != s.prefix {
 		return s.format
 	}
 	var want [sha256.Size]byte
-	if !decodeLowerHex(want[:s.size], v[len(s.prefix):]) {
+	if !DecodeLower(want[:s.size], v[len(s.prefix):]) {
 		return s.format
 	}
-	if len(secret) == 0 {
+	if len(d.Secret) == 0 {
 		return platform.ErrNoSecret
 	}
-	mac := hmac.New(s.newHash, secret)
-	mac.Write(body)
+	mac := hmac.New(s.newHash, d.Secret)
+	mac.Write(d.Body)
 	var sum [sha256.Size]byte
 	if !hmac.Equal(mac.Sum(sum[:0]), want[:s.size]) {
 		return errMismatch
@@ -82,8 +81,9 @@ func (s *Scheme) Verify(secret, body []byte, header http.Header) error {
 
 var errMismatch = &platform.SignatureError{Reason: "signature does not match the body"}
 
-// Sign returns the header a genuine sender puts on body.
-func (s *Scheme) Sign(secret, body []byte) http.Header {
+// Sign implements platform.Platform's Sign: the header a genuine sender
+// puts on body (the time and settings play no part).
+func (s *Scheme) Sign(secret, body []byte, _ time.Time, _ *platform.Settings) http.Header {
 	mac := hmac.New(s.newHash, secret)
 	mac.Write(body)
 	h := http.Header{}
@@ -91,9 +91,12 @@ func (s *Scheme) Sign(secret, body []byte) http.Header {
 	return h
 }
 
-// decodeLowerHex decodes src, which must be exactly 2*len(dst) lowercase hex
-// digits, into dst.
-func decodeLowerHex(dst []byte, src string) bool {
+// DecodeLower decodes src, which must be exactly 2*len(dst) lowercase hex
+// digits, into dst; anything else (upper case included) is false.
+func DecodeLower(dst []byte, src string) bool {
+	if len(src) != 2*len(dst) {
+		return false
+	}
 	for i := range dst {
 		hi, ok1 := lowerHexDigit(src[2*i])
 		lo, ok2 := lowerHexDigit(src[2*i+1])

@@ -6,9 +6,7 @@ package intercom
 import (
 	"crypto/sha1"
 	"fmt"
-	"net/http"
 	"strings"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -27,8 +25,9 @@ const HeaderSignature = "X-Hub-Signature"
 
 // Platform is Intercom. It is stateless; build it with New.
 type Platform struct {
-	spec   *platform.Spec
-	scheme *hexsig.Scheme
+	spec *platform.Spec
+	// Scheme is Verify and Sign: Intercom signs the body alone.
+	*hexsig.Scheme
 }
 
 var _ platform.Platform = (*Platform)(nil)
@@ -37,22 +36,12 @@ var _ platform.Platform = (*Platform)(nil)
 func New() *Platform {
 	return &Platform{
 		spec:   newSpec(),
-		scheme: hexsig.New(HeaderSignature, "sha1=", sha1.New, `"sha1=" and 40 lowercase hex digits`),
+		Scheme: hexsig.New(HeaderSignature, "sha1=", sha1.New, `"sha1=" and 40 lowercase hex digits`),
 	}
 }
 
 // Spec implements platform.Platform.
 func (p *Platform) Spec() *platform.Spec { return p.spec }
-
-// Verify implements platform.Platform.
-func (p *Platform) Verify(d *platform.Delivery) error {
-	return p.scheme.Verify(d.Secret, d.Body, d.Header)
-}
-
-// Sign implements platform.Platform. Intercom signs the body alone.
-func (p *Platform) Sign(secret, body []byte, _ time.Time, _ *platform.Settings) http.Header {
-	return p.scheme.Sign(secret, body)
-}
 
 // Identity implements platform.Platform: the bot posts as its admin.
 func (*Platform) Identity(a *platform.Account) platform.Identity {

@@ -8,9 +8,7 @@ package whmcs
 import (
 	"crypto/sha256"
 	"fmt"
-	"net/http"
 	"slices"
-	"time"
 
 	"github.com/supportops/autoresponder/internal/event"
 	"github.com/supportops/autoresponder/internal/platform"
@@ -27,8 +25,9 @@ const HeaderSignature = "X-Signature"
 
 // Platform is WHMCS. It is stateless; build it with New.
 type Platform struct {
-	spec   *platform.Spec
-	scheme *hexsig.Scheme
+	spec *platform.Spec
+	// Scheme is Verify and Sign: the hook file signs the body alone.
+	*hexsig.Scheme
 }
 
 var _ platform.Platform = (*Platform)(nil)
@@ -37,22 +36,12 @@ var _ platform.Platform = (*Platform)(nil)
 func New() *Platform {
 	return &Platform{
 		spec:   newSpec(),
-		scheme: hexsig.New(HeaderSignature, "sha256=", sha256.New, `"sha256=" and 64 lowercase hex digits`),
+		Scheme: hexsig.New(HeaderSignature, "sha256=", sha256.New, `"sha256=" and 64 lowercase hex digits`),
 	}
 }
 
 // Spec implements platform.Platform.
 func (p *Platform) Spec() *platform.Spec { return p.spec }
-
-// Verify implements platform.Platform.
-func (p *Platform) Verify(d *platform.Delivery) error {
-	return p.scheme.Verify(d.Secret, d.Body, d.Header)
-}
-
-// Sign implements platform.Platform: the hook file signs the body alone.
-func (p *Platform) Sign(secret, body []byte, _ time.Time, _ *platform.Settings) http.Header {
-	return p.scheme.Sign(secret, body)
-}
 
 func (p *Platform) knownTopic(topic string) bool {
 	return slices.ContainsFunc(p.spec.Topics, func(t platform.Topic) bool { return t.Name == topic })

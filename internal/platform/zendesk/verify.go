@@ -45,11 +45,11 @@ var (
 // genuine signature with a timestamp outside max_skew is refused as a
 // replay.
 func (Platform) Verify(d *platform.Delivery) error {
-	sig, err := single(d.Header, HeaderSignature, errSigMissing, errSigMultiple)
+	sig, err := platform.SingleHeader(d.Header, HeaderSignature, errSigMissing, errSigMultiple)
 	if err != nil {
 		return err
 	}
-	ts, err := single(d.Header, HeaderTimestamp, errTimestampMissing, errTimestampMulti)
+	ts, err := platform.SingleHeader(d.Header, HeaderTimestamp, errTimestampMissing, errTimestampMulti)
 	if err != nil {
 		return err
 	}
@@ -98,18 +98,6 @@ func mac(secret []byte, ts string, body, dst []byte) []byte {
 	m.Write([]byte(ts))
 	m.Write(body)
 	return m.Sum(dst)
-}
-
-// single returns the one value of a header.
-func single(h http.Header, key string, missing, multiple error) (string, error) {
-	vs := h.Values(key)
-	switch {
-	case len(vs) == 0 || vs[0] == "":
-		return "", missing
-	case len(vs) > 1:
-		return "", multiple
-	}
-	return vs[0], nil
 }
 
 // parseTimestamp reads the timestamp header. Zendesk's documentation shows
