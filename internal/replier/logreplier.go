@@ -39,7 +39,7 @@ type lineWriter struct {
 // write encodes v as one line. A failed write is retryable: the output
 // (stdout, a file) may come back.
 func (lw *lineWriter) write(v any) *Error {
-	data, err := encodeJSON(v)
+	data, err := EncodeJSON(v)
 	if err != nil {
 		return &Error{Reason: ReasonInvalidRequest, Message: err.Error()}
 	}
@@ -122,7 +122,7 @@ func (l logLine) MarshalJSON() ([]byte, error) {
 			m[k] = v.Plain()
 		}
 	}
-	return encodeJSON(m)
+	return EncodeJSON(m)
 }
 
 type loggedAttachment struct {
@@ -156,9 +156,11 @@ func randomID() string {
 	return "dry-run-" + hex.EncodeToString(b[:])
 }
 
-// encodeJSON marshals without HTML escaping: bodies are often HTML and
-// read better as they are.
-func encodeJSON(v any) ([]byte, error) {
+// EncodeJSON marshals without HTML escaping: bodies are often HTML and
+// read better in logs, fakes and dry runs as they are. It lives here, the
+// lowest package that needs it (httpapi imports replier);
+// httpapi.EncodeJSON is the same function for the platforms.
+func EncodeJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

@@ -1,9 +1,7 @@
 package front
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -133,7 +131,7 @@ func (r *Replier) Send(ctx context.Context, req *replier.Request) (replier.Resul
 	if err != nil {
 		return replier.Result{}, r.client.InvalidRequest("%v", err)
 	}
-	data, err := encode(body)
+	data, err := httpapi.EncodeJSON(body) // HTML bodies go out as written
 	if err != nil {
 		return replier.Result{}, r.client.InvalidRequest("encoding the %s: %v", req.As, err)
 	}
@@ -156,16 +154,4 @@ func (r *Replier) Send(ctx context.Context, req *replier.Request) (replier.Resul
 		return replier.Result{}, r.client.InvalidResponse(resp, "%v: %s", err, r.client.Snippet(resp.Body))
 	}
 	return replier.Result{ResponseID: id, Status: resp.Status, RateLimit: resp.RateLimit}, nil
-}
-
-// encode writes JSON without escaping <, > and &: the body is HTML and
-// goes out as written.
-func encode(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
 }

@@ -7,7 +7,6 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -451,13 +450,5 @@ func RetryAfter(status int, h http.Header, rl replier.RateLimit, now time.Time) 
 }
 
 // EncodeJSON marshals without HTML escaping: bodies are often HTML and
-// read better in logs, fakes and dry runs as they are.
-func EncodeJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("encoding JSON: %w", err)
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
-}
+// go out as written (replier.EncodeJSON, which the log replier uses too).
+func EncodeJSON(v any) ([]byte, error) { return replier.EncodeJSON(v) }
