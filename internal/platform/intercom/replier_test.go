@@ -14,6 +14,7 @@ import (
 	"github.com/supportops/autoresponder/internal/platform/intercom"
 	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/platformtest"
 	"github.com/supportops/autoresponder/internal/replier"
 )
 
@@ -160,7 +161,7 @@ func TestIntercomRejectsBadRequests(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := r.Send(ctx(t), &tt.req)
-			e := wantError(t, err, replier.ReasonInvalidRequest, false)
+			e := platformtest.WantError(t, err, replier.ReasonInvalidRequest, false)
 			if !strings.Contains(e.Message, tt.want) {
 				t.Errorf("message %q does not mention %q", e.Message, tt.want)
 			}
@@ -243,7 +244,7 @@ func TestIntercomUnreadable2xx(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fake.Enqueue(tt.resp)
 			_, err := r.Send(ctx(t), &Request{As: AsComment, Target: event.Target{Type: tt.target, ID: "1"}, Body: "x"})
-			e := wantError(t, err, replier.ReasonInvalidResponse, false)
+			e := platformtest.WantError(t, err, replier.ReasonInvalidResponse, false)
 			if e.Status < 200 || e.Status > 299 {
 				t.Errorf("status %d", e.Status)
 			}
@@ -281,7 +282,7 @@ func TestIntercomStatusTable(t *testing.T) {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
 			fake.Enqueue(tt.resp)
 			_, err := r.Send(ctx(t), &Request{As: AsComment, Target: conv("1"), Body: "x"})
-			e := wantError(t, err, tt.reason, tt.retry)
+			e := platformtest.WantError(t, err, tt.reason, tt.retry)
 			if e.Status != status || e.Message != tt.wantMsg || e.RetryAfter != tt.wantAfter {
 				t.Errorf("got status %d message %q after %v; want %d %q %v", e.Status, e.Message, e.RetryAfter, status, tt.wantMsg, tt.wantAfter)
 			}
@@ -312,7 +313,7 @@ func TestIntercomRateLimit(t *testing.T) {
 		}
 	}
 	_, err := r.Send(ctx(t), req)
-	e := wantError(t, err, replier.ReasonRateLimited, true)
+	e := platformtest.WantError(t, err, replier.ReasonRateLimited, true)
 	if e.RetryAfter != 7*time.Second || !e.RateLimit.Known || e.RateLimit.Remaining != 0 || !e.RateLimit.Reset.Equal(reset) {
 		t.Errorf("429: after %v, rate limit %+v", e.RetryAfter, e.RateLimit)
 	}
@@ -323,7 +324,7 @@ func TestIntercomRateLimit(t *testing.T) {
 	fake.Enqueue(platformfake.Response{Status: 404})
 	now = now.Add(10 * time.Second)
 	_, err = r.Send(ctx(t), req)
-	if e := wantError(t, err, replier.ReasonClientError, false); !e.RateLimit.Known || e.RateLimit.Remaining != 1 {
+	if e := platformtest.WantError(t, err, replier.ReasonClientError, false); !e.RateLimit.Known || e.RateLimit.Remaining != 1 {
 		t.Errorf("404 rate limit %+v", e.RateLimit)
 	}
 }
@@ -337,7 +338,7 @@ func TestIntercomTimeouts(t *testing.T) {
 		}
 		start := time.Now()
 		_, err = r.Send(context.Background(), &Request{As: AsComment, Target: conv("1"), Body: "x"})
-		wantError(t, err, replier.ReasonTimeout, true)
+		platformtest.WantError(t, err, replier.ReasonTimeout, true)
 		if d := time.Since(start); d > 2*time.Second {
 			t.Errorf("took %v", d)
 		}
@@ -348,7 +349,7 @@ func TestIntercomTimeouts(t *testing.T) {
 		c, cancel := context.WithTimeout(ctx(t), 50*time.Millisecond)
 		defer cancel()
 		_, err := r.Send(c, &Request{As: AsComment, Target: conv("1"), Body: "x"})
-		wantError(t, err, replier.ReasonTimeout, true)
+		platformtest.WantError(t, err, replier.ReasonTimeout, true)
 	})
 	t.Run("client timeout", func(t *testing.T) {
 		stub := newStub(t, sleepy(5*time.Second))
@@ -357,7 +358,7 @@ func TestIntercomTimeouts(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = r.Send(ctx(t), &Request{As: AsComment, Target: conv("1"), Body: "x"})
-		wantError(t, err, replier.ReasonTimeout, true)
+		platformtest.WantError(t, err, replier.ReasonTimeout, true)
 	})
 	t.Run("default base", func(t *testing.T) {
 		r, err := NewIntercom(IntercomConfig{Token: testToken, AdminID: "1"})
@@ -380,13 +381,13 @@ func TestIntercomNetworkErrors(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = r.Send(ctx(t), &Request{As: AsComment, Target: conv("1"), Body: "x"})
-		wantError(t, err, replier.ReasonNetwork, true)
+		platformtest.WantError(t, err, replier.ReasonNetwork, true)
 	})
 	t.Run("connection dropped", func(t *testing.T) {
 		fake, r := newIntercomPair(t, intercomfake.Options{}, IntercomConfig{})
 		fake.Enqueue(platformfake.Response{Drop: true})
 		_, err := r.Send(ctx(t), &Request{As: AsComment, Target: conv("1"), Body: "x"})
-		wantError(t, err, replier.ReasonNetwork, true)
+		platformtest.WantError(t, err, replier.ReasonNetwork, true)
 	})
 }
 
@@ -395,7 +396,7 @@ func TestIntercomRetryThenSuccess(t *testing.T) {
 	fake.Enqueue(platformfake.Response{Status: 500}, platformfake.Response{})
 	req := &Request{As: intercom.AsQuickReply, Target: conv("9"), Options: []Option{{Text: "Yes", UUID: uuidYes}}}
 	_, err := r.Send(ctx(t), req)
-	wantError(t, err, replier.ReasonServerError, true)
+	platformtest.WantError(t, err, replier.ReasonServerError, true)
 	if _, err := r.Send(ctx(t), req); err != nil {
 		t.Fatalf("retry: %v", err)
 	}

@@ -2,7 +2,6 @@ package intercom_test
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -141,22 +140,6 @@ func newIntercomPair(t *testing.T, opts intercomfake.Options, cfg IntercomConfig
 		t.Fatalf("NewIntercom: %v", err)
 	}
 	return fake, r
-}
-
-// wantError asserts err is an *Error with reason and retry.
-func wantError(t *testing.T, err error, reason replier.Reason, retry bool) *replier.Error {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("no error, want %s", reason)
-	}
-	var e *replier.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("error %T %v is not an *Error", err, err)
-	}
-	if e.Reason != reason || e.Retry != retry {
-		t.Fatalf("got %s retry=%v (%v), want %s retry=%v", e.Reason, e.Retry, err, reason, retry)
-	}
-	return e
 }
 
 // stubServer answers every request with handler and counts hits.

@@ -10,6 +10,7 @@ import (
 	"github.com/supportops/autoresponder/internal/event"
 	"github.com/supportops/autoresponder/internal/platform/httpapi"
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
+	"github.com/supportops/autoresponder/internal/platform/platformtest"
 	"github.com/supportops/autoresponder/internal/platform/whmcs"
 	"github.com/supportops/autoresponder/internal/platform/whmcs/whmcsfake"
 	"github.com/supportops/autoresponder/internal/replier"
@@ -102,7 +103,7 @@ func TestWHMCSRejectsBadRequests(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := r.Send(ctx(t), &tt.req)
-			e := wantError(t, err, replier.ReasonInvalidRequest, false)
+			e := platformtest.WantError(t, err, replier.ReasonInvalidRequest, false)
 			if !strings.Contains(e.Message, tt.want) {
 				t.Errorf("message %q does not mention %q", e.Message, tt.want)
 			}
@@ -147,7 +148,7 @@ func TestWHMCSResponses(t *testing.T) {
 				}
 				return
 			}
-			e := wantError(t, err, tt.reason, tt.retry)
+			e := platformtest.WantError(t, err, tt.reason, tt.retry)
 			if tt.wantMsg != "" && e.Message != tt.wantMsg {
 				t.Errorf("message %q, want %q", e.Message, tt.wantMsg)
 			}

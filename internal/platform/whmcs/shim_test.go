@@ -2,7 +2,6 @@ package whmcs_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 
 	"github.com/supportops/autoresponder/internal/event"
@@ -110,21 +109,6 @@ func newWHMCSPair(t *testing.T, cfg WHMCSConfig) (*whmcsfake.Fake, testReplier) 
 		t.Fatalf("NewWHMCS: %v", err)
 	}
 	return fake, r
-}
-
-func wantError(t *testing.T, err error, reason replier.Reason, retry bool) *replier.Error {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("no error, want %s", reason)
-	}
-	var e *replier.Error
-	if !errors.As(err, &e) {
-		t.Fatalf("error %T %v is not an *Error", err, err)
-	}
-	if e.Reason != reason || e.Retry != retry {
-		t.Fatalf("got %s retry=%v (%v), want %s retry=%v", e.Reason, e.Retry, err, reason, retry)
-	}
-	return e
 }
 
 func ctx(t *testing.T) context.Context { return t.Context() }
