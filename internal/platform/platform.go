@@ -128,6 +128,10 @@ type Spec struct {
 	// and fields, and the contract suite sends every row to the strict
 	// fake. Keep it the truth: a row the replier refuses is a bug.
 	Capabilities []Capability
+	// Actions are what the platform can do besides posting (tag, assign,
+	// priority, status, set), one row per action and target type; nil:
+	// none. See actions.go.
+	Actions []ActionCapability
 	// ReplyFields are the platform-specific keys of a rule's reply:
 	// everything beyond as, body, platform, to and attachments.
 	ReplyFields []Field

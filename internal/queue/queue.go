@@ -6,9 +6,11 @@
 package queue
 
 import (
+	"context"
 	"net/http"
 	"time"
 
+	"github.com/supportops/autoresponder/internal/event"
 	"github.com/supportops/autoresponder/internal/replier"
 )
 
@@ -53,15 +55,108 @@ type Intake struct {
 	// platform's Spec.EventHeaders), kept with Payload; nil when none.
 	Headers http.Header
 	Actions []Action
+	// Timers are timed rules whose `when` matched: each starts a timer on
+	// (rule, target) unless one is pending there (see TimerStart.Restart).
+	Timers []TimerStart
+	// Cancels are pending timers this event cancels (cancel_when matched).
+	Cancels []TimerCancel
+}
+
+// TimerStart asks for a timer on (Rule, TargetKey).
+type TimerStart struct {
+	Rule      string
+	TargetKey string // as Action.TargetKey: platform:type:id
+	Target    event.Target
+	Platform  string
+	// DueAt is when it fires (after, counted in the calendar's open hours
+	// when the rule names one).
+	DueAt time.Time
+	// MaxLate drops the timer, recorded in history, when it cannot fire
+	// within this long after DueAt.
+	MaxLate time.Duration
+	// Restart: a pending timer on the same (rule, target) starts again
+	// from this event (retrigger: restart); otherwise it is kept and this
+	// event starts nothing.
+	Restart bool
+}
+
+// TimerCancel cancels the pending timer of (Rule, TargetKey), if any.
+type TimerCancel struct {
+	Rule      string
+	TargetKey string
+	Reason    string // TimerReasonCancelWhen, ...
+}
+
+// Timer is a pending timer, as stored.
+type Timer struct {
+	// ID is the timer's River job id.
+	ID        int64
+	Rule      string
+	TargetKey string
+	Target    event.Target
+	Platform  string
+	// The triggering event, kept with the timer: the bot renders the
+	// rule's templates against it when the timer fires.
+	Source     string
+	EventID    string
+	Topic      string
+	ReceivedAt time.Time
+	Payload    []byte
+	Headers    http.Header
+	CreatedAt  time.Time
+	DueAt      time.Time
+	MaxLate    time.Duration
+}
+
+// TimerFilter selects timers to list or cancel; empty fields match all.
+type TimerFilter struct {
+	Rule     string
+	TargetID string // the conversation or ticket id
+	ID       int64
+}
+
+// Timer outcomes, recorded in history.
+const (
+	TimerFired     = "timer_fired"
+	TimerCancelled = "timer_cancelled"
+	TimerDropped   = "timer_dropped"
+)
+
+// Reasons a timer was cancelled or dropped.
+const (
+	TimerReasonCancelWhen  = "cancel_when"  // an event matched the rule's cancel_when
+	TimerReasonRuleRemoved = "rule_removed" // a reload removed the rule
+	TimerReasonManual      = "manual"       // bot timers cancel or the admin API
+	TimerReasonMaxLate     = "max_late"     // it could not fire within max_late of its due time
+	TimerReasonRestarted   = "restarted"    // retrigger: restart replaced it
+)
+
+// Firer renders a timer's rule when the timer is due. The store applies
+// what it returns (once, cooldown, budgets, the pause) and queues the jobs
+// in the transaction that completes the timer, so a timer fires once.
+type Firer interface {
+	// Fire renders t's rule against its event with now as the time. It
+	// returns the rule's action (one, as at intake), or a reason the
+	// timer is dropped instead (TimerReasonRuleRemoved).
+	Fire(ctx context.Context, t *Timer, now time.Time) (Action, string)
 }
 
 // Action is one matched rule's reply.
 type Action struct {
 	Rule     string
 	Platform string
-	// Request is the rendered reply. When RenderError is set it only names
-	// the platform, kind and target.
+	// Request is the rendered reply, or the rule's first action when it
+	// has no reply. When RenderError is set it only names the platform,
+	// kind and target.
 	Request *replier.Request
+	// Steps are the rule's further requests (its actions, in the order
+	// written). Each runs as its own job once the one before succeeded; a
+	// step that fails dead-letters with the steps after it, and a replay
+	// resumes from it.
+	Steps []*replier.Request
+	// NoMessage: the rule posts nothing (actions only), so it does not
+	// count toward the per-target message budget.
+	NoMessage bool
 	// RenderError dead-letters the action at once.
 	RenderError string
 	Shadow      bool
@@ -133,6 +228,13 @@ type DeliveryArgs struct {
 	// bot_blobs, in order; those attachments are stored without their
 	// data. Jobs queued before refs existed carry the data inline.
 	AttachmentRefs []string `json:"attachment_refs,omitempty"`
+	// Next are the steps that run after this one succeeds, in order.
+	Next []replier.Request `json:"next,omitempty"`
+	// Step is this job's place in its rule's chain (0: the first).
+	Step int `json:"step,omitempty"`
+	// FiredAt is when the timer that queued this job fired (zero for jobs
+	// queued at intake); latency counts from it.
+	FiredAt time.Time `json:"fired_at,omitzero"`
 }
 
 // Kind is the River job kind.

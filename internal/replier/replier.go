@@ -31,11 +31,15 @@ const RequestVersion = 2
 type Request struct {
 	// V is the format version (RequestVersion when written by this
 	// release, 0 in jobs of releases before versioning).
-	V        int          `json:"v"`
-	Platform string       `json:"platform"`
-	As       string       `json:"as"`
-	Target   event.Target `json:"target"`
-	Body     string       `json:"body,omitempty"`
+	V        int    `json:"v"`
+	Platform string `json:"platform"`
+	As       string `json:"as"`
+	// Action, when set, makes the request an action (platform.ActionTag,
+	// ...) rather than a post: As and Body are then empty and Fields holds
+	// the action's values under the Field* keys below.
+	Action string       `json:"action,omitempty"`
+	Target event.Target `json:"target"`
+	Body   string       `json:"body,omitempty"`
 
 	Attachments []Attachment `json:"attachments,omitempty"`
 
@@ -45,6 +49,24 @@ type Request struct {
 }
 
 // Attachment is a file sent inline with a reply.
+// Fields of an action request.
+const (
+	FieldTags     = "tags"     // tag: the tags to add (List)
+	FieldAssignee = "assignee" // assign: who, by kind (Map: team -> id)
+	FieldPriority = "priority" // priority: the value (Text)
+	FieldStatus   = "status"   // status: the value (Text)
+	FieldUntil    = "until"    // status: until when, RFC 3339 UTC (Text)
+	FieldSet      = "fields"   // set: field name -> value (Map)
+	FieldText     = "text"     // notify: the message (Text)
+)
+
+// ActionNotify is the action of a notifier's request; its Platform is
+// NotifierPrefix + the notifier's name.
+const (
+	ActionNotify   = "notify"
+	NotifierPrefix = "notifier:"
+)
+
 type Attachment struct {
 	Name        string `json:"name"`
 	ContentType string `json:"content_type"`

@@ -16,6 +16,10 @@ type Config struct {
 	Platforms map[string]*PlatformConfig `yaml:"platforms" json:"platforms"`
 	// Calendars are business-hours calendars for in_hours() and outside_hours().
 	Calendars map[string]*CalendarConfig `yaml:"calendars" json:"calendars,omitempty"`
+	// Notifiers are where notify actions send: Slack incoming webhooks and signed JSON webhooks.
+	Notifiers map[string]*NotifierConfig `yaml:"notifiers" json:"notifiers,omitempty"`
+	// Snippets are named template pieces, used in any template as {{ snippet("name") }}.
+	Snippets map[string]string `yaml:"snippets" json:"snippets,omitempty"`
 	// Rules are evaluated in file order for every event.
 	Rules []*RuleConfig `yaml:"rules" json:"rules"`
 }
@@ -108,8 +112,20 @@ type RuleConfig struct {
 	Source string `yaml:"source" json:"source,omitempty"`
 	// When is an expr-lang expression that must be true for the rule to match.
 	When string `yaml:"when" json:"when"`
-	// Reply is what to post when the rule matches.
-	Reply ReplyConfig `yaml:"reply" json:"reply"`
+	// Reply is what to post when the rule matches (a rule needs a reply, actions, or both).
+	Reply ReplyConfig `yaml:"reply" json:"reply,omitempty"`
+	// Actions run after the reply, one after another in the order written; a failed step stops the later ones.
+	Actions []ActionConfig `yaml:"actions" json:"actions,omitempty"`
+	// After makes the rule timed: when `when` matches, wait this long (at most 30d), then reply and act unless cancelled.
+	After Duration `yaml:"after" json:"after,omitempty"`
+	// Calendar counts after in this calendar's open hours only.
+	Calendar string `yaml:"calendar" json:"calendar,omitempty"`
+	// CancelWhen is an expression: a later event on the same target for which it is true cancels the pending timer.
+	CancelWhen string `yaml:"cancel_when" json:"cancel_when,omitempty"`
+	// Retrigger is what a triggering event does while a timer is pending: keep (default; the clock keeps running from the first event) or restart (the clock starts again).
+	Retrigger string `yaml:"retrigger" json:"retrigger,omitempty"`
+	// MaxLate drops a timer that could not fire within this long after it was due (after downtime), instead of posting late (default 24h).
+	MaxLate Duration `yaml:"max_late" json:"max_late,omitempty"`
 	// Cooldown: at most one reply per target (or contact, see per) per this window.
 	Cooldown Duration `yaml:"cooldown" json:"cooldown,omitempty"`
 	// Once: at most one reply per target (or contact), ever.
@@ -142,6 +158,50 @@ type ReplyConfig struct {
 	// Extra are the platform's own reply fields, checked against its Spec.
 	Extra    Extra        `yaml:"-" json:"-"`
 	problems []keyProblem // type errors of the keys above
+}
+
+// ActionConfig is one action: exactly one of tag, assign, priority, status, set and notify.
+type ActionConfig struct {
+	// Tag adds these tags (templates); tags already there are kept.
+	Tag []string `yaml:"tag" json:"tag,omitempty"`
+	// Assign assigns to one of the platform's assignee kinds, e.g. {team: "5678"} (ids are templates).
+	Assign map[string]string `yaml:"assign" json:"assign,omitempty"`
+	// Priority sets the priority, in the platform's words (low, high, ...).
+	Priority string `yaml:"priority" json:"priority,omitempty"`
+	// Status sets the status: open, closed, snoozed, pending, as the platform allows.
+	Status string `yaml:"status" json:"status,omitempty"`
+	// Until is how long a snooze lasts, from when the action is rendered (status: snoozed).
+	Until Duration `yaml:"until" json:"until,omitempty"`
+	// Set sets custom attributes or fields, by name (values are templates).
+	Set map[string]string `yaml:"set" json:"set,omitempty"`
+	// Notify sends a message to a notifier.
+	Notify *NotifyConfig `yaml:"notify" json:"notify,omitempty"`
+}
+
+// NotifyConfig is a notify action.
+type NotifyConfig struct {
+	// To names a notifier of the notifiers section.
+	To string `yaml:"to" json:"to"`
+	// Text is the message (a template).
+	Text string `yaml:"text" json:"text"`
+}
+
+// NotifierConfig is a notifier: where notify actions send.
+type NotifierConfig struct {
+	// Kind is slack (an incoming webhook) or webhook (signed JSON).
+	Kind string `yaml:"kind" json:"kind"`
+	// URL is the webhook notifier's https URL (a Slack URL is a secret: use url_env or url_file).
+	URL string `yaml:"url" json:"url,omitempty"`
+	// URLEnv names the environment variable holding the URL.
+	URLEnv string `yaml:"url_env" json:"url_env,omitempty"`
+	// URLFile names a file holding the URL (relative to the rules file).
+	URLFile string `yaml:"url_file" json:"url_file,omitempty"`
+	// SecretEnv names the environment variable holding a webhook notifier's signing secret.
+	SecretEnv string `yaml:"secret_env" json:"secret_env,omitempty"`
+	// SecretFile names a file holding a webhook notifier's signing secret.
+	SecretFile string `yaml:"secret_file" json:"secret_file,omitempty"`
+	// AllowPrivate permits plain http and loopback or private addresses (a receiver on your own network).
+	AllowPrivate bool `yaml:"allow_private" json:"allow_private,omitempty"`
 }
 
 // TargetConfig names a conversation or ticket.

@@ -54,6 +54,17 @@ type Suite struct {
 	// defaults: "sample" texts, true flags, one-item lists and maps, the
 	// first key of an object).
 	Sample func(row platform.Capability, req *replier.Request)
+	// ActionSample fills an action request for one action row with
+	// values the platform's fake accepts (nil: the suite's defaults: tags
+	// ["sample"], the first assign key with id "1", the first value, until
+	// an hour from now, set {"sample": "sample"}).
+	ActionSample func(row platform.ActionCapability, req *replier.Request)
+	// BotActions are deliveries reporting an action the bot's own account
+	// performed (closed, assigned, tagged, snoozed...), with the account
+	// settings naming the bot: LoopGuard must withhold each, so the bot's
+	// own actions never trigger rules or cancel timers. Required when the
+	// platform lists Actions and its webhooks report actions.
+	BotActions []OwnPost
 	// TargetID is the target id requests are sent to (default "123").
 	TargetID string
 
@@ -131,6 +142,8 @@ func Run(t *testing.T, s Suite) {
 		t.Fatal("Suite.NewFake is required: every platform ships a strict fake")
 	}
 	t.Run("capabilities", func(t *testing.T) { testCapabilities(t, &s) })
+	t.Run("actions", func(t *testing.T) { testActions(t, &s) })
+	t.Run("bot actions", func(t *testing.T) { testBotActions(t, &s) })
 	t.Run("statuses", func(t *testing.T) { testStatuses(t, &s) })
 	t.Run("rate-limit headers", func(t *testing.T) { testRateLimitHeaders(t, &s) })
 }
@@ -517,5 +530,124 @@ func testStatuses(t *testing.T, s *Suite) {
 				}
 			}
 		})
+	}
+}
+
+// ActionRequest builds a request for one action row with the suite's
+// sample values.
+func ActionRequest(s *Suite, row platform.ActionCapability) *replier.Request {
+	req := &replier.Request{
+		V: replier.RequestVersion, Platform: "contract", Action: row.Action,
+		Target: event.Target{Type: row.Target, ID: s.TargetID},
+	}
+	switch row.Action {
+	case platform.ActionTag:
+		req.Set(replier.FieldTags, replier.Value{List: []string{"sample"}})
+	case platform.ActionAssign:
+		req.Set(replier.FieldAssignee, replier.Value{Map: map[string]string{row.Keys[0]: "1"}})
+	case platform.ActionPriority:
+		req.Set(replier.FieldPriority, replier.Value{Text: row.Values[0]})
+	case platform.ActionStatus:
+		req.Set(replier.FieldStatus, replier.Value{Text: row.Values[0]})
+		if slices.Contains(row.Until, row.Values[0]) {
+			req.Set(replier.FieldUntil, replier.Value{Text: time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})
+		}
+	case platform.ActionSet:
+		key := "sample"
+		if len(row.Keys) > 0 {
+			key = row.Keys[0]
+		}
+		req.Set(replier.FieldSet, replier.Value{Map: map[string]string{key: "sample"}})
+	}
+	if s.ActionSample != nil {
+		s.ActionSample(row, req)
+	}
+	return req
+}
+
+// testActions sends every action row, and every value of priority and
+// status, to the strict fake: the table and the replier agree, and what
+// the replier sends is what the platform documents.
+func testActions(t *testing.T, s *Suite) {
+	sp := s.Platform.Spec()
+	seen := map[string]bool{}
+	for _, row := range sp.Actions {
+		key := row.Action + "/" + row.Target
+		if seen[key] {
+			t.Errorf("action %s listed twice", key)
+		}
+		seen[key] = true
+		if !slices.Contains(platform.ActionNames, row.Action) {
+			t.Errorf("action %s: unknown action", key)
+		}
+		if row.Target != event.TargetConversation && row.Target != event.TargetTicket {
+			t.Errorf("action %s: unknown target type", key)
+		}
+		if row.Doc == "" {
+			t.Errorf("action %s: Doc is empty; the generated reference shows it", key)
+		}
+		values := []string{""}
+		switch row.Action {
+		case platform.ActionPriority, platform.ActionStatus:
+			if len(row.Values) == 0 {
+				t.Errorf("action %s lists no Values", key)
+				continue
+			}
+			values = row.Values
+		case platform.ActionAssign:
+			if len(row.Keys) == 0 {
+				t.Errorf("action %s lists no Keys", key)
+				continue
+			}
+		}
+		for _, v := range values {
+			name := key
+			if v != "" {
+				name += "=" + v
+			}
+			t.Run(name, func(t *testing.T) {
+				f := s.NewFake(t)
+				r, err := s.Platform.NewReplier(account(f))
+				if err != nil {
+					t.Fatalf("NewReplier: %v", err)
+				}
+				req := ActionRequest(s, row)
+				if v != "" {
+					req.Set(row.Action, replier.Value{Text: v})
+					delete(req.Fields, replier.FieldUntil)
+					if slices.Contains(row.Until, v) {
+						req.Set(replier.FieldUntil, replier.Value{Text: time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})
+					}
+				}
+				if err := sp.CheckAction(req); err != nil {
+					t.Fatalf("CheckAction refuses the suite's own sample: %v", err)
+				}
+				if _, err := r.Send(context.Background(), req); err != nil {
+					t.Fatalf("Send: %v (fake: %q)", err, f.Problems())
+				}
+				if f.Accepted() < 1 || len(f.Problems()) > 0 {
+					t.Fatalf("fake accepted %d requests, problems %q", f.Accepted(), f.Problems())
+				}
+			})
+		}
+	}
+}
+
+// testBotActions checks that the loop guard withholds events reporting the
+// bot's own actions.
+func testBotActions(t *testing.T, s *Suite) {
+	if len(s.Platform.Spec().Actions) > 0 && len(s.BotActions) == 0 {
+		t.Skip("Suite.BotActions is empty: the platform's webhooks report no action the bot can take")
+	}
+	for i, p := range s.BotActions {
+		now := time.Now()
+		ev, err := platform.Parse(s.Platform, "src", s.Deliver(p.Body, p.Header, now), now)
+		if err != nil {
+			t.Fatalf("bot action %d: Parse: %v", i, err)
+		}
+		self := s.Platform.Identity(&platform.Account{Name: "bot", Settings: settings(p.Account)})
+		if got := s.Platform.LoopGuard(ev, []platform.Identity{self}); got != platform.IgnoredOwnReply {
+			t.Errorf("bot action %d (topic %s): LoopGuard = %q, want %q", i, ev.Topic, got, platform.IgnoredOwnReply)
+		}
 	}
 }
