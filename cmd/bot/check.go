@@ -76,7 +76,7 @@ func checkFile(reg *platform.Registry, path string, strict bool, w io.Writer) bo
 		if src == "" {
 			src = "any source"
 		}
-		fmt.Fprintf(w, "      %-28s %s, %s%s\n", r.Name, src, r.Reply.As, extra)
+		fmt.Fprintf(w, "      %-28s %s, %s%s\n", r.Name, src, ruleSummary(r), extra)
 	}
 	if len(warnings) > 0 {
 		fmt.Fprintf(w, "\n%s:\n", plural(len(warnings), "warning"))
@@ -153,5 +153,25 @@ func sortedNames[V any](m map[string]V) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
+	return out
+}
+
+// ruleSummary says what a rule does: its reply kind, its actions, and its
+// wait when timed.
+func ruleSummary(r *rules.Rule) string {
+	var parts []string
+	if r.Reply != nil {
+		parts = append(parts, r.Reply.As)
+	}
+	for _, a := range r.Actions {
+		parts = append(parts, a.Action)
+	}
+	out := strings.Join(parts, " + ")
+	if r.Timing != nil {
+		out += " after " + r.Config.After.String()
+		if r.Timing.Calendar != nil {
+			out += " (" + r.Timing.Calendar.Name + " hours)"
+		}
+	}
 	return out
 }

@@ -57,7 +57,7 @@ func initSeries(m *metrics.Metrics, rs *rules.Ruleset) {
 // replyPlatforms lists the platforms a rule's replies can go to: its own,
 // its source's, or (a rule for any source) every source's.
 func replyPlatforms(rs *rules.Ruleset, r *rules.Rule) []string {
-	if r.Reply.Platform != "" {
+	if r.Reply != nil && r.Reply.Platform != "" {
 		return []string{r.Reply.Platform}
 	}
 	seen := map[string]bool{}

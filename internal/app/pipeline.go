@@ -33,7 +33,7 @@ func (p *pipeline) Dispatch(ctx context.Context, ev *event.Event) (webhook.Resul
 		p.m.RuleErrors.WithLabelValues(e.Rule.Name).Inc()
 		p.logRuleError(ev, e)
 	}
-	if len(eval.Matches) == 0 {
+	if len(eval.Matches) == 0 && len(eval.Timers) == 0 && len(eval.Cancels) == 0 {
 		if eval.Ignored != "" {
 			return webhook.Result{Outcome: metrics.OutcomeIgnored, Reason: eval.Ignored}, nil
 		}
@@ -89,23 +89,43 @@ func intakeOf(ev *event.Event, eval rules.Evaluation, rs *rules.Ruleset) *queue.
 	in := &queue.Intake{Source: ev.Source, EventID: ev.ID, Topic: ev.Topic, ReceivedAt: ev.ReceivedAt, Payload: bytes.Clone(ev.Raw),
 		Headers: ev.Headers}
 	for _, m := range eval.Matches {
-		a := queue.Action{
-			Rule: m.Rule.Name, Request: m.Request, Shadow: m.Shadow, Once: m.Rule.Once, Cooldown: m.Rule.Cooldown,
-			ClaimKey: m.ClaimKey, TargetKey: m.TargetKey, MaxPerHour: m.Rule.MaxPerHour,
+		in.Actions = append(in.Actions, actionOf(m))
+	}
+	// Cancels first: an event that both cancels a rule's timer and starts
+	// one (a rule waiting on itself) starts it afresh.
+	for _, c := range eval.Cancels {
+		in.Cancels = append(in.Cancels, queue.TimerCancel{Rule: c.Rule.Name, TargetKey: c.TargetKey, Reason: queue.TimerReasonCancelWhen})
+	}
+	for _, t := range eval.Timers {
+		if len(t.TargetKey) > event.MaxIDBytes {
+			continue // the same event's target id is refused at intake for replies too
 		}
-		if m.Platform != nil {
-			a.Platform = m.Platform.Name
-		}
-		if m.Err != nil {
-			a.RenderError = m.Err.Error()
-		} else if err := keysTooLong(&a); err != nil {
-			// A rule built the target from customer text: storing it
-			// would fail on every retry, so the reply is dead-lettered.
-			a.RenderError = err.Error()
-		}
-		in.Actions = append(in.Actions, a)
+		in.Timers = append(in.Timers, queue.TimerStart{
+			Rule: t.Rule.Name, TargetKey: t.TargetKey, Target: t.Target, Platform: t.Platform.Name, DueAt: t.DueAt,
+			MaxLate: t.Rule.Timing.MaxLate, Restart: t.Rule.Timing.Restart,
+		})
 	}
 	return in
+}
+
+// actionOf turns a rendered match into the store's action: at intake, or
+// when a timer fires.
+func actionOf(m rules.Match) queue.Action {
+	a := queue.Action{
+		Rule: m.Rule.Name, Request: m.Request, Steps: m.Steps, NoMessage: m.NoMessage, Shadow: m.Shadow,
+		Once: m.Rule.Once, Cooldown: m.Rule.Cooldown, ClaimKey: m.ClaimKey, TargetKey: m.TargetKey, MaxPerHour: m.Rule.MaxPerHour,
+	}
+	if m.Platform != nil {
+		a.Platform = m.Platform.Name
+	}
+	if m.Err != nil {
+		a.RenderError = m.Err.Error()
+	} else if err := keysTooLong(&a); err != nil {
+		// A rule built the target from customer text: storing it
+		// would fail on every retry, so the reply is dead-lettered.
+		a.RenderError = err.Error()
+	}
+	return a
 }
 
 // keysTooLong refuses an action whose target id or keys are longer than

@@ -60,6 +60,17 @@ func (s secretReader) files(rs *rules.Ruleset) []string {
 			}
 		}
 	}
+	for _, n := range rs.Config.Notifiers {
+		if n == nil {
+			continue
+		}
+		if n.URL == "" && n.URLEnv == "" && n.URLFile != "" {
+			out = append(out, s.path(n.URLFile))
+		}
+		if n.SecretEnv == "" && n.SecretFile != "" {
+			out = append(out, s.path(n.SecretFile))
+		}
+	}
 	sort.Strings(out)
 	return out
 }
@@ -114,6 +125,11 @@ func buildRuntime(rs *rules.Ruleset, secrets secretReader, dryRun bool, client *
 			continue
 		}
 		rt.repliers[name] = r
+	}
+	notifiers, probs := buildNotifiers(rs, secrets, dryRun, logOut)
+	problems = append(problems, probs...)
+	for key, r := range notifiers {
+		rt.repliers[key] = r
 	}
 	if len(problems) > 0 {
 		sort.Strings(problems)

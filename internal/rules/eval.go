@@ -27,6 +27,11 @@ type Evaluation struct {
 	// Matches are the matching rules in file order, each with its rendered
 	// request.
 	Matches []Match
+	// Timers are timed rules whose when matched: timers to start (they
+	// render when they fire, not now).
+	Timers []TimerMatch
+	// Cancels are the pending timers this event cancels (cancel_when).
+	Cancels []TimerCancel
 	// Errors are conditions that failed to evaluate (counted as no match).
 	Errors []RuleError
 }
@@ -38,7 +43,11 @@ type Match struct {
 	// Request is the rendered reply. When rendering failed (Err) it only
 	// names the platform, kind and target, for the dead letter.
 	Request *replier.Request
-	Err     error
+	// Steps are the rule's actions after Request, in order.
+	Steps []*replier.Request
+	// NoMessage: the rule posts nothing, it only acts.
+	NoMessage bool
+	Err       error
 	Shadow  bool
 	// ClaimKey identifies what once/cooldown count by (target or contact).
 	ClaimKey string
@@ -78,7 +87,13 @@ func (rs *Ruleset) buildIndex() {
 		id := p.Impl.Identity(&platform.Account{Name: p.Name, BaseURL: p.BaseURL, Settings: p.Settings})
 		rs.self[p.Kind()] = append(rs.self[p.Kind()], id)
 	}
+	rs.timed = map[string][]*Rule{}
 	for name := range rs.Sources {
+		for _, r := range rs.Rules {
+			if r.Timing != nil && r.Timing.CancelWhen != nil && (r.Source == "" || r.Source == name) {
+				rs.timed[name] = append(rs.timed[name], r)
+			}
+		}
 		idx := &sourceIndex{byTopic: map[string][]*Rule{}}
 		topics := map[string]bool{}
 		var rules []*Rule
@@ -136,6 +151,7 @@ func (rs *Ruleset) Evaluate(ev *event.Event) Evaluation {
 	out.Ignored = rs.LoopGuard(ev)
 	run := rs.runners.Get().(*runner)
 	defer rs.runners.Put(run)
+	out.Cancels, out.Errors = rs.cancels(run, ev, out.Ignored)
 	for _, r := range rs.candidates(ev) {
 		if out.Ignored != "" && !r.AllowBots {
 			continue
@@ -146,6 +162,18 @@ func (rs *Ruleset) Evaluate(ev *event.Event) Evaluation {
 			continue
 		}
 		if !ok {
+			continue
+		}
+		if r.Timing != nil {
+			tm, err := rs.startTimer(r, ev)
+			if err != nil {
+				out.Errors = append(out.Errors, RuleError{Rule: r, Err: fmt.Errorf("after: %w", err)})
+				continue
+			}
+			out.Timers = append(out.Timers, tm)
+			if r.Stop && !tm.Shadow {
+				break
+			}
 			continue
 		}
 		m := rs.render(run, r, ev)
@@ -167,27 +195,43 @@ func (rs *Ruleset) match(run *runner, r *Rule, ev *event.Event) (bool, error) {
 	return b, nil
 }
 
-// render builds the request of a matched rule. A render failure is kept in
-// the Match: that one job is dead-lettered with the reason.
+// Render renders a matched rule against ev with the ruleset's clock: what
+// a timer does when it fires.
+func (rs *Ruleset) Render(r *Rule, ev *event.Event) Match {
+	run := rs.runners.Get().(*runner)
+	defer rs.runners.Put(run)
+	return rs.render(run, r, ev)
+}
+
+// render builds the requests of a matched rule: its reply, then its
+// actions. A render failure is kept in the Match: the rule's job is
+// dead-lettered with the reason.
 func (rs *Ruleset) render(run *runner, r *Rule, ev *event.Event) Match {
-	m := Match{Rule: r, Platform: rs.PlatformFor(r, ev.Source), Shadow: r.Shadow}
+	m := Match{Rule: r, Platform: rs.PlatformFor(r, ev.Source), Shadow: r.Shadow, NoMessage: r.Reply == nil}
+	first := &replier.Request{Target: ev.Target}
+	if r.Reply != nil {
+		first.As = r.Reply.As
+	} else if len(r.Actions) > 0 {
+		first.Action = r.Actions[0].Action
+	}
 	if m.Platform == nil {
 		m.Err = fmt.Errorf("no platform to reply to events of source %q", ev.Source)
-		m.Request = &replier.Request{As: r.Reply.As, Target: ev.Target}
+		m.Request = first
 		return m
 	}
 	m.Shadow = m.Shadow || m.Platform.Shadow
-	req, err := rs.renderRequest(run, r, m.Platform, ev)
+	steps, err := rs.renderSteps(run, r, m.Platform, ev)
 	if err != nil {
 		m.Err = err
 		// Still key claims on the event's target so the dead letter names it.
-		req = &replier.Request{Platform: m.Platform.Name, As: r.Reply.As, Target: ev.Target}
-		m.Request = req
-		m.TargetKey = targetKey(m.Platform.Name, req.Target)
+		first.Platform = m.Platform.Name
+		m.Request = first
+		m.TargetKey = targetKey(m.Platform.Name, first.Target)
 		m.ClaimKey = m.TargetKey
 		return m
 	}
-	m.Request = req
+	req := steps[0]
+	m.Request, m.Steps = req, steps[1:]
 	m.TargetKey = targetKey(m.Platform.Name, req.Target)
 	m.ClaimKey = m.TargetKey
 	if r.Per == PerContact && ev.Contact != nil {
@@ -199,6 +243,26 @@ func (rs *Ruleset) render(run *runner, r *Rule, ev *event.Event) Match {
 		}
 	}
 	return m
+}
+
+// renderSteps renders the reply (when the rule has one) and the actions.
+func (rs *Ruleset) renderSteps(run *runner, r *Rule, p *Platform, ev *event.Event) ([]*replier.Request, error) {
+	var steps []*replier.Request
+	if r.Reply != nil {
+		req, err := rs.renderRequest(run, r, p, ev)
+		if err != nil {
+			return nil, err
+		}
+		steps = append(steps, req)
+	}
+	acts, err := rs.renderActions(run, r, p, ev)
+	if err != nil {
+		return nil, err
+	}
+	if len(steps)+len(acts) == 0 {
+		return nil, fmt.Errorf("the rule has neither a reply nor actions")
+	}
+	return append(steps, acts...), nil
 }
 
 func targetKey(platform string, t event.Target) string {

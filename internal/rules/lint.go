@@ -73,7 +73,7 @@ func (rs *Ruleset) Lint() []Warning {
 				}
 			}
 		}
-		for _, t := range r.Reply.templates() {
+		for _, t := range r.templates() {
 			for _, part := range t.parts {
 				if part.program == nil {
 					continue
@@ -254,7 +254,7 @@ func (rs *Ruleset) fieldsRead(r *Rule) []string {
 		})
 	}
 	collect(r.When)
-	for _, t := range r.Reply.templates() {
+	for _, t := range r.templates() {
 		for _, part := range t.parts {
 			collect(part.program)
 		}
@@ -269,6 +269,9 @@ func (rs *Ruleset) fieldsRead(r *Rule) []string {
 
 // templates lists every template of a reply.
 func (t *ReplyTemplate) templates() []*Template {
+	if t == nil {
+		return nil
+	}
 	out := []*Template{t.Body, t.ToID}
 	for _, f := range t.Fields {
 		out = append(out, f.Text)

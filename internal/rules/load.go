@@ -173,6 +173,7 @@ func (c *compiler) compile() *Ruleset {
 	c.platforms(rs)
 	c.sources(rs)
 	c.calendars(rs)
+	c.notifiers()
 	c.env = exprEnv(rs.Calendars, rs.now)
 	c.rules(rs)
 	rs.buildIndex()
@@ -331,7 +332,14 @@ func (c *compiler) rule(rs *Ruleset, i int, rc *RuleConfig) *Rule {
 			c.checkCalendars(append(at, "when"), name, prog)
 		}
 	}
-	r.Reply = c.reply(rs, append(at, "reply"), r)
+	hasReply := c.pos.node(c.file, append(slices.Clone(at), "reply")) != nil
+	if hasReply {
+		r.Reply = c.reply(rs, append(at, "reply"), r)
+	} else if len(rc.Actions) == 0 {
+		c.errAt(at, name, "a rule needs a reply, actions, or both")
+	}
+	r.Actions = c.actions(rs, append(at, "actions"), r)
+	r.Timing = c.timing(rs, at, r)
 	if len(c.pos.errs) > before {
 		return nil
 	}

@@ -44,6 +44,8 @@ type Ruleset struct {
 	// kind (loop guard).
 	self map[string][]platform.Identity
 	reg  *platform.Registry
+	// timed lists, by source, the timed rules with a cancel_when.
+	timed map[string][]*Rule
 }
 
 // Limits are the Settings with defaults applied.
@@ -99,7 +101,12 @@ type Rule struct {
 	Line       int
 	Source     string // "" = every source
 	When       *vm.Program
-	Reply      *ReplyTemplate
+	// Reply is nil when the rule only acts.
+	Reply *ReplyTemplate
+	// Actions run after the reply, in order.
+	Actions []*ActionTemplate
+	// Timing is nil unless the rule is timed (after).
+	Timing *Timing
 	Once       bool
 	Cooldown   time.Duration
 	Per        string
@@ -127,6 +134,16 @@ type ReplyTemplate struct {
 	flags map[string]bool
 }
 
+// templates lists every template of the rule: its reply's, then its
+// actions'.
+func (r *Rule) templates() []*Template {
+	out := r.Reply.templates()
+	for _, a := range r.Actions {
+		out = append(out, a.templates()...)
+	}
+	return out
+}
+
 // WithClock compiles the same file again with another clock (explaining a
 // stored event as of when it arrived, or a test case's `at`).
 func (rs *Ruleset) WithClock(clock func() time.Time) (*Ruleset, error) {
@@ -140,7 +157,10 @@ func (rs *Ruleset) now() time.Time { return rs.clock() }
 
 // PlatformFor returns the platform a rule's reply to an event of source goes to.
 func (rs *Ruleset) PlatformFor(r *Rule, source string) *Platform {
-	name := r.Reply.Platform
+	name := ""
+	if r.Reply != nil {
+		name = r.Reply.Platform
+	}
 	if name == "" {
 		if s, ok := rs.Sources[source]; ok {
 			name = s.Platform

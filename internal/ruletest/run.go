@@ -67,7 +67,10 @@ func (s *Suite) runCase(c *Case) *Result {
 	eval := rs.Evaluate(c.event)
 	res.Ignored = eval.Ignored
 	for _, m := range eval.Matches {
-		a := Actual{Rule: m.Rule.Name, As: m.Rule.Reply.As, Shadow: m.Shadow}
+		a := Actual{Rule: m.Rule.Name, Shadow: m.Shadow}
+		if m.Rule.Reply != nil {
+			a.As = m.Rule.Reply.As
+		}
 		if m.Platform != nil {
 			a.Platform = m.Platform.Name
 		}

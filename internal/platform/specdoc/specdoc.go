@@ -31,6 +31,7 @@ const (
 	BlockKeys        = "platform-keys"
 	BlockReplies     = "platform-replies"
 	BlockReplyFields = "platform-reply-fields"
+	BlockActions     = "platform-actions"
 )
 
 const generatedNote = "Generated from the platforms' Spec tables by `go generate ./internal/platform/specdoc`; do not edit."
@@ -83,6 +84,10 @@ func Reference(reg *platform.Registry) []byte {
 			}
 			b.WriteString("\n")
 		}
+
+		b.WriteString("### Actions\n\n")
+		b.WriteString(actionTable(s))
+		b.WriteString("\n")
 
 		b.WriteString("### Fields rules read\n\n")
 		b.WriteString(presence(s.Presence))
@@ -162,6 +167,61 @@ func RepliesBlock(reg *platform.Registry) string {
 		b += capabilityRows(p, true)
 	}
 	return b
+}
+
+// actionTable lists what a platform's rules can do besides posting.
+func actionTable(s *platform.Spec) string {
+	if len(s.Actions) == 0 {
+		return "None: `bot check` refuses `actions:` other than `notify` on this platform.\n"
+	}
+	var b strings.Builder
+	b.WriteString("| action | target | values or keys | needs | what it calls |\n|---|---|---|---|---|\n")
+	for _, a := range s.Actions {
+		var what []string
+		if len(a.Values) > 0 {
+			what = append(what, codeList(a.Values, "or"))
+		}
+		if len(a.Until) > 0 {
+			what = append(what, codeList(a.Until, "and")+" with `until`")
+		}
+		if len(a.Keys) > 0 {
+			what = append(what, codeList(a.Keys, "or"))
+		} else if a.Action == platform.ActionSet {
+			what = append(what, "any field name")
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s | %s |\n", a.Action, a.Target, cell(strings.Join(what, "; ")), cell(a.Scope), cell(a.Doc))
+	}
+	return b.String()
+}
+
+// ActionsBlock is the README matrix of which action each kind can take,
+// and on which targets.
+func ActionsBlock(reg *platform.Registry) string {
+	var b strings.Builder
+	b.WriteString("| kind |")
+	for _, a := range platform.ActionNames {
+		fmt.Fprintf(&b, " `%s` |", a)
+	}
+	b.WriteString("\n|---|" + strings.Repeat("---|", len(platform.ActionNames)) + "\n")
+	for _, p := range reg.All() {
+		s := p.Spec()
+		fmt.Fprintf(&b, "| `%s` |", s.Name)
+		for _, a := range platform.ActionNames {
+			var on []string
+			for _, row := range s.Actions {
+				if row.Action == a {
+					on = append(on, row.Target)
+				}
+			}
+			if len(on) == 0 {
+				b.WriteString(" no |")
+			} else {
+				fmt.Fprintf(&b, " %s |", strings.Join(on, ", "))
+			}
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }
 
 // capabilityTable writes a table of one platform's capability rows; with

@@ -21,6 +21,9 @@ func Render(reg *platform.Registry, readme []byte) (map[string][]byte, error) {
 	if out, err = Splice(out, BlockReplyFields, ReplyFieldsBlock(reg)); err != nil {
 		return nil, err
 	}
+	if out, err = Splice(out, BlockActions, ActionsBlock(reg)); err != nil {
+		return nil, err
+	}
 	return map[string][]byte{ReadmeFile: out, ReferenceFile: Reference(reg)}, nil
 }
 
