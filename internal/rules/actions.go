@@ -254,7 +254,7 @@ func (c *compiler) checkAction(at path, rule string, p *Platform, t *ActionTempl
 			}
 			view.Target = target
 			for _, pr := range v.ValidateAction(view) {
-				where := slices.Clone(kat)
+				where := slices.Clone(at)
 				for _, k := range pr.Path {
 					where = append(where, k)
 				}

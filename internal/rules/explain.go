@@ -5,6 +5,7 @@ import (
 
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/parser"
+	"github.com/expr-lang/expr/vm"
 
 	"github.com/supportops/autoresponder/internal/event"
 	"github.com/supportops/autoresponder/internal/replier"
@@ -31,17 +32,47 @@ type RuleExplanation struct {
 	// with the values they saw.
 	False []Clause `json:"false,omitempty"`
 	// For a match: the request that would be sent.
-	Platform    string           `json:"platform,omitempty"`
-	Request     *replier.Request `json:"request,omitempty"`
-	RenderError string           `json:"render_error,omitempty"`
-	Shadow      bool             `json:"shadow,omitempty"`
-	Stops       bool             `json:"stops,omitempty"`
+	Platform string           `json:"platform,omitempty"`
+	Request  *replier.Request `json:"request,omitempty"`
+	// Steps are the actions that run after Request, in order.
+	Steps []*replier.Request `json:"steps,omitempty"`
+	// Timer is set when a timed rule matched: the timer it starts (its
+	// reply and actions render when it fires; Request previews them as
+	// of now).
+	Timer *TimerExplanation `json:"timer,omitempty"`
+	// Cancel is set for a timed rule with cancel_when: whether this event
+	// cancels the rule's pending timer on its target.
+	Cancel      *CancelExplanation `json:"cancel,omitempty"`
+	RenderError string             `json:"render_error,omitempty"`
+	Shadow      bool               `json:"shadow,omitempty"`
+	Stops       bool               `json:"stops,omitempty"`
 	// Delivery is what the store would do with the match (filled by callers
 	// that have a store): "would be sent", "suppressed: cooldown", ...
 	Delivery string `json:"delivery,omitempty"`
 	// Match is the evaluation result, for callers that go on to check
 	// once/cooldown/budgets against a store.
 	Match *Match `json:"-"`
+}
+
+// TimerExplanation is the timer a timed rule's match starts.
+type TimerExplanation struct {
+	DueAt     string `json:"due_at"`
+	After     string `json:"after"`
+	Calendar  string `json:"calendar,omitempty"`
+	TargetKey string `json:"target_key"`
+	Retrigger string `json:"retrigger"`
+	Error     string `json:"error,omitempty"`
+}
+
+// CancelExplanation says whether an event matches a timed rule's
+// cancel_when. Pending is filled by callers with a store: the timer it
+// would cancel, or that there is none.
+type CancelExplanation struct {
+	Matches   bool     `json:"matches"`
+	TargetKey string   `json:"target_key,omitempty"`
+	Why       string   `json:"why,omitempty"`
+	False     []Clause `json:"false,omitempty"`
+	Pending   string   `json:"pending,omitempty"`
 }
 
 // Clause is a part of a condition with its value and the values of the
@@ -92,7 +123,10 @@ func (rs *Ruleset) Explain(ev *event.Event) Explanation {
 				re.Verdict = VerdictMatched
 				m := rs.render(run, r, ev)
 				re.Match = &m
-				re.Request, re.Shadow, re.Stops = m.Request, m.Shadow, r.Stop && !m.Shadow
+				re.Request, re.Steps, re.Shadow, re.Stops = m.Request, m.Steps, m.Shadow, r.Stop && !m.Shadow
+				if r.Timing != nil {
+					re.Timer = rs.explainTimer(r, ev)
+				}
 				if m.Platform != nil {
 					re.Platform = m.Platform.Name
 				}
@@ -107,9 +141,54 @@ func (rs *Ruleset) Explain(ev *event.Event) Explanation {
 				re.False = rs.falseClauses(run, r, ev)
 			}
 		}
+		if r.Timing != nil && r.Timing.CancelWhen != nil && (r.Source == "" || r.Source == ev.Source) {
+			re.Cancel = rs.explainCancel(run, r, ev, out.Ignored)
+		}
 		out.Rules = append(out.Rules, re)
 	}
 	return out
+}
+
+func (rs *Ruleset) explainTimer(r *Rule, ev *event.Event) *TimerExplanation {
+	tx := &TimerExplanation{After: r.Config.After.String(), Retrigger: RetriggerKeep}
+	if r.Timing.Restart {
+		tx.Retrigger = RetriggerRestart
+	}
+	if r.Timing.Calendar != nil {
+		tx.Calendar = r.Timing.Calendar.Name
+	}
+	tm, err := rs.startTimer(r, ev)
+	if err != nil {
+		tx.Error = err.Error()
+		return tx
+	}
+	tx.DueAt, tx.TargetKey = tm.DueAt.UTC().Format("2006-01-02T15:04:05Z07:00"), tm.TargetKey
+	return tx
+}
+
+func (rs *Ruleset) explainCancel(run *runner, r *Rule, ev *event.Event, ignored string) *CancelExplanation {
+	cx := &CancelExplanation{}
+	if p := rs.PlatformFor(r, ev.Source); p != nil && ev.Target.ID != "" {
+		cx.TargetKey = targetKey(p.Name, ev.Target)
+	}
+	switch {
+	case ignored != "":
+		cx.Why = "loop guard: " + describeIgnored(ignored) + "; such events never cancel timers"
+		return cx
+	case cx.TargetKey == "":
+		cx.Why = "the event names no conversation or ticket"
+		return cx
+	}
+	v, err := run.run(r.Timing.CancelWhen, ev)
+	if err != nil {
+		cx.Why = "cancel_when: " + exprMessage(err)
+		return cx
+	}
+	cx.Matches, _ = v.(bool)
+	if !cx.Matches {
+		cx.False = rs.falseClausesOf(run, r.Timing.CancelWhen, ev)
+	}
+	return cx
 }
 
 func describeIgnored(reason string) string {
@@ -127,7 +206,16 @@ func describeIgnored(reason string) string {
 // falseClauses walks the condition as written and reports the parts that
 // made it false.
 func (rs *Ruleset) falseClauses(run *runner, r *Rule, ev *event.Event) []Clause {
-	tree, err := parser.Parse(r.Config.When)
+	return rs.falseClausesOfSource(run, r.Config.When, ev)
+}
+
+// falseClausesOf explains a compiled condition (cancel_when).
+func (rs *Ruleset) falseClausesOf(run *runner, prog *vm.Program, ev *event.Event) []Clause {
+	return rs.falseClausesOfSource(run, prog.Source().String(), ev)
+}
+
+func (rs *Ruleset) falseClausesOfSource(run *runner, src string, ev *event.Event) []Clause {
+	tree, err := parser.Parse(src)
 	if err != nil {
 		return nil
 	}
