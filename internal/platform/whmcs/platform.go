@@ -61,8 +61,12 @@ func (*Platform) Identity(a *platform.Account) platform.Identity {
 }
 
 // LoopGuard implements platform.Platform: replies and notes by the bot's
-// own admin never reach ordinary rules.
+// own admin never reach ordinary rules, nor do status changes it made
+// (TicketStatusChange names the admin who changed it).
 func (*Platform) LoopGuard(ev *event.Event, self []platform.Identity) string {
+	if ev.Topic == HookTicketStatusChange {
+		return statusChangeGuard(ev, self)
+	}
 	if ev.Message == nil {
 		return ""
 	}

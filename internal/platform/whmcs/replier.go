@@ -92,6 +92,12 @@ func (w *Replier) send(ctx context.Context, req *replier.Request) (replier.Resul
 	if req == nil {
 		return replier.Result{}, w.c.InvalidRequest("nil request")
 	}
+	if req.Action != "" {
+		// The reseller API documents no call that changes a ticket; the
+		// loader refuses such rules (ValidateAction), and a job stored
+		// otherwise is refused here, before anything is sent.
+		return replier.Result{}, w.c.InvalidRequest("%s on ticket %s: %s", req.Action, req.Target.ID, keliwebNoAction(req.Action))
+	}
 	method, err := method(req)
 	if err != nil {
 		return replier.Result{}, w.c.InvalidRequest("%v", err)

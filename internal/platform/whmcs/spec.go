@@ -75,6 +75,7 @@ func newSpec() *platform.Spec {
 			{Key: FieldNoEmail, Type: platform.FieldBool, Doc: "do not email the client"},
 		},
 		Attachments: true,
+		Actions:     stockActions(),
 	}
 }
 

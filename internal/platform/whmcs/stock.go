@@ -54,6 +54,8 @@ type stockReplier struct {
 	// adminUsername attributes a comment whose rule names nobody.
 	adminUsername string
 	client        *httpapi.Client
+	// spec is the action table requests are checked against.
+	spec *platform.Spec
 }
 
 var _ replier.Replier = (*stockReplier)(nil)
@@ -75,7 +77,7 @@ func newStockReplier(a *platform.Account) (replier.Replier, error) {
 		return nil, wrap(errors.New("admin_username is required: WHMCS refuses a reply that names no admin, client or sender"))
 	}
 
-	r := &stockReplier{name: a.Name, endpoint: endpoint, adminUsername: admin}
+	r := &stockReplier{name: a.Name, endpoint: endpoint, adminUsername: admin, spec: newSpec()}
 	var secrets []string
 	read := func(key string) error {
 		if a.Secret == nil {
@@ -170,10 +172,14 @@ func (r *stockReplier) Supports(as, targetType string) bool {
 	return false
 }
 
-// Send implements replier.Replier: one call, never retried here.
+// Send implements replier.Replier: one call, never retried here. An
+// action request goes to UpdateTicket (stock_action.go).
 func (r *stockReplier) Send(ctx context.Context, req *replier.Request) (replier.Result, error) {
 	if req == nil {
 		return replier.Result{}, r.client.InvalidRequest("nil request")
+	}
+	if req.Action != "" {
+		return r.sendAction(ctx, req)
 	}
 	action, params, err := stockForm(req, r.adminUsername)
 	if err != nil {

@@ -31,7 +31,8 @@ const (
 var StockStatuses = []string{"Open", "Answered", "Customer-Reply", "Closed", "On Hold", "In Progress"}
 
 // Stock is a strict fake of a stock WHMCS installation's External API,
-// POST /includes/api.php with AddTicketReply and AddTicketNote. Every
+// POST /includes/api.php with AddTicketReply, AddTicketNote and
+// UpdateTicket. Every
 // request is checked against the documented parameters; what it refuses
 // is answered in WHMCS's own shape and listed by Problems.
 type Stock struct {
@@ -43,6 +44,9 @@ type Stock struct {
 	answers    []stockScripted
 	calls      []StockCall
 	problems   []string
+	// tickets is what UpdateTicket changed (and SetTicket seeded), by
+	// ticket id.
+	tickets map[string]StockTicket
 }
 
 type stockScripted struct {
@@ -73,7 +77,7 @@ type StockFile struct {
 // NewStock starts the fake on loopback; it stops with the test.
 func NewStock(t testing.TB) *Stock {
 	t.Helper()
-	s := &Stock{authStatus: http.StatusOK}
+	s := &Stock{authStatus: http.StatusOK, tickets: map[string]StockTicket{}}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
 	return s
@@ -209,15 +213,19 @@ func (s *Stock) check(r *http.Request) stockScripted {
 		return stockScripted{status: refusal.status, header: refusal.header, body: body}
 	}
 	s.calls = append(s.calls, *call)
+	ok := stockScripted{status: http.StatusOK, body: `{"result":"success"}`}
 	if len(s.answers) > 0 {
 		a := s.answers[0]
 		s.answers = s.answers[1:]
 		if a.status != 0 {
-			return a
+			return a // a scripted refusal changes nothing
 		}
-		return stockScripted{status: http.StatusOK, header: a.header, body: `{"result":"success"}`}
+		ok.header = a.header
 	}
-	return stockScripted{status: http.StatusOK, body: `{"result":"success"}`}
+	if call.Action == "UpdateTicket" {
+		ok.body = s.applyUpdate(call)
+	}
+	return ok
 }
 
 func remoteIP(r *http.Request) string {

@@ -29,6 +29,10 @@ var (
 			"name", "email", "status", "noemail", "customfields", "attachments", "created",
 		},
 		"AddTicketNote": {"ticketid", "ticketnum", "message", "markdown", "attachments", "created"},
+		"UpdateTicket": {
+			"ticketid", "status", "priority", "deptid", "flag", "removeFlag", "subject", "message", "markdown",
+			"cc", "userid", "name", "email", "created", "customfields", "preventClientClosure",
+		},
 	}
 )
 
@@ -128,7 +132,7 @@ func stockParse(r *http.Request, want stockExpect) (*StockCall, *stockRefusal) {
 	action := form["action"]
 	known, ok := stockActionsParams[action]
 	if !ok {
-		c.fail("Command Not Found", "action %q: the bot calls AddTicketReply or AddTicketNote", action)
+		c.fail("Command Not Found", "action %q: the bot calls AddTicketReply, AddTicketNote or UpdateTicket", action)
 		return nil, c.refusal(http.StatusOK)
 	}
 	for _, k := range slices.Sorted(maps.Keys(form)) {
@@ -142,10 +146,13 @@ func stockParse(r *http.Request, want stockExpect) (*StockCall, *stockRefusal) {
 			call.Params[k] = v
 		}
 	}
-	if action == "AddTicketReply" {
+	switch action {
+	case "AddTicketReply":
 		stockCheckReply(&c, form, call)
-	} else {
+	case "AddTicketNote":
 		stockCheckNote(&c, form, call)
+	default:
+		stockCheckUpdate(&c, form, call)
 	}
 	if ref := c.refusal(http.StatusOK); ref != nil {
 		return nil, ref

@@ -86,7 +86,7 @@ func TestStockRefusesBadRequests(t *testing.T) {
 			f.Set("password", "b")
 		}), 200, "Authentication Failed"},
 		{"unexpected accesskey", stockEdit(func(f url.Values) { f.Set("accesskey", "k") }), 200, "fake: unexpected accesskey"},
-		{"unknown action", stockEdit(func(f url.Values) { f.Set("action", "UpdateTicket") }), 200, "Command Not Found"},
+		{"unknown action", stockEdit(func(f url.Values) { f.Set("action", "GetTicket") }), 200, "Command Not Found"},
 		{"action in lower case", stockEdit(func(f url.Values) { f.Set("action", "addticketreply") }), 200, "Command Not Found"},
 		{"unknown parameter", stockEdit(func(f url.Values) { f.Set("priority", "High") }), 200, "fake: unknown parameter"},
 		{"ticket mask", stockEdit(func(f url.Values) { f.Set("ticketid", "ABC-123") }), 200, "Ticket ID Not Found"},
