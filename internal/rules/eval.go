@@ -48,7 +48,7 @@ type Match struct {
 	// NoMessage: the rule posts nothing, it only acts.
 	NoMessage bool
 	Err       error
-	Shadow  bool
+	Shadow    bool
 	// ClaimKey identifies what once/cooldown count by (target or contact).
 	ClaimKey string
 	// TargetKey identifies the conversation or ticket, for the per-target budget.

@@ -96,17 +96,17 @@ func (p *Platform) Kind() string { return p.Config.Kind }
 
 // Rule is a compiled rule.
 type Rule struct {
-	Name       string
-	Index      int // position in the file, 0-based
-	Line       int
-	Source     string // "" = every source
-	When       *vm.Program
+	Name   string
+	Index  int // position in the file, 0-based
+	Line   int
+	Source string // "" = every source
+	When   *vm.Program
 	// Reply is nil when the rule only acts.
 	Reply *ReplyTemplate
 	// Actions run after the reply, in order.
 	Actions []*ActionTemplate
 	// Timing is nil unless the rule is timed (after).
-	Timing *Timing
+	Timing     *Timing
 	Once       bool
 	Cooldown   time.Duration
 	Per        string
