@@ -132,6 +132,11 @@ func (a *action) tag(ctx context.Context, names []string) (replier.Result, *repl
 // assign sets the assignee: one parts call per kind on a conversation
 // (admin first, then team), one update on a ticket (MaxKeys is 1 there).
 func (a *action) assign(ctx context.Context, who map[string]string) (replier.Result, *replier.Error) {
+	for kind, id := range who {
+		if !isDigits(id) {
+			return replier.Result{}, a.i.c.InvalidRequest("assign.%s %q is not an Intercom %s id (a number; \"0\" unassigns)", kind, id, kind)
+		}
+	}
 	if a.target.Type == event.TargetTicket {
 		for _, id := range who {
 			return a.updateTicket(ctx, ticketUpdate{AssigneeID: id})

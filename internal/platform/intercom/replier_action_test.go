@@ -7,6 +7,7 @@ import (
 
 	"github.com/supportops/autoresponder/internal/event"
 	"github.com/supportops/autoresponder/internal/platform"
+	"github.com/supportops/autoresponder/internal/platform/intercom"
 	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
 	"github.com/supportops/autoresponder/internal/platform/platformtest"
@@ -252,6 +253,7 @@ func TestIntercomActionRefusals(t *testing.T) {
 		{"until not RFC 3339", IntercomConfig{}, act(platform.ActionStatus, conv("123"), status("snoozed", "tomorrow")), "not an RFC 3339 time"},
 		{"ticket assigned to both", IntercomConfig{}, act(platform.ActionAssign, ticket("42"), assignee(map[string]string{"admin": "1", "team": "2"})), "at most 1"},
 		{"assign to a group", IntercomConfig{}, act(platform.ActionAssign, conv("123"), assignee(map[string]string{"group": "1"})), "it can assign: admin, team"},
+		{"assignee by email", IntercomConfig{}, act(platform.ActionAssign, conv("123"), assignee(map[string]string{"admin": "ana@example.com"})), `assign.admin "ana@example.com" is not an Intercom admin id`},
 		{"no tags", IntercomConfig{}, act(platform.ActionTag, conv("123"), tags()), "at least one tag"},
 		{"last is no action target", IntercomConfig{}, act(platform.ActionTag, conv("last"), tags("x")), `"last"`},
 		{"id leaving the path", IntercomConfig{}, act(platform.ActionTag, conv("../admins"), tags("x")), "tag conversation"},
@@ -295,5 +297,35 @@ func TestIntercomSnoozeUntilConversion(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestIntercomValidateAction refuses, at load time, assignees written as
+// something other than an Intercom id.
+func TestIntercomValidateAction(t *testing.T) {
+	tests := []struct {
+		name string
+		view platform.ActionView
+		want []string // problem paths
+	}{
+		{"ids", platform.ActionView{Action: platform.ActionAssign, Keys: []string{"admin", "team"}, Literals: map[string]string{"admin": "814860", "team": "0"}}, nil},
+		{"placeholder is checked when sent", platform.ActionView{Action: platform.ActionAssign, Keys: []string{"admin"}}, nil},
+		{"email", platform.ActionView{Action: platform.ActionAssign, Keys: []string{"admin"}, Literals: map[string]string{"admin": "ana@example.com"}}, []string{"admin"}},
+		{"team name", platform.ActionView{Action: platform.ActionAssign, Keys: []string{"admin", "team"}, Literals: map[string]string{"admin": "1", "team": "Billing"}}, []string{"team"}},
+		{"set takes any value", platform.ActionView{Action: platform.ActionSet, Keys: []string{"plan"}, Literals: map[string]string{"plan": "Pro plan"}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, p := range intercom.New().ValidateAction(&tt.view) {
+				got = append(got, strings.Join(p.Path, "."))
+				if !strings.Contains(p.Message, "is not an Intercom") {
+					t.Errorf("message %q does not say what is wrong", p.Message)
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("problems at %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

@@ -1,6 +1,8 @@
 package intercom
 
 import (
+	"fmt"
+
 	"github.com/supportops/autoresponder/internal/event"
 	"github.com/supportops/autoresponder/internal/platform"
 )
@@ -56,4 +58,36 @@ func actionRows() []platform.ActionCapability {
 		{Action: platform.ActionSet, Target: ticket, Scope: scopeTickets,
 			Doc: "PUT /tickets/{id} with ticket_attributes (ticket type attributes such as _default_title_; values are sent as strings, a list attribute takes the item's id) and the bot's admin_id. Needs api_version 2.14 or later"},
 	}
+}
+
+var _ platform.ActionValidator = (*Platform)(nil)
+
+// ValidateAction implements platform.ActionValidator: Intercom's admin and
+// team ids are numbers ("0" unassigns), so a name or an email written as
+// an assignee is refused when the rules file loads, not at the first send.
+func (*Platform) ValidateAction(a *platform.ActionView) []platform.Problem {
+	if a.Action != platform.ActionAssign {
+		return nil
+	}
+	var out []platform.Problem
+	for _, k := range a.Keys {
+		if v, ok := a.Literals[k]; ok && !isDigits(v) {
+			out = append(out, platform.Problem{Path: []string{k},
+				Message: fmt.Sprintf("assign.%s %q is not an Intercom %s id (a number; \"0\" unassigns)", k, v, k)})
+		}
+	}
+	return out
+}
+
+// isDigits reports a non-empty string of ASCII digits.
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
