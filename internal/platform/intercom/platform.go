@@ -6,6 +6,7 @@ package intercom
 import (
 	"crypto/sha1"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -52,23 +53,22 @@ func (*Platform) Identity(a *platform.Account) platform.Identity {
 }
 
 // LoopGuard implements platform.Platform: Fin's operator replies, the
-// bot's own admin's messages and other bots' never reach ordinary rules.
+// bot's own admin's messages and actions (a close, assignment or snooze is
+// a conversation part it authored; a ticket change is a ticket part it
+// authored) and other bots' messages never reach ordinary rules.
 func (*Platform) LoopGuard(ev *event.Event, self []platform.Identity) string {
 	if ev.Topic == TopicOperatorReplied {
 		return platform.IgnoredOperator
 	}
 	if ev.Message == nil {
+		if typ, id := ticketActor(ev); typ == "admin" && isSelf(id, self) {
+			return platform.IgnoredOwnReply
+		}
 		return ""
 	}
 	a := ev.Message.Author
-	if a.Type == "admin" && a.ID != "" {
-		for _, id := range self {
-			for _, own := range id.IDs {
-				if own == a.ID {
-					return platform.IgnoredOwnReply
-				}
-			}
-		}
+	if a.Type == "admin" && isSelf(a.ID, self) {
+		return platform.IgnoredOwnReply
 	}
 	// Fin creates tickets on a customer's behalf: a bot-authored part on
 	// ticket.created is the customer's request, not a bot talking.
@@ -76,6 +76,19 @@ func (*Platform) LoopGuard(ev *event.Event, self []platform.Identity) string {
 		return platform.IgnoredBotAuthor
 	}
 	return ""
+}
+
+// isSelf reports whether an admin id is one of the bot's own.
+func isSelf(id string, self []platform.Identity) bool {
+	if id == "" {
+		return false
+	}
+	for _, s := range self {
+		if slices.Contains(s.IDs, id) {
+			return true
+		}
+	}
+	return false
 }
 
 // BodyFormat implements platform.Platform: Intercom bodies are HTML.

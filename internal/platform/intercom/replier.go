@@ -36,7 +36,8 @@ type Config struct {
 }
 
 // Replier posts replies and notes through Intercom's REST API
-// (POST /conversations/{id}/reply and POST /tickets/{id}/reply).
+// (POST /conversations/{id}/reply and POST /tickets/{id}/reply), and
+// takes actions (replier_action.go).
 type Replier struct {
 	name       string
 	base       *url.URL
@@ -106,6 +107,9 @@ func (i *Replier) send(ctx context.Context, req *replier.Request) (replier.Resul
 	if req == nil {
 		return replier.Result{}, i.c.InvalidRequest("nil request")
 	}
+	if req.Action != "" {
+		return i.sendAction(ctx, req)
+	}
 	endpoint, err := i.endpoint(req)
 	if err != nil {
 		return replier.Result{}, i.c.InvalidRequest("%v", err)
@@ -114,11 +118,7 @@ func (i *Replier) send(ctx context.Context, req *replier.Request) (replier.Resul
 	if err != nil {
 		return replier.Result{}, i.c.InvalidRequest("%s to %s %s: %v", req.As, req.Target.Type, req.Target.ID, err)
 	}
-	header := http.Header{"Authorization": {"Bearer " + i.token}}
-	if i.apiVersion != "" {
-		header.Set("Intercom-Version", i.apiVersion)
-	}
-	resp, e := i.c.Do(ctx, httpapi.Request{URL: endpoint, ContentType: "application/json", Body: body, Header: header})
+	resp, e := i.c.Do(ctx, httpapi.Request{URL: endpoint, ContentType: "application/json", Body: body, Header: i.header()})
 	if e != nil {
 		return replier.Result{}, e
 	}
@@ -133,6 +133,16 @@ func (i *Replier) send(ctx context.Context, req *replier.Request) (replier.Resul
 		return replier.Result{}, i.c.InvalidResponse(resp, "%v: %s", err, i.c.Snippet(resp.Body))
 	}
 	return replier.Result{ResponseID: id, Status: resp.Status, RateLimit: resp.RateLimit}, nil
+}
+
+// header is what every call carries: the token and, when set, the
+// pinned API version.
+func (i *Replier) header() http.Header {
+	h := http.Header{"Authorization": {"Bearer " + i.token}}
+	if i.apiVersion != "" {
+		h.Set("Intercom-Version", i.apiVersion)
+	}
+	return h
 }
 
 // endpoint builds the reply URL for req's target.

@@ -62,6 +62,24 @@ func responseID(targetType string, body []byte) (string, error) {
 	return string(c.ID), nil
 }
 
+// objectID reads the id of a returned object of type typ (tag, ticket).
+func objectID(body []byte, typ string) (string, error) {
+	var o struct {
+		Type string     `json:"type"`
+		ID   httpapi.ID `json:"id"`
+	}
+	if err := json.Unmarshal(body, &o); err != nil {
+		return "", fmt.Errorf("the response is not a %s: %w", typ, err)
+	}
+	if o.Type != "" && o.Type != typ {
+		return "", fmt.Errorf("the response is a %q, not a %s", o.Type, typ)
+	}
+	if o.ID == "" {
+		return "", fmt.Errorf("the %s has no id", typ)
+	}
+	return string(o.ID), nil
+}
+
 // intercomErrorList is Intercom's error body.
 type intercomErrorList struct {
 	Type   string `json:"type"`

@@ -75,6 +75,7 @@ func newSpec() *platform.Spec {
 		Targets:      both,
 		Presence:     presence,
 		Capabilities: caps,
+		Actions:      actionRows(),
 		ReplyFields: []platform.Field{
 			{Key: FieldOptions, Type: platform.FieldTextList, Doc: "quick-reply button labels (quick_reply)"},
 			{Key: FieldAttachmentURLs, Type: platform.FieldTextList, MaxItems: maxAttachments, Doc: "image URLs attached to the reply (max 10)"},

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
@@ -34,20 +35,26 @@ type Options struct {
 	DisableRecording bool
 }
 
-// Fake is a strict fake of Intercom's two reply endpoints,
-// POST /conversations/{id}/reply and POST /tickets/{id}/reply.
+// Fake is a strict fake of Intercom's reply endpoints,
+// POST /conversations/{id}/reply and POST /tickets/{id}/reply, and of the
+// endpoints actions call (tags, conversation parts, PUT conversation and
+// ticket). It keeps the state actions change (actions.go).
 type Fake struct {
 	*platformfake.Server
+	p *intercomPlatform
 }
 
 // New starts the fake; Close it when done.
 func New(opts Options) *Fake {
-	p := &intercomPlatform{opts: opts}
-	return &Fake{Server: platformfake.NewServer(p, opts.RateLimit, opts.Hook, opts.Now, opts.DisableRecording)}
+	p := &intercomPlatform{opts: opts, st: newState()}
+	return &Fake{Server: platformfake.NewServer(p, opts.RateLimit, opts.Hook, opts.Now, opts.DisableRecording), p: p}
 }
 
 type intercomPlatform struct {
 	opts Options
+
+	mu sync.Mutex // guards st: Check and Success run concurrently
+	st *state
 }
 
 func (*intercomPlatform) Name() string { return "intercom" }
@@ -61,12 +68,12 @@ var intercomVersions = map[string]bool{
 }
 
 func (f *intercomPlatform) Check(r *http.Request, rec *platformfake.Recorded) *platformfake.Failure {
-	if r.Method != http.MethodPost {
-		return &platformfake.Failure{Status: http.StatusNotFound, Code: "not_found", Problems: []string{"method " + r.Method + " not allowed; replies are POST"}}
-	}
 	endpoint, id, ok := intercomPath(rec.Path)
 	if !ok {
 		return &platformfake.Failure{Status: http.StatusNotFound, Code: "not_found", Problems: []string{"no such endpoint " + rec.Path}}
+	}
+	if want := endpointMethod(endpoint); r.Method != want {
+		return &platformfake.Failure{Status: http.StatusNotFound, Code: "not_found", Problems: []string{"method " + r.Method + " not allowed on " + rec.Path + "; want " + want}}
 	}
 	rec.Endpoint, rec.TargetID = endpoint, id
 	if !platformfake.CheckBearer(r.Header, f.opts.Token) {
@@ -92,7 +99,7 @@ func (f *intercomPlatform) Check(r *http.Request, rec *platformfake.Recorded) *p
 	if r.Header.Get("User-Agent") == "" {
 		p.Addf("no User-Agent")
 	}
-	if id == "" || id == "." || id == ".." || strings.Contains(id, "/") {
+	if endpoint != EndpointTags && (id == "" || id == "." || id == ".." || strings.Contains(id, "/")) {
 		p.Addf("path id %q is not an id", id)
 	}
 
@@ -104,7 +111,11 @@ func (f *intercomPlatform) Check(r *http.Request, rec *platformfake.Recorded) *p
 		p.Addf("body larger than %d bytes", maxIntercomBody)
 	default:
 		rec.RawBody = raw
-		rec.Body = f.checkBody(&p, endpoint, id, raw)
+		if endpoint == EndpointConversationReply || endpoint == EndpointTicketReply {
+			rec.Body = f.checkBody(&p, endpoint, id, raw)
+		} else {
+			rec.Body = f.checkActionBody(&p, endpoint, version, raw, rec.Time)
+		}
 	}
 	if len(p) > 0 {
 		return &platformfake.Failure{Status: http.StatusBadRequest, Code: "parameter_invalid", Problems: p}
@@ -112,17 +123,32 @@ func (f *intercomPlatform) Check(r *http.Request, rec *platformfake.Recorded) *p
 	return nil
 }
 
-// intercomPath splits /conversations/{id}/reply or /tickets/{id}/reply.
+// Endpoints the fake knows, as Recorded.Endpoint names them.
+const (
+	EndpointConversationReply  = "conversation"        // POST /conversations/{id}/reply
+	EndpointTicketReply        = "ticket"              // POST /tickets/{id}/reply
+	EndpointTags               = "tags"                // POST /tags
+	EndpointConversationTags   = "conversation_tags"   // POST /conversations/{id}/tags
+	EndpointTicketTags         = "ticket_tags"         // POST /tickets/{id}/tags
+	EndpointConversationParts  = "conversation_parts"  // POST /conversations/{id}/parts
+	EndpointConversationUpdate = "conversation_update" // PUT /conversations/{id}
+	EndpointTicketUpdate       = "ticket_update"       // PUT /tickets/{id}
+)
+
+// intercomPath names the endpoint of an escaped path and its target id.
 func intercomPath(escaped string) (endpoint, id string, ok bool) {
 	parts := strings.Split(escaped, "/")
-	if len(parts) != 4 || parts[0] != "" || parts[3] != "reply" {
+	if len(parts) < 2 || parts[0] != "" {
 		return "", "", false
 	}
+	if len(parts) == 2 {
+		return EndpointTags, "", parts[1] == "tags"
+	}
+	var conversation bool
 	switch parts[1] {
 	case "conversations":
-		endpoint = "conversation"
+		conversation = true
 	case "tickets":
-		endpoint = "ticket"
 	default:
 		return "", "", false
 	}
@@ -130,10 +156,39 @@ func intercomPath(escaped string) (endpoint, id string, ok bool) {
 	if err != nil {
 		return "", "", false
 	}
-	return endpoint, id, true
+	pick := func(c, t string) string {
+		if conversation {
+			return c
+		}
+		return t
+	}
+	switch {
+	case len(parts) == 3:
+		return pick(EndpointConversationUpdate, EndpointTicketUpdate), id, true
+	case len(parts) != 4:
+		return "", "", false
+	case parts[3] == "reply":
+		return pick(EndpointConversationReply, EndpointTicketReply), id, true
+	case parts[3] == "tags":
+		return pick(EndpointConversationTags, EndpointTicketTags), id, true
+	case parts[3] == "parts" && conversation:
+		return EndpointConversationParts, id, true
+	}
+	return "", "", false
+}
+
+// endpointMethod is the one method each endpoint takes.
+func endpointMethod(endpoint string) string {
+	if endpoint == EndpointConversationUpdate || endpoint == EndpointTicketUpdate {
+		return http.MethodPut
+	}
+	return http.MethodPost
 }
 
 func (f *intercomPlatform) Success(rec *platformfake.Recorded, n int64) []byte {
+	if rec.Endpoint != EndpointConversationReply && rec.Endpoint != EndpointTicketReply {
+		return f.actionSuccess(rec, n)
+	}
 	partID := strconv.FormatInt(1_000_000+n, 10)
 	rec.ResponseID = partID
 	now := rec.Time.Unix()

@@ -44,6 +44,7 @@ func Suite() platformtest.Suite {
 				`{"id":"p1","part_type":"comment","body":"<p>Thanks!</p>","author":{"type":"admin","id":"` + suiteAdminID + `","name":"Support Bot"}}]}}}}`),
 			Account: map[string]string{"admin_id": suiteAdminID},
 		},
+		BotActions: botActions(),
 		NewFake: func(t *testing.T) platformtest.Fake {
 			f := New(Options{Token: suiteToken, AdminID: suiteAdminID, APIVersion: suiteVersion})
 			t.Cleanup(f.Close)
@@ -55,6 +56,44 @@ func Suite() platformtest.Suite {
 			}
 		},
 		RateLimitHeader: http.Header{"X-Ratelimit-Limit": {"100"}, "X-Ratelimit-Remaining": {"5"}, "X-Ratelimit-Reset": {"1900000000"}},
+	}
+}
+
+// botActions are the webhooks the bot's own actions cause, shaped like
+// Intercom's (PLATFORMS.md; part types from the 2.16 examples): a
+// conversation change is its newest conversation part, a ticket change
+// its newest ticket part, each authored by the admin_id the action sent.
+func botActions() []platformtest.OwnPost {
+	account := map[string]string{"admin_id": suiteAdminID}
+	bot := `{"type":"admin","id":"` + suiteAdminID + `","name":"Support Bot","email":"bot@example.com"}`
+	human := `{"type":"admin","id":"991267001","name":"Ana","email":"ana@example.com"}`
+	conversation := func(topic, partType string) platformtest.OwnPost {
+		return platformtest.OwnPost{Account: account, Body: []byte(`{"type":"notification_event","app_id":"i6wc9ipe","id":"notif_` + topic + `",` +
+			`"topic":"` + topic + `","created_at":1767225600,"data":{"type":"notification_event_data","item":{"type":"conversation","id":"7100000402",` +
+			`"state":"closed","open":false,"contacts":{"type":"contact.list","contacts":[{"type":"contact","id":"5c9553cb27e377f24eed49f7"}]},` +
+			`"conversation_parts":{"type":"conversation_part.list","total_count":2,"conversation_parts":[` +
+			`{"type":"conversation_part","id":"p1","part_type":"comment","body":"<p>Help?</p>","created_at":1767225000,"author":{"type":"user","id":"5c9553cb27e377f24eed49f7"}},` +
+			`{"type":"conversation_part","id":"p2","part_type":"` + partType + `","body":null,"created_at":1767225600,"author":` + bot + `}]}}}}`)}
+	}
+	ticket := func(topic, partType string) platformtest.OwnPost {
+		return platformtest.OwnPost{Account: account, Body: []byte(`{"type":"notification_event","app_id":"i6wc9ipe","id":"notif_` + topic + `",` +
+			`"topic":"` + topic + `","created_at":1767225600,"data":{"type":"notification_event_data","item":{"type":"ticket","id":"215472629311235",` +
+			`"ticket_id":"42","ticket_state":{"type":"ticket_state","id":"8537","category":"resolved"},"open":false,` +
+			`"contacts":{"type":"contact.list","contacts":[{"type":"contact","id":"696346bbaebb5a479d3851a3"}]},` +
+			`"ticket_parts":{"type":"ticket_part.list","total_count":2,"ticket_parts":[` +
+			`{"type":"ticket_part","id":"t1","part_type":"assignment","created_at":1767225000,"author":` + human + `},` +
+			`{"type":"ticket_part","id":"t2","part_type":"` + partType + `","created_at":1767225600,"author":` + bot + `}]}}}}`)}
+	}
+	return []platformtest.OwnPost{
+		conversation("conversation.admin.closed", "close"),
+		conversation("conversation.admin.assigned", "assignment"),
+		conversation("conversation.admin.snoozed", "snoozed"),
+		conversation("conversation.admin.opened", "open"),
+		ticket("ticket.closed", "ticket_state_updated_by_admin"),
+		ticket("ticket.state.updated", "ticket_state_updated_by_admin"),
+		ticket("ticket.admin.assigned", "assignment"),
+		ticket("ticket.team.assigned", "assignment"),
+		ticket("ticket.attribute.updated", "ticket_attribute_updated_by_admin"),
 	}
 }
 
