@@ -55,6 +55,7 @@ func commands(reg *platform.Registry) []command {
 		{name: "test", summary: "run rule tests: bot test rules_test.yaml", run: with(runTest)},
 		{name: "explain", summary: "explain an event: bot explain --source support event.json", run: with(runExplain)},
 		{name: "dlq", summary: "dead letters: bot dlq list|show|replay|drop", sub: dlqCommands(reg)},
+		{name: "timers", summary: "pending timers of timed rules: bot timers list|cancel", sub: timersCommands()},
 		{name: "history", summary: "delivery history: bot history [--rule R] [--target T]", run: runHistory},
 		{name: "send", summary: "sign and post a payload: bot send --source support event.json", run: with(runSend)},
 		{name: "migrate", summary: "create or upgrade the store's tables and exit", run: runMigrate},

@@ -28,6 +28,8 @@ func (a *App) registerAdmin(r *mux.Router) {
 	s.HandleFunc("/dlq/drop", a.adminDLQDrop).Methods(http.MethodPost)
 	s.HandleFunc("/dlq/{id:[0-9]+}", a.adminDLQShow).Methods(http.MethodGet)
 	s.HandleFunc("/history", a.adminHistory).Methods(http.MethodGet)
+	s.HandleFunc("/timers", a.adminTimersList).Methods(http.MethodGet)
+	s.HandleFunc("/timers/cancel", a.adminTimersCancel).Methods(http.MethodPost)
 	s.HandleFunc("/explain/{source}/{event_id}", a.adminExplain).Methods(http.MethodGet)
 }
 

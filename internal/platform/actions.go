@@ -165,7 +165,8 @@ var actionFields = map[string][]string{
 // ActionValidator is implemented by platforms that check an action's
 // literal values further when the rules file loads (field names set may
 // use, id formats). Values with placeholders are checked when sent.
-// A Problem's Path starts at the action's key (["assign", "admin"]).
+// A Problem's Path starts at the action's key (["assign", "admin"]) or
+// below it (["admin"]).
 type ActionValidator interface {
 	ValidateAction(a *ActionView) []Problem
 }

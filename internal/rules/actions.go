@@ -255,6 +255,9 @@ func (c *compiler) checkAction(at path, rule string, p *Platform, t *ActionTempl
 			view.Target = target
 			for _, pr := range v.ValidateAction(view) {
 				where := slices.Clone(at)
+				if len(pr.Path) == 0 || pr.Path[0] != t.Action {
+					where = append(where, t.Action) // a path relative to the action's value
+				}
 				for _, k := range pr.Path {
 					where = append(where, k)
 				}
