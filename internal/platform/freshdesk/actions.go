@@ -57,7 +57,7 @@ var actions = []platform.ActionCapability{
 	{Action: platform.ActionPriority, Target: event.TargetTicket, Values: words(priorityCodes), Scope: actionScope,
 		Doc: "PUT /api/v2/tickets/{id} with priority 1 (low), 2 (medium), 3 (high) or 4 (urgent)"},
 	{Action: platform.ActionStatus, Target: event.TargetTicket, Values: words(statusCodes), Scope: actionScope,
-		Doc: "PUT /api/v2/tickets/{id} with status 2 (open), 3 (pending), 4 (resolved) or 5 (closed); custom statuses are not offered. Freshdesk refuses to resolve or close a ticket whose fields required for closure are empty"},
+		Doc: "PUT /api/v2/tickets/{id} with status 2 (open), 3 (pending), 4 (resolved) or 5 (closed); custom statuses are not offered. Freshdesk refuses to resolve or close a ticket whose fields required for closure are empty. Its webhook names no performer: the bot knows its own changes only where the rule's body names it (user_id), see docs/platforms/freshdesk.md"},
 	{Action: platform.ActionSet, Target: event.TargetTicket, Scope: actionScope,
 		Doc: "PUT /api/v2/tickets/{id} with custom_fields {\"cf_<name>\": value}: each key is the field's API name (cf_ and the name), each value is sent as text; fields not named are not sent"},
 }

@@ -103,13 +103,17 @@ func (c *client) tagUnion(ctx context.Context, u string, req *replier.Request, r
 	if rerr != nil {
 		return nil, readState{}, rerr
 	}
-	var ticket struct {
-		Tags *[]string `json:"tags"`
+	// The key must be there (a ticket without it is not one we can
+	// add to safely); null is read as no tags.
+	var ticket map[string]json.RawMessage
+	var tags []string
+	raw, has := []byte(nil), false
+	if json.Unmarshal(resp.Body, &ticket) == nil {
+		raw, has = ticket["tags"]
 	}
-	if err := json.Unmarshal(resp.Body, &ticket); err != nil || ticket.Tags == nil {
+	if !has || json.Unmarshal(raw, &tags) != nil {
 		return nil, readState{}, c.http.InvalidResponse(resp, "tag: reading ticket %s's tags: the answer has no tag list: %s", req.Target.ID, c.http.Snippet(resp.Body))
 	}
-	tags := slices.Clone(*ticket.Tags)
 	st := readState{status: resp.Status, rateLimit: resp.RateLimit}
 	for _, t := range req.Fields[replier.FieldTags].List {
 		t = strings.TrimSpace(t)

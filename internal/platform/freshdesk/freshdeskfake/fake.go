@@ -142,7 +142,7 @@ func (s *Server) Problems() []string {
 func (s *Server) SetTags(ticketID string, tags ...string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.ticket(ticketID).Tags = append([]string(nil), tags...)
+	s.ticket(ticketID).Tags = append([]string{}, tags...)
 }
 
 // Ticket returns a copy of what the fake knows of a ticket.
@@ -150,7 +150,7 @@ func (s *Server) Ticket(ticketID string) Ticket {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t := *s.ticket(ticketID)
-	t.Tags = append([]string(nil), t.Tags...)
+	t.Tags = append([]string{}, t.Tags...)
 	t.CustomFields = maps.Clone(t.CustomFields)
 	return t
 }
