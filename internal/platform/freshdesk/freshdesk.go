@@ -70,6 +70,7 @@ var spec = &platform.Spec{
 		{As: platform.AsComment, Target: event.TargetTicket},
 		{As: platform.AsNote, Target: event.TargetTicket},
 	},
+	Actions: actions,
 }
 
 // Spec returns the platform's tables.

@@ -98,6 +98,9 @@ func (c *client) Send(ctx context.Context, req *replier.Request) (replier.Result
 	if req == nil {
 		return replier.Result{}, c.http.InvalidRequest("nil request")
 	}
+	if req.Action != "" {
+		return c.sendAction(ctx, req)
+	}
 	if !c.Supports(req.As, req.Target.Type) {
 		return replier.Result{}, c.http.InvalidRequest("freshdesk cannot post a %q to a %q", req.As, req.Target.Type)
 	}

@@ -18,7 +18,7 @@ import (
 
 // Replier posts comments and notes to one Zendesk account with
 // PUT /api/v2/tickets/{id}.json: {"ticket": {"comment": {"body" or
-// "html_body", "public", "author_id"}}}.
+// "html_body", "public", "author_id"}}}, and performs actions (actionsend.go).
 type Replier struct {
 	base     *url.URL
 	auth     string // the Authorization header value
@@ -123,6 +123,9 @@ func (r *Replier) Send(ctx context.Context, req *replier.Request) (replier.Resul
 func (r *Replier) send(ctx context.Context, req *replier.Request) (replier.Result, *replier.Error) {
 	if req == nil {
 		return replier.Result{}, r.client.InvalidRequest("nil request")
+	}
+	if req.Action != "" {
+		return r.sendAction(ctx, req)
 	}
 	if !r.Supports(req.As, req.Target.Type) {
 		return replier.Result{}, r.client.InvalidRequest("zendesk cannot post %q to a %q (comment and note go to a ticket)", req.As, req.Target.Type)

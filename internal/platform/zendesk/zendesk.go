@@ -116,6 +116,7 @@ var spec = platform.Spec{
 		{As: platform.AsComment, Target: event.TargetTicket, Fields: []string{FieldHTML}},
 		{As: platform.AsNote, Target: event.TargetTicket, Fields: []string{FieldHTML}},
 	},
+	Actions: actions,
 	ReplyFields: []platform.Field{
 		{Key: FieldHTML, Type: platform.FieldBool,
 			Doc: "send the body as HTML (comment.html_body) rather than plain text (comment.body); interpolated values are then HTML-escaped"},

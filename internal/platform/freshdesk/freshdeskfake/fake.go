@@ -1,5 +1,7 @@
 // Package freshdeskfake is a strict fake of the Freshdesk API v2 endpoints
-// the bot calls (ticket reply and note), and the platform's contract Suite.
+// the bot calls (ticket reply and note; reading and updating a ticket for
+// actions), and the platform's contract Suite. It keeps each ticket's
+// state, so a test can see that adding tags kept the others.
 //
 // Every request is checked against the documented API: method, path, Basic
 // auth with the account's API key, content type, and the JSON body's keys
@@ -14,9 +16,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -35,10 +39,24 @@ const (
 
 // Request is one valid request the fake saw.
 type Request struct {
-	Endpoint string // "reply" or "notes"
+	Method   string
+	Endpoint string // "reply", "notes" or "ticket" (GET or PUT /api/v2/tickets/{id})
 	TicketID string
-	Body     map[string]any // numbers are json.Number
+	Body     map[string]any // numbers are json.Number; nil for a GET
 	Header   http.Header
+}
+
+// EndpointTicket is Request.Endpoint of GET and PUT /api/v2/tickets/{id}.
+const EndpointTicket = "ticket"
+
+// Ticket is what the fake knows of a ticket: what the bot's updates set
+// and what a test seeded. A ticket the fake has not seen is open, low
+// priority, untagged and unassigned.
+type Ticket struct {
+	Tags                 []string
+	Status, Priority     int
+	ResponderID, GroupID int64
+	CustomFields         map[string]any
 }
 
 type answer struct {
@@ -58,6 +76,7 @@ type Server struct {
 	problems []string
 	nextID   int64
 	used     int
+	tickets  map[string]*Ticket
 }
 
 // New starts a fake for one test; it is closed when the test ends.
@@ -69,7 +88,7 @@ func New(t testing.TB) *Server {
 
 // Start starts a fake accepting apiKey; Close it when done.
 func Start(apiKey string) *Server {
-	s := &Server{apiKey: apiKey, nextID: 5000}
+	s := &Server{apiKey: apiKey, nextID: 5000, tickets: map[string]*Ticket{}}
 	s.ts = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -119,6 +138,33 @@ func (s *Server) Problems() []string {
 	return append([]string(nil), s.problems...)
 }
 
+// SetTags gives a ticket its current tags, as if an agent had added them.
+func (s *Server) SetTags(ticketID string, tags ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ticket(ticketID).Tags = append([]string{}, tags...)
+}
+
+// Ticket returns a copy of what the fake knows of a ticket.
+func (s *Server) Ticket(ticketID string) Ticket {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := *s.ticket(ticketID)
+	t.Tags = append([]string{}, t.Tags...)
+	t.CustomFields = maps.Clone(t.CustomFields)
+	return t
+}
+
+// ticket is a ticket's state, created on first use; s.mu is held.
+func (s *Server) ticket(id string) *Ticket {
+	t, ok := s.tickets[id]
+	if !ok {
+		t = &Ticket{Tags: []string{}, Status: 2, Priority: 1}
+		s.tickets[id] = t
+	}
+	return t
+}
+
 // ErrorBody is Freshdesk's validation error carrying message.
 func (s *Server) ErrorBody(message string) string {
 	return validationError(fieldError{"body", message, "invalid_value"})
@@ -148,7 +194,7 @@ type refusal struct {
 	why    []string
 }
 
-var pathPattern = regexp.MustCompile(`^/api/v2/tickets/([1-9][0-9]{0,19})/(reply|notes)$`)
+var pathPattern = regexp.MustCompile(`^/api/v2/tickets/([1-9][0-9]{0,19})(?:/(reply|notes))?$`)
 
 // maxBody bounds what the fake reads; real replies are far smaller.
 const maxBody = 1 << 20
@@ -170,12 +216,81 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.nextID++
 	id := s.nextID
+	// A refusal scripted by a test changes nothing, as on Freshdesk.
+	if a.status == 0 && req.Method == http.MethodPut {
+		s.apply(req)
+	}
+	t := s.ticket(req.TicketID)
+	var ok string
+	okStatus := http.StatusCreated
+	if req.Endpoint == EndpointTicket {
+		ok, okStatus = ticketJSON(req.TicketID, t), http.StatusOK
+	} else {
+		ok = conversation(id, req)
+	}
 	s.mu.Unlock()
 	if a.status != 0 {
 		s.write(w, a.status, a.header, a.body)
 		return
 	}
-	s.write(w, http.StatusCreated, a.header, conversation(id, req))
+	s.write(w, okStatus, a.header, ok)
+}
+
+// apply changes a ticket as an update says; s.mu is held. Tags are
+// replaced, as Freshdesk does: the bot must send the union.
+func (s *Server) apply(req *Request) {
+	t := s.ticket(req.TicketID)
+	num := func(v any) int64 {
+		n, _ := v.(json.Number).Int64()
+		return n
+	}
+	for k, v := range req.Body {
+		switch k {
+		case "tags":
+			t.Tags = t.Tags[:0]
+			for _, tag := range v.([]any) {
+				t.Tags = append(t.Tags, tag.(string))
+			}
+		case "status":
+			t.Status = int(num(v))
+		case "priority":
+			t.Priority = int(num(v))
+		case "responder_id":
+			t.ResponderID = num(v)
+		case "group_id":
+			t.GroupID = num(v)
+		case "custom_fields":
+			if t.CustomFields == nil {
+				t.CustomFields = map[string]any{}
+			}
+			for name, val := range v.(map[string]any) {
+				t.CustomFields[name] = val
+			}
+		}
+	}
+}
+
+// ticketJSON is a ticket as GET and PUT /api/v2/tickets/{id} answer it.
+func ticketJSON(id string, t *Ticket) string {
+	tid, _ := strconv.ParseInt(id, 10, 64)
+	now := time.Now().UTC().Format(time.RFC3339)
+	var responder, group any
+	if t.ResponderID != 0 {
+		responder = t.ResponderID
+	}
+	if t.GroupID != 0 {
+		group = t.GroupID
+	}
+	cf := t.CustomFields
+	if cf == nil {
+		cf = map[string]any{}
+	}
+	b, _ := json.Marshal(map[string]any{
+		"id": tid, "subject": "Invoice is wrong", "status": t.Status, "priority": t.Priority, "source": 1,
+		"tags": t.Tags, "responder_id": responder, "group_id": group, "custom_fields": cf,
+		"requester_id": 7001, "type": "Question", "created_at": now, "updated_at": now,
+	})
+	return string(b)
 }
 
 // write answers with the rate-limit headers Freshdesk puts on every
@@ -226,35 +341,48 @@ func conversation(id int64, req *Request) string {
 
 // check validates one request against the documented API.
 func (s *Server) check(r *http.Request) (*Request, *refusal) {
-	if r.Method != http.MethodPost {
-		return nil, &refusal{http.StatusMethodNotAllowed, codeError("method_not_allowed", "POST method is allowed. GET, PUT, DELETE are not allowed"), []string{"method " + r.Method + ", want POST"}}
-	}
 	m := pathPattern.FindStringSubmatch(r.URL.EscapedPath())
 	if m == nil || r.URL.RawQuery != "" {
-		return nil, &refusal{http.StatusNotFound, codeError("invalid_url", "This URL is not valid"), []string{"path is not /api/v2/tickets/{id}/reply or /notes without a query"}}
+		return nil, &refusal{http.StatusNotFound, codeError("invalid_url", "This URL is not valid"), []string{"path is not /api/v2/tickets/{id}, /reply or /notes without a query"}}
+	}
+	endpoint, want := m[2], []string{http.MethodPost}
+	if endpoint == "" {
+		endpoint, want = EndpointTicket, []string{http.MethodGet, http.MethodPut}
+	}
+	if !slices.Contains(want, r.Method) {
+		msg := strings.Join(want, ", ") + " method is allowed"
+		return nil, &refusal{http.StatusMethodNotAllowed, codeError("method_not_allowed", msg), []string{"method " + r.Method + ", want " + strings.Join(want, " or ")}}
 	}
 	if !s.authorised(r.Header.Values("Authorization")) {
 		return nil, &refusal{http.StatusUnauthorized, codeError("invalid_credentials", "You have to be logged in to perform this action."), []string{"Authorization is not Basic <api key>:<password>"}}
-	}
-	if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
-		return nil, &refusal{http.StatusUnsupportedMediaType, codeError("invalid_content_type", "Content-Type header should have application/json"), []string{"Content-Type " + strconv.Quote(ct) + ", want application/json"}}
 	}
 	data, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil || len(data) > maxBody {
 		return nil, &refusal{http.StatusBadRequest, codeError("invalid_json", "Request body has invalid json format"), []string{"body unreadable or too large"}}
 	}
+	req := &Request{Method: r.Method, Endpoint: endpoint, TicketID: m[1], Header: r.Header.Clone()}
+	if r.Method == http.MethodGet {
+		if len(data) > 0 {
+			return nil, &refusal{http.StatusBadRequest, codeError("invalid_json", "Request body has invalid json format"), []string{"a GET carries no body"}}
+		}
+		return req, nil
+	}
+	if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
+		return nil, &refusal{http.StatusUnsupportedMediaType, codeError("invalid_content_type", "Content-Type header should have application/json"), []string{"Content-Type " + strconv.Quote(ct) + ", want application/json"}}
+	}
 	body, err := decodeObject(data)
 	if err != nil {
 		return nil, &refusal{http.StatusBadRequest, codeError("invalid_json", "Request body has invalid json format"), []string{err.Error()}}
 	}
-	if errs := checkBody(m[2], body); len(errs) > 0 {
+	if errs := checkBody(endpoint, body); len(errs) > 0 {
 		why := make([]string, len(errs))
 		for i, e := range errs {
 			why[i] = e.Field + ": " + e.Message
 		}
 		return nil, &refusal{http.StatusBadRequest, validationError(errs...), why}
 	}
-	return &Request{Endpoint: m[2], TicketID: m[1], Body: body, Header: r.Header.Clone()}, nil
+	req.Body = body
+	return req, nil
 }
 
 // authorised accepts exactly one Basic header whose user name is the API

@@ -38,6 +38,20 @@ func TestFakeRefusesWhatTheAPIRefuses(t *testing.T) {
 		{"private on a reply", "POST", "/api/v2/tickets/1/reply", auth, "application/json", `{"body":"x","private":true}`, 400, "private"},
 		{"private a string", "POST", "/api/v2/tickets/1/notes", auth, "application/json", `{"body":"x","private":"true"}`, 400, "private"},
 		{"user_id a string", "POST", "/api/v2/tickets/1/notes", auth, "application/json", `{"body":"x","user_id":"7"}`, 400, "user_id"},
+		{"DELETE a ticket", "DELETE", "/api/v2/tickets/1", auth, "application/json", ``, 405, ""},
+		{"POST a ticket", "POST", "/api/v2/tickets/1", auth, "application/json", `{"status":2}`, 405, ""},
+		{"GET with a body", "GET", "/api/v2/tickets/1", auth, "application/json", `{"x":1}`, 400, ""},
+		{"update: nothing", "PUT", "/api/v2/tickets/1", auth, "application/json", `{}`, 400, ""},
+		{"update: custom status", "PUT", "/api/v2/tickets/1", auth, "application/json", `{"status":6}`, 400, "status"},
+		{"update: status a word", "PUT", "/api/v2/tickets/1", auth, "application/json", `{"status":"open"}`, 400, "status"},
+		{"update: priority 5", "PUT", "/api/v2/tickets/1", auth, "application/json", `{"priority":5}`, 400, "priority"},
+		{"update: tags a string", "PUT", "/api/v2/tickets/1", auth, "application/json", `{"tags":"vip"}`, 400, "tags"},
+		{"update: blank tag", "PUT", "/api/v2/tickets/1", auth, "application/json", `{"tags":["vip"," "]}`, 400, "tags"},
+		{"update: responder a string", "PUT", "/api/v2/tickets/1", auth, "application/json", `{"responder_id":"7"}`, 400, "responder_id"},
+		{"update: custom field without cf_", "PUT", "/api/v2/tickets/1", auth, "application/json", `{"custom_fields":{"plan":"gold"}}`, 400, "plan"},
+		{"update: custom field a list", "PUT", "/api/v2/tickets/1", auth, "application/json", `{"custom_fields":{"cf_plan":["gold"]}}`, 400, "cf_plan"},
+		{"update: custom fields a list", "PUT", "/api/v2/tickets/1", auth, "application/json", `{"custom_fields":[]}`, 400, "custom_fields"},
+		{"update: unknown key", "PUT", "/api/v2/tickets/1", auth, "application/json", `{"assignee_id":7}`, 400, "assignee_id"},
 		{"bad email", "POST", "/api/v2/tickets/1/notes", auth, "application/json", `{"body":"x","notify_emails":["nobody"]}`, 400, "notify_emails"},
 	}
 	for _, c := range cases {
@@ -76,6 +90,42 @@ func TestFakeRefusesWhatTheAPIRefuses(t *testing.T) {
 				t.Errorf("answer %s, want a validation error on %q", data, c.field)
 			}
 		})
+	}
+}
+
+// TestFakeKeepsTicketState: an update replaces the tags (as Freshdesk's
+// does), GET shows them, and a scripted refusal changes nothing.
+func TestFakeKeepsTicketState(t *testing.T) {
+	f := New(t)
+	f.SetTags("7", "vip")
+	do := func(method, body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, f.BaseURL()+"/api/v2/tickets/7", strings.NewReader(body))
+		req.Header.Set("Authorization", freshdesk.BasicAuth(APIKey, "X"))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(data)
+	}
+	if status, body := do("GET", ""); status != 200 || !strings.Contains(body, `"tags":["vip"]`) || !strings.Contains(body, `"status":2`) {
+		t.Fatalf("GET: %d %s", status, body)
+	}
+	if status, _ := do("PUT", `{"tags":["refund"],"status":4,"priority":3,"responder_id":42,"custom_fields":{"cf_plan":"gold"}}`); status != 200 {
+		t.Fatalf("PUT: %d, problems %q", status, f.Problems())
+	}
+	f.Answer(403, nil, codeError("access_denied", "You are not authorized to perform this action."))
+	if status, _ := do("PUT", `{"status":5}`); status != 403 {
+		t.Fatalf("scripted PUT: %d", status)
+	}
+	got := f.Ticket("7")
+	if strings.Join(got.Tags, ",") != "refund" || got.Status != 4 || got.Priority != 3 || got.ResponderID != 42 || got.CustomFields["cf_plan"] != "gold" {
+		t.Errorf("ticket %+v: want the first update only, tags replaced", got)
 	}
 }
 

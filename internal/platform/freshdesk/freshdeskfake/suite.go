@@ -7,8 +7,10 @@ import (
 	"testing"
 
 	"github.com/supportops/autoresponder/internal/event"
+	"github.com/supportops/autoresponder/internal/platform"
 	"github.com/supportops/autoresponder/internal/platform/freshdesk"
 	"github.com/supportops/autoresponder/internal/platform/platformtest"
+	"github.com/supportops/autoresponder/internal/replier"
 )
 
 // Render fills freshdesk.RecommendedBody as Freshdesk would: every
@@ -60,6 +62,31 @@ const ownNote = `{"freshdesk_webhook": {
   "user_id": "` + BotAgentID + `"
 }}`
 
+// botStatusChanged is the bot's own status change coming back: Freshdesk's
+// webhook names no performer, so the rule that reports changes the bot
+// agent performs (event performer: Agent, the bot) writes its id.
+const botStatusChanged = `{"freshdesk_webhook": {
+  "triggered_event": "{status:{from:2,to:4}}",
+  "ticket_id": "4242",
+  "ticket_status": "Resolved",
+  "ticket_priority": "Medium",
+  "requester_email": "ada@example.com",
+  "user_type": "agent",
+  "user_id": "` + BotAgentID + `"
+}}`
+
+// botPriorityChanged is the same for a priority change, the bot named by
+// its email address.
+const botPriorityChanged = `{"freshdesk_webhook": {
+  "triggered_event": "{priority:{from:2,to:4}}",
+  "ticket_id": "4242",
+  "ticket_status": "Open",
+  "ticket_priority": "Urgent",
+  "requester_email": "ada@example.com",
+  "user_type": "agent",
+  "user_email": "Bot@YourCo.com"
+}}`
+
 // Suite is Freshdesk's contract.
 func Suite() platformtest.Suite {
 	bob := "requester-bob@example.com"
@@ -87,6 +114,16 @@ func Suite() platformtest.Suite {
 		OwnPost: platformtest.OwnPost{
 			Body:    []byte(ownNote),
 			Account: map[string]string{freshdesk.SettingAgentID: BotAgentID},
+		},
+		// Freshdesk names custom fields cf_<name>.
+		ActionSample: func(row platform.ActionCapability, req *replier.Request) {
+			if row.Action == platform.ActionSet {
+				req.Set(replier.FieldSet, replier.Value{Map: map[string]string{"cf_plan": "gold"}})
+			}
+		},
+		BotActions: []platformtest.OwnPost{
+			{Body: []byte(botStatusChanged), Account: map[string]string{freshdesk.SettingAgentID: BotAgentID}},
+			{Body: []byte(botPriorityChanged), Account: map[string]string{freshdesk.SettingAgentEmail: "bot@yourco.com"}},
 		},
 		NewFake:  func(t *testing.T) platformtest.Fake { return New(t) },
 		TargetID: "4242",

@@ -22,12 +22,22 @@ func (p problems) String() string { return strings.Join(p, "; ") }
 // comment added by a ticket update; the bot sends no others.
 var commentKeys = map[string]bool{"body": true, "html_body": true, "public": true, "author_id": true}
 
-// checkBody checks {"ticket": {"comment": {...}}} and returns the comment.
-//
-// Beyond the API, the fake insists on what the bot must always do:
-// "public" is sent (Zendesk's default is public, and a note must never
-// become public by omission) and the body is not blank.
-func checkBody(ps *problems, raw []byte, agentID string) map[string]any {
+// ticketKeys are the keys of a ticket update the bot may send: a comment,
+// and the fields its actions change. ticket.tags is documented too but
+// replaces every tag, which the bot must never do (tagsKey says so).
+var ticketKeys = map[string]bool{
+	"comment": true, "assignee_id": true, "group_id": true,
+	"priority": true, "status": true, "custom_fields": true,
+}
+
+// The REST API's enums.
+var (
+	priorities = map[string]bool{"low": true, "normal": true, "high": true, "urgent": true}
+	statuses   = map[string]bool{"new": true, "open": true, "pending": true, "hold": true, "solved": true, "closed": true}
+)
+
+// decodeRoot reads a request body: one JSON object, numbers kept exact.
+func decodeRoot(ps *problems, raw []byte) map[string]any {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var root map[string]any
@@ -38,17 +48,56 @@ func checkBody(ps *problems, raw []byte, agentID string) map[string]any {
 	if _, err := dec.Token(); err != io.EOF {
 		ps.addf("data after the JSON object")
 	}
+	return root
+}
+
+// checkBody checks {"ticket": {...}} of PUT /api/v2/tickets/{id}.json and
+// returns the ticket object.
+func checkBody(ps *problems, raw []byte, agentID string) map[string]any {
+	root := decodeRoot(ps, raw)
+	if root == nil {
+		return nil
+	}
 	onlyKeys(ps, root, "", map[string]bool{"ticket": true})
 	ticket, ok := root["ticket"].(map[string]any)
 	if !ok {
 		ps.addf("ticket must be an object, not %s", payload.TypeName(root["ticket"]))
 		return nil
 	}
-	onlyKeys(ps, ticket, "ticket.", map[string]bool{"comment": true})
-	c, ok := ticket["comment"].(map[string]any)
+	if _, ok := ticket["tags"]; ok {
+		ps.addf("ticket.tags replaces every tag of the ticket: add tags with PUT /api/v2/tickets/{id}/tags")
+		delete(ticket, "tags")
+	}
+	onlyKeys(ps, ticket, "ticket.", ticketKeys)
+	if len(ticket) == 0 {
+		ps.addf("ticket is empty: the update changes nothing")
+	}
+	if c, ok := ticket["comment"]; ok {
+		checkComment(ps, c, agentID)
+	}
+	for _, k := range []string{"assignee_id", "group_id"} {
+		if v, ok := ticket[k]; ok && !isID(v) {
+			ps.addf("ticket.%s must be a positive integer, not %s", k, describe(v))
+		}
+	}
+	checkEnum(ps, ticket, "priority", priorities)
+	checkEnum(ps, ticket, "status", statuses)
+	if v, ok := ticket["custom_fields"]; ok {
+		checkCustomFields(ps, v)
+	}
+	return ticket
+}
+
+// checkComment checks ticket.comment.
+//
+// Beyond the API, the fake insists on what the bot must always do:
+// "public" is sent (Zendesk's default is public, and a note must never
+// become public by omission) and the body is not blank.
+func checkComment(ps *problems, v any, agentID string) {
+	c, ok := v.(map[string]any)
 	if !ok {
-		ps.addf("ticket.comment must be an object, not %s", payload.TypeName(ticket["comment"]))
-		return nil
+		ps.addf("ticket.comment must be an object, not %s", payload.TypeName(v))
+		return
 	}
 	onlyKeys(ps, c, "ticket.comment.", commentKeys)
 
@@ -83,7 +132,128 @@ func checkBody(ps *problems, raw []byte, agentID string) map[string]any {
 			ps.addf("ticket.comment.author_id %s is not the bot's agent %s", n, agentID)
 		}
 	}
-	return c
+}
+
+func checkEnum(ps *problems, ticket map[string]any, key string, allowed map[string]bool) {
+	v, ok := ticket[key]
+	if !ok {
+		return
+	}
+	s, isStr := v.(string)
+	if !isStr || !allowed[s] {
+		ps.addf("ticket.%s %s is not one of %s", key, describe(v), strings.Join(sortedKeys(allowed), ", "))
+	}
+}
+
+// checkCustomFields checks [{"id": <field id>, "value": <v>}, ...]. A
+// value is text, a number, a boolean (checkbox), null (clear) or a list of
+// option tags (multi-select).
+func checkCustomFields(ps *problems, v any) {
+	list, ok := v.([]any)
+	if !ok || len(list) == 0 {
+		ps.addf("ticket.custom_fields must be a non-empty array, not %s", describe(v))
+		return
+	}
+	for i, it := range list {
+		at := fmt.Sprintf("ticket.custom_fields[%d]", i)
+		f, ok := it.(map[string]any)
+		if !ok {
+			ps.addf("%s must be an object, not %s", at, payload.TypeName(it))
+			continue
+		}
+		onlyKeys(ps, f, at+".", map[string]bool{"id": true, "value": true})
+		if !isID(f["id"]) {
+			ps.addf("%s.id must be a positive integer (the field's id), not %s", at, describe(f["id"]))
+		}
+		val, has := f["value"]
+		if !has {
+			ps.addf("%s.value missing", at)
+			continue
+		}
+		switch val := val.(type) {
+		case string, json.Number, bool, nil:
+		case []any:
+			for _, o := range val {
+				if _, ok := o.(string); !ok {
+					ps.addf("%s.value: a multi-select takes option tags (strings), not %s", at, payload.TypeName(o))
+				}
+			}
+		default:
+			ps.addf("%s.value must be a string, number, boolean, null or array, not %s", at, payload.TypeName(val))
+		}
+	}
+}
+
+// checkTags checks the body of PUT /api/v2/tickets/{id}/tags (Add Tags):
+// {"tags": [...]}, with the optional collision guard safe_update and
+// updated_stamp. It returns the tags.
+func checkTags(ps *problems, raw []byte) []string {
+	root := decodeRoot(ps, raw)
+	if root == nil {
+		return nil
+	}
+	onlyKeys(ps, root, "", map[string]bool{"tags": true, "safe_update": true, "updated_stamp": true})
+	if v, ok := root["safe_update"]; ok {
+		if _, ok := v.(bool); !ok {
+			ps.addf("safe_update must be a boolean, not %s", payload.TypeName(v))
+		}
+	}
+	if v, ok := root["updated_stamp"]; ok {
+		if _, ok := v.(string); !ok {
+			ps.addf("updated_stamp must be a string, not %s", payload.TypeName(v))
+		}
+	}
+	list, ok := root["tags"].([]any)
+	if !ok || len(list) == 0 {
+		ps.addf("tags must be a non-empty array, not %s", describe(root["tags"]))
+		return nil
+	}
+	var tags []string
+	for i, it := range list {
+		s, ok := it.(string)
+		switch {
+		case !ok:
+			ps.addf("tags[%d] must be a string, not %s", i, payload.TypeName(it))
+		case strings.TrimSpace(s) == "":
+			ps.addf("tags[%d] is blank", i)
+		case strings.ContainsAny(s, " \t\r\n"):
+			ps.addf("tags[%d] %q contains whitespace: Zendesk would split it", i, s)
+		default:
+			tags = append(tags, s)
+		}
+	}
+	return tags
+}
+
+// isID reports whether v is a JSON integer above zero.
+func isID(v any) bool {
+	n, ok := v.(json.Number)
+	if !ok {
+		return false
+	}
+	i, err := n.Int64()
+	return err == nil && i > 0
+}
+
+// describe names a value for a problem: its JSON type, and the value
+// itself when it is short.
+func describe(v any) string {
+	switch v := v.(type) {
+	case string:
+		return fmt.Sprintf("%q", v)
+	case json.Number:
+		return v.String()
+	}
+	return payload.TypeName(v)
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func onlyKeys(ps *problems, m map[string]any, prefix string, allowed map[string]bool) {

@@ -1,6 +1,8 @@
-// Package zendeskfake is a strict fake of the one Zendesk endpoint the bot
-// calls, PUT /api/v2/tickets/{id}.json with a comment, and the contract
-// suite's description of the platform (Suite).
+// Package zendeskfake is a strict fake of the Zendesk endpoints the bot
+// calls, PUT /api/v2/tickets/{id}.json (a comment, or the fields an action
+// changes) and PUT /api/v2/tickets/{id}/tags (Add Tags), and the contract
+// suite's description of the platform (Suite). It keeps each ticket's
+// state, so a test can see that adding tags kept the others.
 //
 // Every request is checked against the documented API: method, path, the
 // Basic {email}/token or Bearer credentials, content type, and the JSON
@@ -14,9 +16,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,14 +52,35 @@ type Options struct {
 	Email, Token, OAuthToken, AgentID string
 }
 
+// Endpoints, as Request.Endpoint names them.
+const (
+	EndpointTicket = "ticket" // PUT /api/v2/tickets/{id}.json
+	EndpointTags   = "tags"   // PUT /api/v2/tickets/{id}/tags
+)
+
 // Request is one valid request the fake accepted.
 type Request struct {
+	Endpoint string
 	TicketID string
-	// Comment is ticket.comment as sent; numbers are json.Number.
+	// Ticket is the ticket object of a ticket update as sent; numbers are
+	// json.Number. Comment is its comment (nil for an action).
+	Ticket  map[string]any
 	Comment map[string]any
-	Header  http.Header
+	// Tags are the tags an Add Tags request sent.
+	Tags   []string
+	Header http.Header
 	// CommentID is the id of the comment the fake answered with.
 	CommentID string
+}
+
+// Ticket is what the fake knows of a ticket: what the bot's requests set
+// and what a test seeded. Tickets the fake has not seen start empty.
+type Ticket struct {
+	Tags                []string
+	Status, Priority    string
+	AssigneeID, GroupID string
+	// CustomFields are by field id; values as sent.
+	CustomFields map[string]any
 }
 
 type answer struct {
@@ -74,6 +99,7 @@ type Fake struct {
 	problems []string
 	requests []Request
 	ids      int64
+	tickets  map[string]*Ticket
 }
 
 var _ platformtest.Fake = (*Fake)(nil)
@@ -85,7 +111,7 @@ func New(t testing.TB, opts Options) *Fake {
 			*dst = def
 		}
 	}
-	f := &Fake{opts: opts}
+	f := &Fake{opts: opts, tickets: map[string]*Ticket{}}
 	f.ts = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.ts.Close)
 	return f
@@ -141,16 +167,43 @@ func (f *Fake) Problems() []string {
 	return append([]string(nil), f.problems...)
 }
 
+// SetTags gives a ticket its current tags, as if an agent had added them.
+func (f *Fake) SetTags(ticketID string, tags ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ticket(ticketID).Tags = append([]string(nil), tags...)
+}
+
+// Ticket returns a copy of what the fake knows of a ticket.
+func (f *Fake) Ticket(ticketID string) Ticket {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t := *f.ticket(ticketID)
+	t.Tags = append([]string(nil), t.Tags...)
+	t.CustomFields = maps.Clone(t.CustomFields)
+	return t
+}
+
+// ticket is the state of a ticket, created on first use; f.mu is held.
+func (f *Fake) ticket(id string) *Ticket {
+	t, ok := f.tickets[id]
+	if !ok {
+		t = &Ticket{Status: "open", Priority: "normal"}
+		f.tickets[id] = t
+	}
+	return t
+}
+
 // ErrorBody is Zendesk's validation error carrying message.
 func (f *Fake) ErrorBody(message string) string {
 	return string(recordInvalid(message))
 }
 
 func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
-	ticketID, ok := ticketPath(r.URL.EscapedPath())
+	ticketID, endpoint, ok := route(r.URL.EscapedPath())
 	if !ok || r.Method != http.MethodPut {
 		f.refuse(w, r, http.StatusNotFound, errorBody("InvalidEndpoint", "Not found"),
-			fmt.Sprintf("no such endpoint: %s %s (want PUT /api/v2/tickets/{id}.json)", r.Method, r.URL.EscapedPath()))
+			fmt.Sprintf("no such endpoint: %s %s (want PUT /api/v2/tickets/{id}.json or /api/v2/tickets/{id}/tags)", r.Method, r.URL.EscapedPath()))
 		return
 	}
 	if r.URL.RawQuery != "" {
@@ -172,28 +225,39 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	case len(raw) > maxBody:
 		ps.addf("body larger than %d bytes", maxBody)
 	}
-	var c map[string]any
+	req := Request{Endpoint: endpoint, TicketID: ticketID, Header: r.Header.Clone()}
 	if len(ps) == 0 {
-		c = checkBody(&ps, raw, f.opts.AgentID)
+		switch endpoint {
+		case EndpointTags:
+			req.Tags = checkTags(&ps, raw)
+		default:
+			req.Ticket = checkBody(&ps, raw, f.opts.AgentID)
+			req.Comment, _ = req.Ticket["comment"].(map[string]any)
+		}
 	}
 	if len(ps) > 0 {
 		f.refuse(w, r, http.StatusUnprocessableEntity, recordInvalid(ps.String()), ps.String())
 		return
 	}
-	f.accept(w, Request{TicketID: ticketID, Comment: c, Header: r.Header.Clone()})
+	f.accept(w, req)
 }
 
-// ticketPath reads the ticket id of /api/v2/tickets/{id}.json.
-func ticketPath(escaped string) (string, bool) {
+// route reads the ticket id and the endpoint of a path:
+// /api/v2/tickets/{id}.json or /api/v2/tickets/{id}/tags.
+func route(escaped string) (id, endpoint string, ok bool) {
 	rest, ok := strings.CutPrefix(escaped, "/api/v2/tickets/")
 	if !ok {
-		return "", false
+		return "", "", false
 	}
-	id, ok := strings.CutSuffix(rest, ".json")
+	if id, ok = strings.CutSuffix(rest, "/tags"); ok {
+		endpoint = EndpointTags
+	} else if id, ok = strings.CutSuffix(rest, ".json"); ok {
+		endpoint = EndpointTicket
+	}
 	if !ok || id == "" || len(id) > 20 || strings.Trim(id, "0123456789") != "" {
-		return "", false
+		return "", "", false
 	}
-	return id, true
+	return id, endpoint, true
 }
 
 func (f *Fake) authorized(h http.Header) bool {
@@ -247,45 +311,115 @@ func (f *Fake) accept(w http.ResponseWriter, req Request) {
 	n := f.ids
 	a := f.next
 	f.next = nil
-	req.CommentID = strconv.FormatInt(30_000_000_000+n, 10)
+	if req.Comment != nil {
+		req.CommentID = strconv.FormatInt(30_000_000_000+n, 10)
+	}
 	f.requests = append(f.requests, req)
+	status := http.StatusOK
+	if a != nil && a.status != 0 {
+		status = a.status
+	}
+	// A refusal scripted by a test changes nothing, as on Zendesk.
+	var state Ticket
+	if status >= 200 && status < 300 {
+		f.apply(req)
+	}
+	state = *f.ticket(req.TicketID)
+	state.Tags = append([]string(nil), state.Tags...)
 	f.mu.Unlock()
 
 	h := http.Header{}
 	h.Set("X-Rate-Limit", "700")
 	h.Set("X-Rate-Limit-Remaining", strconv.FormatInt(max(700-n, 0), 10))
-	status, body := http.StatusOK, []byte(nil)
+	var body []byte
 	if a != nil {
 		for k, vs := range a.header {
 			h[k] = vs
 		}
-		if a.status != 0 {
-			status, body = a.status, []byte(a.body)
-		} else if a.body != "" {
+		if a.status != 0 || a.body != "" {
+			// A scripted answer is sent as written, an empty body too.
 			body = []byte(a.body)
 		}
 	}
 	if body == nil && status == http.StatusOK {
-		body = success(req, n)
+		if req.Endpoint == EndpointTags {
+			body = mustJSON(map[string]any{"tags": state.Tags})
+		} else {
+			body = success(req, n, state)
+		}
 	}
 	write(w, status, h, body)
 }
 
-// success is Zendesk's answer to a ticket update: the ticket and the audit
-// of the change, whose Comment event is the comment just added.
-func success(req Request, n int64) []byte {
-	now := time.Now().UTC().Format(time.RFC3339)
-	ticketID, _ := strconv.ParseInt(req.TicketID, 10, 64)
-	commentID, _ := strconv.ParseInt(req.CommentID, 10, 64)
-	ev := map[string]any{"id": commentID, "type": "Comment", "public": req.Comment["public"], "attachments": []any{}}
-	for _, k := range []string{"body", "html_body", "author_id"} {
-		if v, ok := req.Comment[k]; ok {
-			ev[k] = v
+// apply changes the ticket's state as Zendesk would; f.mu is held. Tags
+// are added (Zendesk stores them lower-cased), never replaced.
+func (f *Fake) apply(req Request) {
+	t := f.ticket(req.TicketID)
+	for _, tag := range req.Tags {
+		tag = strings.ToLower(tag)
+		if !slices.Contains(t.Tags, tag) {
+			t.Tags = append(t.Tags, tag)
 		}
 	}
+	str := func(v any) string {
+		if n, ok := v.(json.Number); ok {
+			return n.String()
+		}
+		s, _ := v.(string)
+		return s
+	}
+	for k, v := range req.Ticket {
+		switch k {
+		case "assignee_id":
+			t.AssigneeID = str(v)
+		case "group_id":
+			t.GroupID = str(v)
+		case "priority":
+			t.Priority = str(v)
+		case "status":
+			t.Status = str(v)
+		case "custom_fields":
+			list, _ := v.([]any)
+			for _, it := range list {
+				cf, _ := it.(map[string]any)
+				if t.CustomFields == nil {
+					t.CustomFields = map[string]any{}
+				}
+				t.CustomFields[str(cf["id"])] = cf["value"]
+			}
+		}
+	}
+}
+
+// success is Zendesk's answer to a ticket update: the ticket and the audit
+// of the change, whose Comment event is the comment just added (a Change
+// event per field otherwise).
+func success(req Request, n int64, state Ticket) []byte {
+	now := time.Now().UTC().Format(time.RFC3339)
+	ticketID, _ := strconv.ParseInt(req.TicketID, 10, 64)
+	var events []any
+	if req.Comment != nil {
+		commentID, _ := strconv.ParseInt(req.CommentID, 10, 64)
+		ev := map[string]any{"id": commentID, "type": "Comment", "public": req.Comment["public"], "attachments": []any{}}
+		for _, k := range []string{"body", "html_body", "author_id"} {
+			if v, ok := req.Comment[k]; ok {
+				ev[k] = v
+			}
+		}
+		events = append(events, ev)
+	}
+	for _, k := range sortedKeys(map[string]bool{"assignee_id": true, "group_id": true, "priority": true, "status": true}) {
+		if v, ok := req.Ticket[k]; ok {
+			events = append(events, map[string]any{"id": 50_000_000_000 + n*10 + int64(len(events)), "type": "Change", "field_name": k, "value": v})
+		}
+	}
+	ticket := map[string]any{
+		"id": ticketID, "status": state.Status, "priority": state.Priority, "tags": state.Tags, "updated_at": now,
+		"url": fmt.Sprintf("https://example.zendesk.com/api/v2/tickets/%d.json", ticketID),
+	}
 	return mustJSON(map[string]any{
-		"ticket": map[string]any{"id": ticketID, "status": "open", "updated_at": now, "url": fmt.Sprintf("https://example.zendesk.com/api/v2/tickets/%d.json", ticketID)},
-		"audit":  map[string]any{"id": 40_000_000_000 + n, "ticket_id": ticketID, "created_at": now, "author_id": req.Comment["author_id"], "events": []any{ev}},
+		"ticket": ticket,
+		"audit":  map[string]any{"id": 40_000_000_000 + n, "ticket_id": ticketID, "created_at": now, "events": events},
 	})
 }
 

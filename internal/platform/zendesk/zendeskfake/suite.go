@@ -9,6 +9,7 @@ import (
 	"github.com/supportops/autoresponder/internal/platform"
 	"github.com/supportops/autoresponder/internal/platform/platformtest"
 	"github.com/supportops/autoresponder/internal/platform/zendesk"
+	"github.com/supportops/autoresponder/internal/replier"
 )
 
 // Suite describes Zendesk to the contract suite.
@@ -44,7 +45,14 @@ func Suite() platformtest.Suite {
 			Body:    []byte(ownComment),
 			Account: map[string]string{zendesk.SettingAgentID: DefaultAgentID},
 		},
-		NewFake: func(t *testing.T) platformtest.Fake { return New(t, Options{}) },
+		// Zendesk names custom fields by number.
+		ActionSample: func(row platform.ActionCapability, req *replier.Request) {
+			if row.Action == platform.ActionSet {
+				req.Set(replier.FieldSet, replier.Value{Map: map[string]string{"360001234567": "gold"}})
+			}
+		},
+		BotActions: botActions(),
+		NewFake:    func(t *testing.T) platformtest.Fake { return New(t, Options{}) },
 		RateLimitHeader: http.Header{
 			"X-Rate-Limit":           {"100"},
 			"X-Rate-Limit-Remaining": {"5"},
@@ -120,5 +128,52 @@ const messagingByTrigger = `{
   "subject": "zen:ticket:77",
   "time": "2025-01-08T14:30:00Z",
   "type": "zen:event-type:messaging_ticket.message_added",
+  "zendesk_event_version": "2022-11-06"
+}`
+
+// botActions are changes the bot's own actions come back as: event
+// subscriptions whose detail.actor_id is the bot's user (the shapes of
+// Zendesk's ticket events), and a "Ticket is Updated" trigger whose
+// current user is the bot.
+func botActions() []platformtest.OwnPost {
+	bot := map[string]string{zendesk.SettingAgentID: DefaultAgentID}
+	trigger := RenderTrigger(map[string]string{
+		"event": zendesk.TopicTriggerUpdated, "ticket.status": "Solved",
+		"current_user.id": DefaultAgentID, "current_user.name": "Support Bot",
+		"current_user.email": DefaultEmail, "current_user.role": "Agent",
+		"ticket.updated_at_with_timestamp": "2025-01-08T16:45Z",
+	})
+	return []platformtest.OwnPost{
+		{Body: []byte(botStatusChanged), Account: bot},
+		{Body: []byte(botAssigned), Account: bot},
+		{Body: trigger, Account: bot},
+	}
+}
+
+// botStatusChanged: the bot solved the ticket.
+const botStatusChanged = `{
+  "account_id": 22129848,
+  "detail": {"actor_id": "9001", "assignee_id": "8447388090495", "id": "5158", "priority": "HIGH",
+    "requester_id": "8447388090494", "status": "SOLVED", "subject": "Cannot login to mobile app",
+    "tags": ["mobile", "login"], "updated_at": "2025-01-08T16:45:20Z", "via": {"channel": "api"}},
+  "event": {"current": "SOLVED", "previous": "OPEN"},
+  "id": "a8b9c1d2-3e4f-5a6b-7c8d-9e0f1a2b3c99",
+  "subject": "zen:ticket:5158",
+  "time": "2025-01-08T16:45:20.987654321Z",
+  "type": "zen:event-type:ticket.status_changed",
+  "zendesk_event_version": "2022-11-06"
+}`
+
+// botAssigned: the bot assigned the ticket to an agent.
+const botAssigned = `{
+  "account_id": 22129848,
+  "detail": {"actor_id": "9001", "assignee_id": "8447388090496", "id": "5158", "priority": "URGENT",
+    "requester_id": "8447388090494", "status": "OPEN", "subject": "Cannot login to mobile app",
+    "updated_at": "2025-01-08T12:15:45Z"},
+  "event": {"current": 8447388090496, "previous": 8447388090494},
+  "id": "c6d7e8f9-0a1b-2c3d-4e5f-6a7b8c9d0e99",
+  "subject": "zen:ticket:5158",
+  "time": "2025-01-08T12:15:45.789012345Z",
+  "type": "zen:event-type:ticket.agent_assignment_changed",
   "zendesk_event_version": "2022-11-06"
 }`
