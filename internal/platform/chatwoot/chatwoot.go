@@ -102,6 +102,7 @@ func newSpec() *platform.Spec {
 			{As: platform.AsComment, Target: event.TargetConversation},
 			{As: platform.AsNote, Target: event.TargetConversation},
 		},
+		Actions: actionRows(),
 	}
 }
 

@@ -28,6 +28,7 @@ type Replier struct {
 	accountID string
 	token     string
 	caps      []platform.Capability
+	spec      *platform.Spec // the action rows
 }
 
 var _ replier.Replier = (*Replier)(nil)
@@ -67,7 +68,7 @@ func (p Platform) NewReplier(a *platform.Account) (replier.Replier, error) {
 	if err != nil {
 		return nil, wrap(err)
 	}
-	return &Replier{client: client, base: base, accountID: accountID, token: token, caps: p.spec.Capabilities}, nil
+	return &Replier{client: client, base: base, accountID: accountID, token: token, caps: p.spec.Capabilities, spec: p.spec}, nil
 }
 
 // Kind implements replier.Replier.
@@ -104,6 +105,9 @@ func (r *Replier) Send(ctx context.Context, req *replier.Request) (replier.Resul
 func (r *Replier) send(ctx context.Context, req *replier.Request) (replier.Result, *replier.Error) {
 	if req == nil {
 		return replier.Result{}, r.client.InvalidRequest("nil request")
+	}
+	if req.Action != "" {
+		return r.act(ctx, req)
 	}
 	if !r.Supports(req.As, req.Target.Type) {
 		return replier.Result{}, r.client.InvalidRequest("chatwoot cannot post a %q to a %q (it posts comments and notes to conversations)", req.As, req.Target.Type)

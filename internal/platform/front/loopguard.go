@@ -11,7 +11,11 @@ import (
 // automatedSources are the event sources (source._meta.type) that are not
 // a person: changes made through the API or an OAuth app (other
 // integrations, bots) and Front's own rules.
-var automatedSources = []string{"api", "oauth_client", "rule"}
+var automatedSources = []string{sourceAPI, "oauth_client", "rule"}
+
+// sourceAPI is the source of a change made with an API token, as the bot
+// makes its own.
+const sourceAPI = "api"
 
 // LoopGuard implements platform.Platform.
 //
@@ -20,6 +24,11 @@ var automatedSources = []string{"api", "oauth_client", "rule"}
 //   - An event caused through the API, an OAuth app or a rule is another
 //     automation's: bot_author. A customer's inbound message is never
 //     dropped this way: custom channels deliver those through the API.
+//   - A change with no message (archive, assign, tag...) made through the
+//     API token (source "api") may be the bot's own action: Front does not
+//     say which token made it, so it is withheld as own_reply and never
+//     triggers rules or cancels timers. Changes by OAuth apps and rules
+//     stay bot_author.
 //   - Everything else, human teammates' posts included, reaches the rules
 //     (the topics they come back as are marked BotAuthored for the lints).
 func (Platform) LoopGuard(ev *event.Event, self []platform.Identity) string {
@@ -33,7 +42,11 @@ func (Platform) LoopGuard(ev *event.Event, self []platform.Identity) string {
 	if ev.Message != nil && ev.Message.Author.Type == AuthorContact {
 		return ""
 	}
-	if slices.Contains(automatedSources, sourceType(ev.Payload)) {
+	src := sourceType(ev.Payload)
+	if ev.Message == nil && src == sourceAPI {
+		return platform.IgnoredOwnReply
+	}
+	if slices.Contains(automatedSources, src) {
 		return platform.IgnoredBotAuthor
 	}
 	return ""

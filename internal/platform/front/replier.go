@@ -104,6 +104,9 @@ func (r *Replier) Send(ctx context.Context, req *replier.Request) (replier.Resul
 	if req == nil {
 		return replier.Result{}, r.client.InvalidRequest("nil request")
 	}
+	if req.Action != "" {
+		return r.act(ctx, req)
+	}
 	row, ok := capability(req.As, req.Target.Type)
 	if !ok {
 		return replier.Result{}, r.client.InvalidRequest("front cannot post %q to a %q target", req.As, req.Target.Type)

@@ -80,6 +80,7 @@ var spec = platform.Spec{
 		{As: platform.AsComment, Target: event.TargetConversation, Fields: []string{fieldArchive}},
 		{As: platform.AsNote, Target: event.TargetConversation},
 	},
+	Actions: actionRows,
 	ReplyFields: []platform.Field{
 		{Key: fieldArchive, Type: platform.FieldBool,
 			Doc: "archive the conversation once the reply is sent (Front's own default is to archive; the bot sends false unless this is true)"},

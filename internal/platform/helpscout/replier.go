@@ -109,8 +109,11 @@ func (c *Client) Supports(as, targetType string) bool {
 	})
 }
 
-// Send posts one reply or note.
+// Send posts one reply or note, or performs one action.
 func (c *Client) Send(ctx context.Context, req *replier.Request) (replier.Result, error) {
+	if req.Action != "" {
+		return c.act(ctx, req)
+	}
 	path, body, rerr := c.render(req)
 	if rerr != nil {
 		return replier.Result{}, rerr
@@ -120,22 +123,7 @@ func (c *Client) Send(ctx context.Context, req *replier.Request) (replier.Result
 		return replier.Result{}, c.invalid("%v", err)
 	}
 
-	s, fresh, rerr := c.session(ctx)
-	if rerr != nil {
-		return replier.Result{}, rerr
-	}
-	resp, rerr := s.post(ctx, endpoint, body)
-	if rerr == nil && resp.Status == http.StatusUnauthorized && !fresh {
-		// The cached token was revoked or expired early: Help Scout did
-		// nothing with the request, so it is safe to send it again with
-		// a new token, once. A token fetched for this very request is
-		// not retried: the credentials themselves are refused.
-		c.invalidate(s)
-		if s, _, rerr = c.session(ctx); rerr != nil {
-			return replier.Result{}, rerr
-		}
-		resp, rerr = s.post(ctx, endpoint, body)
-	}
+	s, resp, rerr := c.call(ctx, http.MethodPost, endpoint, body)
 	if rerr != nil {
 		return replier.Result{}, rerr
 	}
@@ -147,6 +135,30 @@ func (c *Client) Send(ctx context.Context, req *replier.Request) (replier.Result
 		return replier.Result{}, rerr
 	}
 	return replier.Result{ResponseID: id, Status: resp.Status, RateLimit: resp.RateLimit}, nil
+}
+
+// call sends one API call with the current token. When Help Scout refuses
+// a cached token (401), it did nothing with the request, so the call is
+// sent again once with a new token; a token fetched for this very call is
+// not retried: the credentials themselves are refused. The caller reads
+// the status.
+func (c *Client) call(ctx context.Context, method, endpoint string, body []byte) (*session, *httpapi.Response, *replier.Error) {
+	s, fresh, rerr := c.session(ctx)
+	if rerr != nil {
+		return nil, nil, rerr
+	}
+	resp, rerr := s.do(ctx, method, endpoint, body)
+	if rerr == nil && resp.Status == http.StatusUnauthorized && !fresh {
+		c.invalidate(s)
+		if s, _, rerr = c.session(ctx); rerr != nil {
+			return nil, nil, rerr
+		}
+		resp, rerr = s.do(ctx, method, endpoint, body)
+	}
+	if rerr != nil {
+		return nil, nil, rerr
+	}
+	return s, resp, nil
 }
 
 // invalid is a request refused before sending (never retried).

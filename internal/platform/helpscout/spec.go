@@ -61,6 +61,7 @@ var spec = platform.Spec{
 		// POST /v2/conversations/{id}/notes: seen by agents only.
 		{As: platform.AsNote, Target: event.TargetConversation, Fields: []string{FieldStatus}},
 	},
+	Actions: actionRows,
 	ReplyFields: []platform.Field{
 		{Key: FieldCustomer, Type: platform.FieldText,
 			Doc: `id of the customer the reply goes to; Help Scout requires it. Write "{{ contact.id }}"`},

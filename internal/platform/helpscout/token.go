@@ -22,11 +22,13 @@ type session struct {
 	api     *httpapi.Client
 }
 
-func (s *session) post(ctx context.Context, endpoint string, body []byte) (*httpapi.Response, *replier.Error) {
-	return s.api.Do(ctx, httpapi.Request{
-		Method: http.MethodPost, URL: endpoint, ContentType: "application/json", Body: body,
-		Header: http.Header{"Authorization": {"Bearer " + s.token}},
-	})
+// do sends one call; a body goes as JSON, a nil body with no Content-Type.
+func (s *session) do(ctx context.Context, method, endpoint string, body []byte) (*httpapi.Response, *replier.Error) {
+	r := httpapi.Request{Method: method, URL: endpoint, Header: http.Header{"Authorization": {"Bearer " + s.token}}}
+	if body != nil {
+		r.ContentType, r.Body = "application/json", body
+	}
+	return s.api.Do(ctx, r)
 }
 
 // Token lifetime handling. Help Scout's client-credentials tokens last 48

@@ -63,6 +63,10 @@ type Fake struct {
 	messages []Message
 	problems []string
 	lastID   int64
+	// Action state: what the account has and each conversation is.
+	calls  []Call
+	labels []string // the account's labels (Settings > Labels)
+	convs  map[string]*Conversation
 }
 
 type answer struct {
@@ -76,7 +80,8 @@ var _ platformtest.Fake = (*Fake)(nil)
 // New starts a fake of account DefaultAccountID whose token is
 // DefaultToken; it stops when the test ends.
 func New(t testing.TB) *Fake {
-	f := &Fake{accountID: DefaultAccountID, botID: DefaultAgentBotID, token: DefaultToken, lastID: 1000}
+	f := &Fake{accountID: DefaultAccountID, botID: DefaultAgentBotID, token: DefaultToken, lastID: 1000,
+		labels: slices.Clone(DefaultLabels), convs: map[string]*Conversation{}}
 	f.ts = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.ts.Close)
 	return f
@@ -102,11 +107,11 @@ func (f *Fake) Answer(status int, header http.Header, body string) {
 	f.next = &answer{status: status, header: header.Clone(), body: body}
 }
 
-// Accepted implements platformtest.Fake.
+// Accepted implements platformtest.Fake: valid messages and action calls.
 func (f *Fake) Accepted() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return len(f.messages)
+	return len(f.messages) + len(f.calls)
 }
 
 // Problems implements platformtest.Fake.
@@ -141,6 +146,10 @@ type refusal struct {
 }
 
 func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
+	if conv, sub, ok := f.actionRoute(r.URL.EscapedPath()); ok {
+		f.serveAction(w, r, conv, sub)
+		return
+	}
 	msg, ref := f.check(r)
 	if ref != nil {
 		f.mu.Lock()
@@ -174,7 +183,7 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 // headerToken is Chatwoot's authentication header (PLATFORMS-NEXT.md §7.2).
 const headerToken = "api_access_token"
 
-// check validates one request against the API reference.
+// check validates one create-message request against the API reference.
 func (f *Fake) check(r *http.Request) (Message, *refusal) {
 	var msg Message
 	if r.Method != http.MethodPost {
@@ -185,28 +194,10 @@ func (f *Fake) check(r *http.Request) (Message, *refusal) {
 		return msg, notFound("no such endpoint " + r.URL.EscapedPath())
 	}
 	msg.ConversationID = conv
-	// Chatwoot authenticates with its own header; a request that also
-	// sends Authorization is a client mixing up platforms. The header name
-	// is spelled here, not taken from the client's constant, so that a typo
-	// there is caught.
-	if tok := r.Header.Values(headerToken); len(tok) != 1 || tok[0] != f.token {
-		return msg, &refusal{"api_access_token missing or wrong", http.StatusUnauthorized, mustJSON(map[string]any{"error": "Invalid Access Token"})}
+	if ref := f.checkAuth(r); ref != nil {
+		return msg, ref
 	}
-	var problems []string
-	if r.Header.Get("Authorization") != "" {
-		problems = append(problems, "Authorization header sent; Chatwoot takes api_access_token only")
-	}
-	if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		problems = append(problems, fmt.Sprintf("Content-Type %q: want application/json", r.Header.Get("Content-Type")))
-	} else if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		problems = append(problems, fmt.Sprintf("Content-Type charset %q: want utf-8", cs))
-	}
-	if a := r.Header.Get("Accept"); a != "" && !strings.Contains(a, "application/json") && !strings.Contains(a, "*/*") {
-		problems = append(problems, fmt.Sprintf("Accept %q does not admit application/json", a))
-	}
-	if r.Header.Get("User-Agent") == "" {
-		problems = append(problems, "no User-Agent")
-	}
+	problems := checkHeaders(r, true)
 	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	switch {
 	case err != nil:
@@ -220,6 +211,42 @@ func (f *Fake) check(r *http.Request) (Message, *refusal) {
 		return msg, unprocessable(problems)
 	}
 	return msg, nil
+}
+
+// checkAuth refuses a request without the account's token. Chatwoot
+// authenticates with its own header; the name is spelled here, not taken
+// from the client's constant, so that a typo there is caught.
+func (f *Fake) checkAuth(r *http.Request) *refusal {
+	if tok := r.Header.Values(headerToken); len(tok) != 1 || tok[0] != f.token {
+		return &refusal{"api_access_token missing or wrong", http.StatusUnauthorized, mustJSON(map[string]any{"error": "Invalid Access Token"})}
+	}
+	return nil
+}
+
+// checkHeaders checks what every API call sends; withBody: a JSON body.
+func checkHeaders(r *http.Request, withBody bool) []string {
+	var problems []string
+	// A request that also sends Authorization is a client mixing up
+	// platforms.
+	if r.Header.Get("Authorization") != "" {
+		problems = append(problems, "Authorization header sent; Chatwoot takes api_access_token only")
+	}
+	if withBody {
+		if mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			problems = append(problems, fmt.Sprintf("Content-Type %q: want application/json", r.Header.Get("Content-Type")))
+		} else if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+			problems = append(problems, fmt.Sprintf("Content-Type charset %q: want utf-8", cs))
+		}
+	} else if r.ContentLength > 0 || r.Header.Get("Content-Type") != "" {
+		problems = append(problems, "a GET with a body or Content-Type")
+	}
+	if a := r.Header.Get("Accept"); a != "" && !strings.Contains(a, "application/json") && !strings.Contains(a, "*/*") {
+		problems = append(problems, fmt.Sprintf("Accept %q does not admit application/json", a))
+	}
+	if r.Header.Get("User-Agent") == "" {
+		problems = append(problems, "no User-Agent")
+	}
+	return problems
 }
 
 // route splits /api/v1/accounts/{account}/conversations/{id}/messages.

@@ -46,21 +46,11 @@ func check(r *http.Request, raw []byte) (Request, int, []string) {
 		return req, http.StatusNotFound, []string{"no such endpoint " + r.URL.EscapedPath()}
 	}
 	req.Endpoint, req.ConversationID, req.Header = endpoint, id, r.Header.Clone()
-	if got := r.Header.Values("Authorization"); len(got) != 1 || got[0] != "Bearer "+DefaultToken {
-		return req, http.StatusUnauthorized, []string{"Authorization is not the Bearer API token"}
+	status, probs := checkHeaders(r, true)
+	if status != 0 {
+		return req, status, probs
 	}
-
-	var probs []string
 	addf := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
-	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "application/json" {
-		addf("Content-Type %q: want application/json", r.Header.Get("Content-Type"))
-	} else if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		addf("Content-Type charset %q: want utf-8", cs)
-	}
-	if r.Header.Get("User-Agent") == "" {
-		addf("no User-Agent")
-	}
 
 	var body map[string]any
 	if err := json.Unmarshal(raw, &body); err != nil || body == nil {
@@ -87,6 +77,31 @@ func check(r *http.Request, raw []byte) (Request, int, []string) {
 		return req, http.StatusBadRequest, probs
 	}
 	return req, 0, nil
+}
+
+// checkHeaders checks what every call sends: the Bearer API token (a
+// non-zero status: refused outright), a JSON content type when it has a
+// body (none on a GET) and a User-Agent.
+func checkHeaders(r *http.Request, withBody bool) (int, []string) {
+	if got := r.Header.Values("Authorization"); len(got) != 1 || got[0] != "Bearer "+DefaultToken {
+		return http.StatusUnauthorized, []string{"Authorization is not the Bearer API token"}
+	}
+	var probs []string
+	addf := func(format string, args ...any) { probs = append(probs, fmt.Sprintf(format, args...)) }
+	if withBody {
+		mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if err != nil || mt != "application/json" {
+			addf("Content-Type %q: want application/json", r.Header.Get("Content-Type"))
+		} else if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+			addf("Content-Type charset %q: want utf-8", cs)
+		}
+	} else if r.ContentLength > 0 || r.Header.Get("Content-Type") != "" {
+		addf("a GET with a body or Content-Type")
+	}
+	if r.Header.Get("User-Agent") == "" {
+		addf("no User-Agent")
+	}
+	return 0, probs
 }
 
 // splitPath reads /conversations/{id}/messages or .../comments.

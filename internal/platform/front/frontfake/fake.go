@@ -1,6 +1,8 @@
-// Package frontfake is a strict fake of the two Front Core API endpoints
-// the bot calls, POST /conversations/{id}/messages (a reply) and
-// POST /conversations/{id}/comments (an internal comment). Every request
+// Package frontfake is a strict fake of the Front Core API endpoints the
+// bot calls: POST /conversations/{id}/messages (a reply) and
+// POST /conversations/{id}/comments (an internal comment), and for actions
+// GET /tags, GET and PATCH /conversations/{id}, PUT .../assignee and
+// POST .../tags, with the conversation state they change. Every request
 // is checked against the documented API: method, path, Bearer token,
 // content type, and each body key, its type and whether it is required;
 // unknown keys are refused. Failures are answered in Front's own error
@@ -49,6 +51,9 @@ type Fake struct {
 	accepted []Request
 	problems []string
 	n        int
+	// Action state: the valid action requests and the conversations.
+	calls []Call
+	convs map[string]*Conversation
 }
 
 type answer struct {
@@ -85,11 +90,11 @@ func (f *Fake) Answer(status int, header http.Header, body string) {
 	f.answers = append(f.answers, answer{status: status, header: header.Clone(), body: body})
 }
 
-// Accepted counts the valid requests.
+// Accepted counts the valid requests: posts and action calls.
 func (f *Fake) Accepted() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return len(f.accepted)
+	return len(f.accepted) + len(f.calls)
 }
 
 // Requests returns the valid requests, oldest first.
@@ -122,6 +127,9 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil || len(raw) > maxBody {
 		f.refuse(w, http.StatusRequestEntityTooLarge, "body unreadable or larger than 1 MiB")
+		return
+	}
+	if f.serveAction(w, r, raw) {
 		return
 	}
 	req, status, probs := check(r, raw)

@@ -5,8 +5,10 @@ import (
 	"testing"
 
 	"github.com/supportops/autoresponder/internal/event"
+	"github.com/supportops/autoresponder/internal/platform"
 	"github.com/supportops/autoresponder/internal/platform/front"
 	"github.com/supportops/autoresponder/internal/platform/platformtest"
+	"github.com/supportops/autoresponder/internal/replier"
 )
 
 // Suite is the contract for sources receiving application webhooks (the
@@ -37,6 +39,21 @@ func base() platformtest.Suite {
 		},
 		NewFake:  func(t *testing.T) platformtest.Fake { return New(t) },
 		TargetID: "cnv_keocka",
+		ActionSample: func(row platform.ActionCapability, req *replier.Request) {
+			switch row.Action {
+			case platform.ActionAssign:
+				req.Set(replier.FieldAssignee, replier.Value{Map: map[string]string{"teammate": "tea_agent2"}})
+			case platform.ActionSet:
+				req.Set(replier.FieldSet, replier.Value{Map: map[string]string{"Plan": "gold"}})
+			}
+		},
+		// Front names no token on a change made through the API: every
+		// such change without a message is withheld as the bot's own.
+		BotActions: []platformtest.OwnPost{
+			{Body: APIArchive, Account: map[string]string{"teammate_id": DefaultTeammateID}},
+			{Body: APIAssign, Account: map[string]string{"teammate_id": DefaultTeammateID}},
+			{Body: APITag, Account: map[string]string{"teammate_id": DefaultTeammateID}},
+		},
 		RateLimitHeader: http.Header{
 			"X-Ratelimit-Limit":     {"100"},
 			"X-Ratelimit-Remaining": {"5"},
@@ -124,6 +141,44 @@ var APIReply = []byte(`{
   "target": {
     "_meta": {"type": "message"},
     "data": {"id": "msg_api1", "is_inbound": false, "body": "<div>Sent by another integration</div>", "author": null}
+  }
+}`)
+
+// APIArchive is a conversation archived through the API (as the bot's
+// status action does): a rule webhook's event, with no message.
+var APIArchive = []byte(`{
+  "_links": {"self": "https://api2.frontapp.com/events/evt_arch1"},
+  "id": "evt_arch1",
+  "type": "archive",
+  "emitted_at": 1718000300.1,
+  "conversation": {"id": "cnv_keocka", "subject": "Order #1001", "status": "archived", "tags": []},
+  "source": {"_meta": {"type": "api"}, "data": {}},
+  "target": null
+}`)
+
+// APIAssign is an assignment made through the API: the target is the
+// teammate assigned, not who assigned.
+var APIAssign = []byte(`{
+  "id": "evt_asg1",
+  "type": "assign",
+  "emitted_at": 1718000301,
+  "conversation": {"id": "cnv_keocka", "status": "assigned", "tags": []},
+  "source": {"_meta": {"type": "api"}, "data": {}},
+  "target": {"_meta": {"type": "teammate"}, "data": {"id": "tea_agent2", "email": "agent@example.com", "username": "agent", "first_name": "Ann", "last_name": "Agent"}}
+}`)
+
+// APITag is a tag added through the API, wrapped as an application
+// webhook delivers it.
+var APITag = []byte(`{
+  "type": "tag",
+  "authorization": {"id": "cmp_abc"},
+  "payload": {
+    "id": "evt_tag1",
+    "type": "tag",
+    "emitted_at": 1718000302,
+    "conversation": {"id": "cnv_keocka", "status": "assigned", "tags": [{"id": "tag_2", "name": "vip"}]},
+    "source": {"_meta": {"type": "api"}, "data": {}},
+    "target": {"_meta": {"type": "tag"}, "data": {"id": "tag_2", "name": "vip"}}
   }
 }`)
 

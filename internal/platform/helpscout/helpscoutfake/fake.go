@@ -65,11 +65,15 @@ type Server struct {
 	problems      []string
 	nextThreadID  int64
 	logRef        int
+	// Conversation state the actions change.
+	calls []Call
+	convs map[string]*Conversation
 }
 
 // New starts a fake, closed when the test ends.
 func New(t testing.TB) *Server {
-	s := &Server{tokens: map[string]time.Time{}, tokenLifetime: DefaultTokenLifetime, nextThreadID: 10000}
+	s := &Server{tokens: map[string]time.Time{}, tokenLifetime: DefaultTokenLifetime, nextThreadID: 10000,
+		convs: map[string]*Conversation{}}
 	s.srv = httptest.NewServer(s)
 	t.Cleanup(s.srv.Close)
 	return s
@@ -86,8 +90,8 @@ func (s *Server) Settings() map[string]string {
 // Secrets are the account's secrets.
 func (s *Server) Secrets() map[string]string { return map[string]string{"app_secret": AppSecret} }
 
-// Answer makes the fake answer the next valid thread request (not a token
-// request) with status, header and body; status 0 is the normal 201 with
+// Answer makes the fake answer the next valid thread or conversation
+// request (not a token request) with status, header and body; status 0 is the normal 201 with
 // header added.
 func (s *Server) Answer(status int, header http.Header, body string) {
 	s.mu.Lock()
@@ -120,11 +124,11 @@ func (s *Server) ExpireTokens() {
 	}
 }
 
-// Accepted counts the valid thread requests.
+// Accepted counts the valid thread and conversation (action) requests.
 func (s *Server) Accepted() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.requests)
+	return len(s.requests) + len(s.calls)
 }
 
 // Requests returns the valid thread requests.
@@ -188,6 +192,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rest, ok := strings.CutPrefix(path, "/v2/conversations/")
 	id, endpoint, ok2 := strings.Cut(rest, "/")
+	if ok && (!ok2 || endpoint == "tags" || endpoint == "fields") {
+		s.serveConversation(w, r, id, endpoint, body)
+		return
+	}
 	if !ok || !ok2 || (endpoint != "reply" && endpoint != "notes") {
 		s.refuse(w, http.StatusNotFound, r.Method+" "+path, []fieldError{{Message: "no such endpoint"}})
 		return

@@ -44,6 +44,37 @@ var OwnReplyBody = []byte(`{
   ]}
 }`)
 
+// BotClosed is convo.status for a conversation the bot's user (UserID)
+// closed: the conversation's closedBy names the user.
+var BotClosed = []byte(`{
+  "id": 321, "number": 77, "threads": 2, "type": "email", "status": "closed", "state": "published",
+  "subject": "Order status", "mailboxId": 85,
+  "createdBy": {"id": 12, "type": "customer", "email": "bear@acme.com"},
+  "closedBy": ` + UserID + `, "closedAt": "2024-05-02T10:05:00Z",
+  "primaryCustomer": {"id": 12, "email": "bear@acme.com"},
+  "tags": [{"id": 9150, "color": "#929499", "tag": "vip"}]
+}`)
+
+// BotAssigned is convo.assigned with its threads embedded: the newest is
+// the line item Help Scout writes for the assignment, created by the
+// bot's user.
+var BotAssigned = []byte(`{
+  "id": 321, "number": 77, "threads": 3, "type": "email", "status": "active", "state": "published",
+  "subject": "Order status", "mailboxId": 85,
+  "assignee": {"id": 256, "first": "Mr", "last": "Robot", "email": "none@nowhere.com"},
+  "createdBy": {"id": 12, "type": "customer", "email": "bear@acme.com"},
+  "primaryCustomer": {"id": 12, "email": "bear@acme.com"},
+  "_embedded": {"threads": [
+    {"id": 903, "type": "lineitem", "status": "active", "state": "published",
+     "action": {"type": "changed-ticket-assignee", "text": "Support Bot assigned to Mr Robot"},
+     "assignedTo": {"id": 256, "first": "Mr", "last": "Robot"},
+     "createdBy": {"id": ` + UserID + `, "type": "user", "first": "Support", "last": "Bot", "email": "bot@example.com"},
+     "createdAt": "2024-05-02T10:06:00Z"},
+    {"id": 901, "type": "customer", "status": "active", "state": "published", "body": "Where is my order?",
+     "createdBy": {"id": 12, "type": "customer", "email": "bear@acme.com"}, "createdAt": "2024-05-02T10:00:00Z"}
+  ]}
+}`)
+
 // Suite is the contract of the Help Scout platform.
 func Suite() platformtest.Suite {
 	conversation := event.Target{Type: event.TargetConversation, ID: "123"}
@@ -104,6 +135,17 @@ func Suite() platformtest.Suite {
 			if row.As == platform.AsComment {
 				req.Set(helpscout.FieldCustomer, replier.Value{Text: "238604"})
 			}
+		},
+		ActionSample: func(row platform.ActionCapability, req *replier.Request) {
+			if row.Action == platform.ActionSet {
+				// Custom fields are set by id; 6688 is one of the fake
+				// inbox's Fields.
+				req.Set(replier.FieldSet, replier.Value{Map: map[string]string{"6688": "33077"}})
+			}
+		},
+		BotActions: []platformtest.OwnPost{
+			{Body: BotClosed, Header: EventHeader("convo.status"), Account: map[string]string{helpscout.SettingUserID: UserID}},
+			{Body: BotAssigned, Header: EventHeader("convo.assigned"), Account: map[string]string{helpscout.SettingUserID: UserID}},
 		},
 		RateLimitHeader: http.Header{
 			"X-Ratelimit-Limit-Minute":     {"100"},

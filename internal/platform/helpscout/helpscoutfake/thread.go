@@ -29,28 +29,7 @@ func (s *Server) serveThread(w http.ResponseWriter, r *http.Request, id, endpoin
 		s.refuse(w, http.StatusMethodNotAllowed, what, []fieldError{{Message: "method " + r.Method + ", want POST"}})
 		return
 	}
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	issued, valid := s.tokenState(token)
-	if !ok || !issued {
-		s.refuse(w, http.StatusUnauthorized, what, []fieldError{{Message: "Authorization is not a Bearer token the token endpoint issued"}})
-		return
-	}
-	if !valid {
-		// An expired or revoked token: the client is expected to get a
-		// new one; not a problem of the request.
-		writeError(w, http.StatusUnauthorized, nil, vndError(s.nextLogRef(), "Unauthorized: the access token expired", nil))
-		return
-	}
-	if !isID(id) {
-		s.refuse(w, http.StatusNotFound, what, []fieldError{{Message: "the conversation id is not a positive whole number"}})
-		return
-	}
-	if mt := mediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		s.refuse(w, http.StatusUnsupportedMediaType, what, []fieldError{{Message: "Content-Type " + r.Header.Get("Content-Type") + ", want application/json"}})
-		return
-	}
-	if !acceptsJSON(r.Header.Get("Accept")) {
-		s.refuse(w, http.StatusNotAcceptable, what, []fieldError{{Message: "Accept " + r.Header.Get("Accept") + " does not admit JSON"}})
+	if !s.authorize(w, r, what, id, true) {
 		return
 	}
 	body, errs := checkBody(endpoint, raw)
@@ -77,6 +56,42 @@ func (s *Server) serveThread(w http.ResponseWriter, r *http.Request, id, endpoin
 	copyHeader(w.Header(), a.header)
 	w.WriteHeader(http.StatusCreated)
 	io.WriteString(w, a.body)
+}
+
+// authorize checks what every API call sends: a Bearer token the token
+// endpoint issued and still valid, a conversation id, a JSON body
+// (withBody) and an Accept that admits JSON. It answers and returns false
+// when the request fails.
+func (s *Server) authorize(w http.ResponseWriter, r *http.Request, what, id string, withBody bool) bool {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	issued, valid := s.tokenState(token)
+	if !ok || !issued {
+		s.refuse(w, http.StatusUnauthorized, what, []fieldError{{Message: "Authorization is not a Bearer token the token endpoint issued"}})
+		return false
+	}
+	if !valid {
+		// An expired or revoked token: the client is expected to get a
+		// new one; not a problem of the request.
+		writeError(w, http.StatusUnauthorized, nil, vndError(s.nextLogRef(), "Unauthorized: the access token expired", nil))
+		return false
+	}
+	if !isID(id) {
+		s.refuse(w, http.StatusNotFound, what, []fieldError{{Message: "the conversation id is not a positive whole number"}})
+		return false
+	}
+	if mt := mediaType(r.Header.Get("Content-Type")); withBody && mt != "application/json" {
+		s.refuse(w, http.StatusUnsupportedMediaType, what, []fieldError{{Message: "Content-Type " + r.Header.Get("Content-Type") + ", want application/json"}})
+		return false
+	}
+	if !withBody && (r.ContentLength > 0 || r.Header.Get("Content-Type") != "") {
+		s.refuse(w, http.StatusBadRequest, what, []fieldError{{Message: "a GET takes no body"}})
+		return false
+	}
+	if !acceptsJSON(r.Header.Get("Accept")) {
+		s.refuse(w, http.StatusNotAcceptable, what, []fieldError{{Message: "Accept " + r.Header.Get("Accept") + " does not admit JSON"}})
+		return false
+	}
+	return true
 }
 
 // checkBody validates a thread body against its endpoint's fields.
