@@ -2,6 +2,7 @@ package rules
 
 import (
 	"bufio"
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -339,4 +340,21 @@ func mustLoadB(b *testing.B, src string) *Ruleset {
 		b.Fatalf("load: %v", err)
 	}
 	return rs
+}
+
+// TestBodyJSON: Config carries json tags (the schema is made from them); a
+// body marshals to the shape it was written in, as the schema describes.
+func TestBodyJSON(t *testing.T) {
+	for _, tc := range []struct {
+		body Body
+		want string
+	}{
+		{Body{Text: "Thanks"}, `"Thanks"`},
+		{Body{ByLanguage: map[string]string{"en": "Thanks", "de": "Danke"}, Default: "en"}, `{"de":"Danke","default":"en","en":"Thanks"}`},
+	} {
+		got, err := json.Marshal(tc.body)
+		if err != nil || string(got) != tc.want {
+			t.Errorf("json %s, %v; want %s", got, err, tc.want)
+		}
+	}
 }
