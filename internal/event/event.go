@@ -32,6 +32,11 @@ type Event struct {
 	Contact *Contact `expr:"contact" json:"contact"`
 	Ticket  *Ticket  `expr:"ticket" json:"ticket"`
 	Tags    []string `expr:"tags" json:"tags"`
+	// Language is the customer's language as the platform reports it (the
+	// contact's or conversation's locale), an ISO 639-1 code; "" when the
+	// delivery carries none. Rules that read `language` or have a body per
+	// language see it, or the language detected from the message text.
+	Language string `expr:"language" json:"language"`
 
 	// Item is the platform's own object the event is about, as parsed
 	// JSON (nil when the platform sends none); Payload is the whole

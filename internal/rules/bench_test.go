@@ -175,7 +175,7 @@ func BenchmarkRenderTemplate(b *testing.B) {
 <p>Thanks for your message about conversation {{ target.id }}. You wrote:</p>
 <blockquote>{{ message?.text }}</blockquote>
 <p>We will answer {{ contact?.email }} within one working day ({{ "vip" in tags ? "priority" : "standard" }} queue).</p>`
-	tpl, err := compileTemplate(src, exprEnv(nil, time.Now))
+	tpl, err := compileTemplate(src, exprEnv(nil, time.Now), nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -146,8 +146,8 @@ type RuleConfig struct {
 type ReplyConfig struct {
 	// As is the reply kind: comment or note everywhere; some platforms have their own.
 	As string `yaml:"as" json:"as"`
-	// Body is the message, in the platform's format (HTML, text or Markdown). Placeholders are escaped for the format unless wrapped in raw().
-	Body string `yaml:"body" json:"body,omitempty"`
+	// Body is the message, in the platform's format (HTML, text or Markdown). Placeholders are escaped for the format unless wrapped in raw(). A mapping gives one body per language (ISO 639-1 codes) and default: the language whose body is sent when the event's has none.
+	Body Body `yaml:"body" json:"body,omitempty"`
 	// Platform names the platform to post to (default: the source's platform).
 	Platform string `yaml:"platform" json:"platform,omitempty"`
 	// To overrides the target (default: the event's target).

@@ -165,7 +165,7 @@ func TestMarkdownLineStarts(t *testing.T) {
 		{"{{ raw('**') + ticket.number }}", "**#1 - 2.\n\\# three\n1\\. four"},
 		{"Ticket\n{{ raw('') + ticket.number }}", "Ticket\n\\#1 - 2.\n\\# three\n1\\. four"},
 	} {
-		tpl, err := compileTemplate(c.src, env)
+		tpl, err := compileTemplate(c.src, env, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

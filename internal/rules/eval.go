@@ -152,9 +152,13 @@ func (rs *Ruleset) Evaluate(ev *event.Event) Evaluation {
 	run := rs.runners.Get().(*runner)
 	defer rs.runners.Put(run)
 	out.Cancels, out.Errors = rs.cancels(run, ev, out.Ignored)
+	langKnown := false
 	for _, r := range rs.candidates(ev) {
 		if out.Ignored != "" && !r.AllowBots {
 			continue
+		}
+		if r.needsLanguage && !langKnown { // detected once, and only for rules that use it
+			ev, langKnown = rs.withLanguage(ev), true
 		}
 		ok, err := rs.match(run, r, ev)
 		if err != nil {
@@ -200,6 +204,9 @@ func (rs *Ruleset) match(run *runner, r *Rule, ev *event.Event) (bool, error) {
 func (rs *Ruleset) Render(r *Rule, ev *event.Event) Match {
 	run := rs.runners.Get().(*runner)
 	defer rs.runners.Put(run)
+	if r.needsLanguage {
+		ev = rs.withLanguage(ev)
+	}
 	return rs.render(run, r, ev)
 }
 
@@ -279,7 +286,7 @@ func (rs *Ruleset) renderRequest(run *runner, r *Rule, p *Platform, ev *event.Ev
 		format = bodyFormatOf(p.Impl.BodyFormat(t.As, t.flags))
 	}
 	var err error
-	if req.Body, err = t.Body.Render(run, ev, format); err != nil {
+	if req.Body, err = t.bodyFor(ev.Language).Render(run, ev, format); err != nil {
 		return nil, fmt.Errorf("reply.body: %w", err)
 	}
 	if t.ToID != nil {

@@ -105,8 +105,12 @@ func (rs *Ruleset) Explain(ev *event.Event) Explanation {
 	run := rs.runners.Get().(*runner)
 	defer rs.runners.Put(run)
 	stopped := ""
+	langKnown := false
 	for _, r := range rs.Rules {
 		re := RuleExplanation{Rule: r.Name, Line: r.Line}
+		if r.needsLanguage && !langKnown {
+			ev, langKnown = rs.withLanguage(ev), true
+		}
 		switch {
 		case stopped != "":
 			re.Verdict, re.Why = VerdictSkipped, fmt.Sprintf("rule %s matched earlier and has stop: true", stopped)

@@ -185,7 +185,7 @@ func FuzzTemplate(f *testing.F) {
 		if len(src) > 4096 {
 			return // rules files hold short templates; longer inputs only slow the fuzzer
 		}
-		tpl, err := compileTemplate(src, env)
+		tpl, err := compileTemplate(src, env, nil)
 		if err != nil {
 			var te *templateError
 			if !errors.As(err, &te) {

@@ -36,6 +36,9 @@ func (rs *Ruleset) Lint() []Warning {
 		line, col := pos.nodePos(pos.node(file, at))
 		out = append(out, Warning(*pos.at(line, col, rule, format, args...)))
 	}
+	for _, name := range rs.unusedSnippets {
+		warn(path{"snippets", name}, "", "snippet %q is not used by any template", name)
+	}
 	for _, r := range rs.Rules {
 		at := path{"rules", r.Index}
 		kinds := rs.sourceKinds(r)
@@ -273,6 +276,11 @@ func (t *ReplyTemplate) templates() []*Template {
 		return nil
 	}
 	out := []*Template{t.Body, t.ToID}
+	for _, lang := range sortedKeys(t.Bodies) {
+		if t.Bodies[lang] != t.Body {
+			out = append(out, t.Bodies[lang])
+		}
+	}
 	for _, f := range t.Fields {
 		out = append(out, f.Text)
 		out = append(out, f.List...)

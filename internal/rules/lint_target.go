@@ -3,7 +3,6 @@ package rules
 import (
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // targetWarning is a reply without reply.to that some target type of its
@@ -60,7 +59,7 @@ func (rs *Ruleset) eventTargetWarnings(r *Rule) []targetWarning {
 					out = append(out, targetWarning{nil, lead + "needs reply." + k + " for a " + as + " to it" + hint})
 				}
 			}
-			if strings.TrimSpace(r.Config.Reply.Body) == "" && !row.NoBody {
+			if r.Config.Reply.Body.Empty() && !row.NoBody {
 				out = append(out, targetWarning{nil, lead + "needs reply.body for a " + as + " to it" + hint})
 			}
 		}

@@ -153,6 +153,10 @@ type compiler struct {
 	// errors already reported for a rule.
 	tables   map[string]*kindTable
 	reported map[string]bool
+	// snips are the compiled snippets; langs what the rules do with
+	// languages (language.go).
+	snips *snippetSet
+	langs languageUse
 }
 
 func (c *compiler) errAt(at path, rule, format string, args ...any) {
@@ -175,7 +179,10 @@ func (c *compiler) compile() *Ruleset {
 	c.calendars(rs)
 	c.notifiers()
 	c.env = exprEnv(rs.Calendars, rs.now)
+	c.snips = c.snippets()
 	c.rules(rs)
+	c.languages(rs)
+	rs.unusedSnippets = c.snips.unused()
 	rs.buildIndex()
 	return rs
 }
@@ -366,23 +373,30 @@ func stripExprPosition(msg string) string {
 }
 
 func (c *compiler) template(at path, rule, field, src string) *Template {
-	t, err := compileTemplate(src, c.env)
+	t, err := compileTemplate(src, c.env, c.snips)
 	if err != nil {
-		var te *templateError
-		if errors.As(err, &te) {
-			c.pos.errInScalar(c.file, at, runeOffset(src, te.offset), rule, "%s: %s", field, stripExprPosition(te.msg))
-			return nil
-		}
-		c.errAt(at, rule, "%s: %v", field, err)
+		c.templateError(at, rule, field, src, err)
 		return nil
 	}
 	for _, p := range t.parts {
-		if p.program != nil {
+		if p.program != nil && p.snippet == "" { // a snippet's are checked once, at the snippet
 			c.checkCalendars(at, rule, p.program)
 		}
 	}
+	c.langTemplate(at, rule, t)
 	t.at = slices.Clone(at) // callers build at with append: keep our own copy
 	return t
+}
+
+// templateError reports a template's compile error, positioned inside it
+// when it knows where.
+func (c *compiler) templateError(at path, rule, field, src string, err error) {
+	var te *templateError
+	if errors.As(err, &te) {
+		c.pos.errInScalar(c.file, at, runeOffset(src, te.offset), rule, "%s: %s", field, stripExprPosition(te.msg))
+		return
+	}
+	c.errAt(at, rule, "%s: %v", field, err)
 }
 
 func runeOffset(s string, byteOffset int) int {

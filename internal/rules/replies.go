@@ -238,7 +238,7 @@ func (c *compiler) reply(rs *Ruleset, at path, r *Rule) *ReplyTemplate {
 	if len(rc.Attachments) > maxAttachments {
 		c.errAt(append(at, "attachments"), name, "at most %d attachments", maxAttachments)
 	}
-	t.Body = c.template(append(at, "body"), name, "reply.body", rc.Body)
+	c.replyBody(at, name, rc.Body, t)
 	if rc.To != nil {
 		switch rc.To.Type {
 		case event.TargetConversation, event.TargetTicket:
@@ -346,8 +346,11 @@ func (c *compiler) checkCapability(at path, rule, account string, tbl *kindTable
 			}
 		}
 	}
-	if strings.TrimSpace(rc.Body) == "" && !slices.ContainsFunc(fit, func(r platform.Capability) bool { return r.NoBody }) {
+	if rc.Body.Empty() && !slices.ContainsFunc(fit, func(r platform.Capability) bool { return r.NoBody }) {
 		c.errOnce(at, rule, "reply.body is required for %s", rc.As)
+	}
+	if rc.Body.ByLanguage != nil && slices.ContainsFunc(fit, func(r platform.Capability) bool { return r.NoBody }) {
+		c.errOnce(append(at, "body"), rule, "reply.body per language is not for %s (a kind that needs no body): write one body", rc.As)
 	}
 	for _, f := range fields {
 		fd := tbl.fields[f.Key]

@@ -46,6 +46,11 @@ type Ruleset struct {
 	reg  *platform.Registry
 	// timed lists, by source, the timed rules with a cancel_when.
 	timed map[string][]*Rule
+	// detector guesses an event's language from its text; nil when no
+	// rule needs a language.
+	detector *languageDetector
+	// unusedSnippets are snippets no template uses (a lint warning).
+	unusedSnippets []string
 }
 
 // Limits are the Settings with defaults applied.
@@ -118,13 +123,16 @@ type Rule struct {
 
 	// topics the condition requires (nil: any topic), for the prefilter.
 	topics map[string]bool
+	// needsLanguage: the rule reads `language` or has a body per
+	// language, so the event's language is detected before it runs.
+	needsLanguage bool
 }
 
 // ReplyTemplate is a compiled reply.
 type ReplyTemplate struct {
 	As          string
-	Platform    string // "" = the source's platform
-	Body        *Template
+	Platform    string    // "" = the source's platform
+	Body        *Template // with Bodies: the default language's
 	ToType      string    // "" = the event's target
 	ToID        *Template // nil = the event's target
 	Attachments []replier.Attachment
@@ -132,6 +140,10 @@ type ReplyTemplate struct {
 	Fields []*FieldTemplate
 	// flags are the boolean fields set true, for Platform.BodyFormat.
 	flags map[string]bool
+	// Bodies are the bodies per language, by ISO 639-1 code (nil for one
+	// body); DefaultLanguage is the one Body is.
+	Bodies          map[string]*Template
+	DefaultLanguage string
 }
 
 // templates lists every template of the rule: its reply's, then its

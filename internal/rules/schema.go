@@ -49,6 +49,7 @@ var (
 		"Config.Sources":       nameRE.String(),
 		"Config.Platforms":     nameRE.String(),
 		"Config.Calendars":     nameRE.String(),
+		"Config.Snippets":      snippetNameRE.String(),
 		"CalendarConfig.Hours": `^ *` + dayRange + `( *, *` + dayRange + `)* *$`,
 	}
 	schemaMaxItems = map[string]int{
@@ -169,6 +170,9 @@ func (g *schemaGen) object(t reflect.Type) ordered {
 // schema is the schema of a field's type; key ("Type.Field") selects the
 // extra constraints.
 func (g *schemaGen) schema(t reflect.Type, key string) map[string]any {
+	if t == reflect.TypeFor[Body]() {
+		return bodySchema()
+	}
 	if t == reflect.TypeFor[Duration]() {
 		// A YAML 0 is read as the duration 0; any other number is an error.
 		return map[string]any{"type": []string{"string", "integer"}, "pattern": durationPattern, "minimum": 0, "maximum": 0}

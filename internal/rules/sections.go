@@ -156,7 +156,11 @@ func (r *ReplyConfig) UnmarshalYAML(unmarshal func(any) error) error {
 		return err
 	}
 	d.str("as", &r.As)
-	d.str("body", &r.Body)
+	if v, ok := d.raw["body"]; ok {
+		var problems []keyProblem
+		r.Body, problems = decodeBody(v)
+		d.problems = append(d.problems, problems...)
+	}
 	d.str("platform", &r.Platform)
 	if v, ok := d.raw["to"]; ok && v != nil {
 		t := &TargetConfig{}

@@ -26,6 +26,7 @@ type templatePart struct {
 	program *vm.Program // nil for a literal
 	source  string      // the placeholder's expression, for errors
 	offset  int         // byte offset of source in the template, for warnings
+	snippet string      // the snippet the part comes from; "" for the template's own
 }
 
 // templateError is a compile error inside a template, with the byte offset
@@ -38,8 +39,9 @@ type templateError struct {
 func (e *templateError) Error() string { return e.msg }
 
 // compileTemplate splits src into literals and expressions and compiles each
-// expression against the event environment.
-func compileTemplate(src string, env *exprEnvironment) (*Template, error) {
+// expression against the event environment. A {{ snippet("name") }}
+// placeholder is replaced by the parts of that snippet (snippets.go).
+func compileTemplate(src string, env *exprEnvironment, snips *snippetSet) (*Template, error) {
 	t := &Template{src: src}
 	rest, offset := src, 0
 	for {
@@ -49,7 +51,7 @@ func compileTemplate(src string, env *exprEnvironment) (*Template, error) {
 				return nil, &templateError{offset + strings.Index(rest, "}}"), "unmatched }}"}
 			}
 			if rest != "" {
-				t.parts = append(t.parts, templatePart{literal: rest})
+				t.add(templatePart{literal: rest})
 			}
 			return t, nil
 		}
@@ -57,7 +59,7 @@ func compileTemplate(src string, env *exprEnvironment) (*Template, error) {
 			return nil, &templateError{offset + close, "unmatched }}"}
 		}
 		if open > 0 {
-			t.parts = append(t.parts, templatePart{literal: rest[:open]})
+			t.add(templatePart{literal: rest[:open]})
 		}
 		end := strings.Index(rest[open+2:], "}}")
 		if end < 0 {
@@ -66,6 +68,29 @@ func compileTemplate(src string, env *exprEnvironment) (*Template, error) {
 		code := rest[open+2 : open+2+end]
 		if strings.TrimSpace(code) == "" {
 			return nil, &templateError{offset + open, "empty {{ }}"}
+		}
+		if name, ok, at, msg := snippetCall(code); ok || msg != "" {
+			at += offset + open + 2
+			if msg != "" {
+				return nil, &templateError{at, msg}
+			}
+			sn, why := snips.lookup(name)
+			if why != "" {
+				return nil, &templateError{at, why}
+			}
+			// A broken snippet (sn nil) is reported at its definition; the
+			// load fails there.
+			for _, p := range sn.partsOrNone() {
+				if p.program != nil {
+					// Warnings about the snippet's placeholders point at
+					// the call: that is where this rule uses them.
+					p.offset, p.snippet = at, name
+				}
+				t.add(p)
+			}
+			rest = rest[open+2+end+2:]
+			offset += open + 2 + end + 2
+			continue
 		}
 		p, err := env.compile(code)
 		if err != nil {
@@ -77,10 +102,21 @@ func compileTemplate(src string, env *exprEnvironment) (*Template, error) {
 			return nil, &templateError{at, exprMessage(err)}
 		}
 		source := strings.TrimSpace(code)
-		t.parts = append(t.parts, templatePart{program: p, source: source, offset: offset + open + 2 + strings.Index(code, source)})
+		t.add(templatePart{program: p, source: source, offset: offset + open + 2 + strings.Index(code, source)})
 		rest = rest[open+2+end+2:]
 		offset += open + 2 + end + 2
 	}
+}
+
+// add appends a part, joining literal text to a literal before it (text
+// around a spliced snippet), so that a template without placeholders stays
+// one literal.
+func (t *Template) add(p templatePart) {
+	if n := len(t.parts); n > 0 && p.program == nil && t.parts[n-1].program == nil {
+		t.parts[n-1].literal += p.literal
+		return
+	}
+	t.parts = append(t.parts, p)
 }
 
 // byteOffset converts expr's rune offset into code to a byte offset. expr
@@ -106,7 +142,11 @@ func (t *Template) static() (string, bool) {
 	if t == nil || !t.IsStatic() {
 		return "", false
 	}
-	return strings.ReplaceAll(t.src, "\x00", "\uFFFD"), true
+	if len(t.parts) == 0 {
+		return "", true
+	}
+	// The literal, not src: a spliced snippet's text is in the parts.
+	return strings.ReplaceAll(t.parts[0].literal, "\x00", "\uFFFD"), true
 }
 
 // Source is the template as written.

@@ -146,7 +146,11 @@ func (rs *Ruleset) cancels(run *runner, ev *event.Event, ignored string) ([]Time
 	}
 	var out []TimerCancel
 	var errs []RuleError
+	langKnown := false
 	for _, r := range rs.timed[ev.Source] {
+		if r.needsLanguage && !langKnown {
+			ev, langKnown = rs.withLanguage(ev), true
+		}
 		p := rs.PlatformFor(r, ev.Source)
 		if p == nil {
 			continue

@@ -136,6 +136,7 @@ func buildConversationEvent(ev *event.Event, root map[string]any) error {
 // visitor's open conversation when there is one.
 func buildWidgetEvent(ev *event.Event, root map[string]any) error {
 	ev.Contact = contactOf(payload.Object(root["contact"]))
+	ev.Language = event.NormalizeLanguage(payload.Str(payload.Object(root["event_info"])["browser_language"]))
 	if conv := payload.Object(root["current_conversation"]); conv != nil {
 		id, err := conversationID(conv, "current_conversation.")
 		if err != nil {
@@ -155,6 +156,8 @@ func readConversation(ev *event.Event, conv map[string]any, path string) error {
 	}
 	ev.Target = event.Target{Type: event.TargetConversation, ID: id}
 	ev.Contact = contactOf(payload.Object(payload.Object(conv["meta"])["sender"]))
+	// Widget conversations keep the visitor's browser language.
+	ev.Language = event.NormalizeLanguage(payload.Str(payload.Object(conv["additional_attributes"])["browser_language"]))
 	if ev.Tags, err = labels(conv, path+"labels"); err != nil {
 		return err
 	}

@@ -175,3 +175,28 @@ func TestBuildPrefersDisplayID(t *testing.T) {
 		t.Errorf("target id = %q, want the display id 30270", ev.Target.ID)
 	}
 }
+
+// TestBuildLanguage: a widget conversation keeps the visitor's browser
+// language, which becomes the event's language (rules prefer it to
+// detecting one from the text).
+func TestBuildLanguage(t *testing.T) {
+	cases := []struct {
+		name, body, want string
+	}{
+		{"message in a widget conversation", strings.Replace(chatwootfake.MessageCreated, `"referer":`, `"browser_language": "pt-BR", "referer":`, 1), "pt"},
+		{"conversation created", strings.Replace(chatwootfake.ConversationCreated, `"additional_attributes": {`, `"additional_attributes": {"browser_language": "de", `, 1), "de"},
+		{"widget opened", chatwootfake.WebwidgetTriggered, "en"}, // browser_language en-GB
+		{"no browser language (email inbox)", chatwootfake.ConversationCreated, ""},
+		{"not a language", strings.Replace(chatwootfake.MessageCreated, `"referer":`, `"browser_language": "xx-YY", "referer":`, 1), ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.body == chatwootfake.MessageCreated || (tc.want != "" && !strings.Contains(tc.body, "browser_language")) {
+				t.Fatal("the example was not changed: the test would prove nothing")
+			}
+			if ev := mustParse(t, tc.body, nil); ev.Language != tc.want {
+				t.Errorf("language = %q, want %q", ev.Language, tc.want)
+			}
+		})
+	}
+}

@@ -29,4 +29,6 @@ var presence = map[string]event.Presence{
 	"ticket.state": event.Never, "ticket.state_label": event.Never, "ticket.type": event.Never,
 	"ticket.attributes": event.Never, "ticket.department": event.Never,
 	"tags": event.Sometimes, "item": event.Always, "event": event.Always,
+	// language: browser_language of widget conversations, else detected from the message; "" when too short to tell.
+	"language": event.Sometimes,
 }

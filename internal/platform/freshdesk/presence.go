@@ -28,6 +28,8 @@ var presence = map[string]event.Presence{
 	"ticket.state":    event.Never, "ticket.state_label": event.Never, "ticket.attributes": event.Never,
 	"ticket.department": event.Never,
 	"tags":              event.Sometimes,
+	// language: none in the delivery: detected from the message text; "" when too short to tell.
+	"language": event.Sometimes,
 	// item: the freshdesk_webhook object.
 	"item": event.Always, "event": event.Always,
 }

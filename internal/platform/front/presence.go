@@ -27,6 +27,8 @@ var presence = map[string]event.Presence{
 	"ticket.state": event.Never, "ticket.state_label": event.Never, "ticket.type": event.Never,
 	"ticket.attributes": event.Never, "ticket.department": event.Never, "ticket.priority": event.Never,
 	"tags": event.Sometimes,
+	// language: none in the delivery: detected from the message text; "" when too short to tell.
+	"language": event.Sometimes,
 	// item: the conversation.
 	"item": event.Always, "event": event.Always,
 }

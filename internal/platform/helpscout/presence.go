@@ -30,4 +30,6 @@ var presence = map[string]event.Presence{
 	"ticket.type": event.Sometimes, "ticket.attributes": event.Sometimes,
 	"ticket.state_label": event.Never, "ticket.priority": event.Never, "ticket.department": event.Never,
 	"tags": event.Sometimes, "item": event.Always, "event": event.Always,
+	// language: none in the delivery: detected from the message text; "" when too short to tell.
+	"language": event.Sometimes,
 }

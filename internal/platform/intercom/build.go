@@ -1,6 +1,7 @@
 package intercom
 
 import (
+	"cmp"
 	"encoding/json"
 	"math"
 	"strconv"
@@ -67,6 +68,9 @@ func (*Platform) Build(ev *event.Event, root map[string]any, _ *platform.Deliver
 		// Some other object (a contact, a company...): no target, no
 		// message. Rules can still read it through item.
 		ev.Contact = contact(item)
+		if itemType == "contact" { // the language set for the contact, else its browser's
+			ev.Language = event.NormalizeLanguage(cmp.Or(payload.Str(item["language_override"]), payload.Str(item["browser_language"])))
+		}
 	}
 	if err != nil {
 		return err

@@ -136,4 +136,6 @@ var presence = map[string]event.Presence{
 	"ticket.attributes": event.Sometimes,
 	"ticket.department": event.Never, "ticket.priority": event.Never, "ticket.status": event.Never,
 	"tags": event.Sometimes, "item": event.Always, "event": event.Always,
+	// language: a contact's language_override or browser_language (contact topics), else detected from the message; "" when too short to tell.
+	"language": event.Sometimes,
 }

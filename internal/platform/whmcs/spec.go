@@ -111,4 +111,6 @@ var presence = map[string]event.Presence{
 	"ticket.department": event.Sometimes, "ticket.priority": event.Sometimes, "ticket.status": event.Sometimes,
 	"ticket.state": event.Never, "ticket.state_label": event.Never, "ticket.type": event.Never, "ticket.attributes": event.Never,
 	"tags": event.Never, "item": event.Never, "event": event.Always,
+	// language: none in the delivery: detected from the message text; "" when too short to tell.
+	"language": event.Sometimes,
 }

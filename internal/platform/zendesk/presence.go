@@ -34,6 +34,8 @@ var presence = map[string]event.Presence{
 	"ticket.state": event.Never, "ticket.state_label": event.Never, "ticket.attributes": event.Never,
 	"ticket.department": event.Never,
 	"tags":              event.Sometimes,
+	// language: none in the delivery: detected from the message text; "" when too short to tell.
+	"language": event.Sometimes,
 	// item: the event's detail (which an event may lack), or the whole
 	// trigger body.
 	"item": event.Sometimes, "event": event.Always,
