@@ -15,11 +15,27 @@ type testFirer struct {
 	mu    sync.Mutex
 	calls []int64 // timer ids it was asked to fire
 	act   func(t *Timer) (Action, string)
-	// started, when set, gets each timer id as Fire begins; gate, when
-	// set, holds Fire until it is closed or sent on.
+	// started, when set, gets each timer id as Fire begins, and Fire
+	// then waits for release(id).
 	started chan int64
-	gate    chan struct{}
+	gates   map[int64]chan struct{}
 }
+
+// gate is the channel Fire of timer id waits on.
+func (f *testFirer) gate(id int64) chan struct{} {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.gates == nil {
+		f.gates = map[int64]chan struct{}{}
+	}
+	if f.gates[id] == nil {
+		f.gates[id] = make(chan struct{})
+	}
+	return f.gates[id]
+}
+
+// release lets Fire of timer id go on.
+func (f *testFirer) release(id int64) { close(f.gate(id)) }
 
 func (f *testFirer) Fire(_ context.Context, t *Timer, _ time.Time) (Action, string) {
 	f.mu.Lock()
@@ -27,9 +43,7 @@ func (f *testFirer) Fire(_ context.Context, t *Timer, _ time.Time) (Action, stri
 	f.mu.Unlock()
 	if f.started != nil {
 		f.started <- t.ID
-	}
-	if f.gate != nil {
-		<-f.gate
+		<-f.gate(t.ID)
 	}
 	if f.act != nil {
 		return f.act(t)
