@@ -98,6 +98,17 @@ const (
 // ReplyOutcomes lists every reply outcome.
 var ReplyOutcomes = []string{ReplySent, ReplyRetried, ReplyDeadLettered, ReplySuppressed, ReplyShadow, ReplyDryRun}
 
+// Timer events (label "outcome" of TimerEvents).
+const (
+	TimerStarted   = "started"
+	TimerFired     = "fired"
+	TimerCancelled = "cancelled"
+	TimerDropped   = "dropped"
+)
+
+// TimerOutcomes lists every timer event outcome.
+var TimerOutcomes = []string{TimerStarted, TimerFired, TimerCancelled, TimerDropped}
+
 // Metrics holds every collector. Fields are safe for concurrent use.
 type Metrics struct {
 	Registry *prometheus.Registry
@@ -129,6 +140,9 @@ type Metrics struct {
 	HTTPRequestsInFlight  prometheus.Gauge
 	AdminRequestsTotal    *prometheus.CounterVec // route, code
 	BadRequestLogsDropped prometheus.Counter
+
+	TimersPending prometheus.Gauge
+	TimerEvents   *prometheus.CounterVec // rule, outcome
 }
 
 // New registers every metric on a fresh registry, together with the Go and
@@ -235,6 +249,14 @@ func New() *Metrics {
 			Namespace: namespace, Subsystem: "webhook", Name: "logs_suppressed_total",
 			Help: "Log lines about rejected webhooks dropped by the log rate limiter.",
 		}),
+		TimersPending: f.NewGauge(prometheus.GaugeOpts{
+			Namespace: namespace, Name: "timers_pending",
+			Help: "Timers of timed rules waiting to fire.",
+		}),
+		TimerEvents: f.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Subsystem: "timer", Name: "events_total",
+			Help: "Timers of timed rules by rule and what happened (started, fired, cancelled, dropped).",
+		}, []string{"rule", "outcome"}),
 	}
 	m.ReloadsTotal.WithLabelValues("success")
 	m.ReloadsTotal.WithLabelValues("failure")

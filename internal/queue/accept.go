@@ -34,6 +34,9 @@ func (s *Store) acceptBatch(ctx context.Context, tx txn, batch []*Intake, pol Po
 	var jobs []pendingJob
 	for i, in := range batch {
 		res, pend, err := s.acceptOne(ctx, tx, in, pol, now)
+		if err == nil && !res.Duplicate {
+			err = s.acceptTimers(ctx, tx, in, &res, now)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("event %s/%s: %w", in.Source, in.EventID, err)
 		}
@@ -82,6 +85,12 @@ func (s *Store) lockBatch(ctx context.Context, tx txn, batch []*Intake) error {
 			keys["rule:"+a.Rule] = true
 			keys["target:"+a.TargetKey] = true
 		}
+		for _, t := range in.Timers {
+			keys[timerLockKey(t.Rule, t.TargetKey)] = true
+		}
+		for _, c := range in.Cancels {
+			keys[timerLockKey(c.Rule, c.TargetKey)] = true
+		}
 	}
 	sorted := make([]string, 0, len(keys))
 	for k := range keys {
@@ -97,7 +106,6 @@ func (s *Store) lockBatch(ctx context.Context, tx txn, batch []*Intake) error {
 }
 
 func (s *Store) acceptOne(ctx context.Context, q querier, in *Intake, pol Policy, now time.Time) (AcceptResult, []pendingJob, error) {
-	nowMs := now.UnixMilli()
 	headers, err := encodeHeaders(in.Headers)
 	if err != nil {
 		return AcceptResult{}, nil, err
@@ -120,33 +128,50 @@ func (s *Store) acceptOne(ctx context.Context, q querier, in *Intake, pol Policy
 	var jobs []pendingJob
 	for i := range in.Actions {
 		a := &in.Actions[i]
-		r, err := s.decide(ctx, q, in, a, pol, now)
+		r, args, err := s.applyAction(ctx, q, in, a, pol, now)
 		if err != nil {
-			return AcceptResult{}, nil, fmt.Errorf("rule %s: %w", a.Rule, err)
+			return AcceptResult{}, nil, err
 		}
 		res.Actions[i] = r
-		switch r.Outcome {
-		case Queued:
-			jobs = append(jobs, pendingJob{action: i, args: &DeliveryArgs{
-				Source: in.Source, EventID: in.EventID, Topic: in.Topic, Rule: a.Rule, Platform: a.Platform,
-				Request: *a.Request, ClaimKey: claimKeyIf(a), ClaimTTL: a.Cooldown, TargetKey: a.TargetKey,
-				ReceivedAt: in.ReceivedAt, Deadline: in.ReceivedAt.Add(pol.MaxAge), MaxAttempts: pol.MaxAttempts,
-			}})
-			if _, err := q.exec(ctx, `INSERT INTO bot_sends (rule, target_key, at) VALUES (?, ?, ?)`, a.Rule, a.TargetKey, nowMs); err != nil {
-				return AcceptResult{}, nil, fmt.Errorf("record send: %w", err)
-			}
-		case DeadLettered:
-			if err := s.deadLetterAtIntake(ctx, q, in, a, now); err != nil {
-				return AcceptResult{}, nil, err
-			}
-		default:
-			h := historyFromAction(in, a, r.Outcome, r.Reason, now)
-			if err := insertHistory(ctx, q, h); err != nil {
-				return AcceptResult{}, nil, err
-			}
+		if args != nil {
+			jobs = append(jobs, pendingJob{action: i, args: args})
 		}
 	}
 	return res, jobs, nil
+}
+
+// applyAction decides one action and records its consequence: a queued
+// action's send in the budget ledger (its delivery job is returned for the
+// caller to insert), a dead letter, or a history record. Intake and firing
+// timers both go through it, so a timer is held to the same rules.
+func (s *Store) applyAction(ctx context.Context, q querier, in *Intake, a *Action, pol Policy, now time.Time) (ActionResult, *DeliveryArgs, error) {
+	nowMs := now.UnixMilli()
+	r, err := s.decide(ctx, q, in, a, pol, now)
+	if err != nil {
+		return ActionResult{}, nil, fmt.Errorf("rule %s: %w", a.Rule, err)
+	}
+	var args *DeliveryArgs
+	switch r.Outcome {
+	case Queued:
+		args = &DeliveryArgs{
+			Source: in.Source, EventID: in.EventID, Topic: in.Topic, Rule: a.Rule, Platform: a.Platform,
+			Request: *a.Request, ClaimKey: claimKeyIf(a), ClaimTTL: a.Cooldown, TargetKey: a.TargetKey,
+			ReceivedAt: in.ReceivedAt, Deadline: in.ReceivedAt.Add(pol.MaxAge), MaxAttempts: pol.MaxAttempts,
+		}
+		if _, err := q.exec(ctx, `INSERT INTO bot_sends (rule, target_key, at) VALUES (?, ?, ?)`, a.Rule, a.TargetKey, nowMs); err != nil {
+			return ActionResult{}, nil, fmt.Errorf("record send: %w", err)
+		}
+	case DeadLettered:
+		if err := s.deadLetterAtIntake(ctx, q, in, a, now); err != nil {
+			return ActionResult{}, nil, err
+		}
+	default:
+		h := historyFromAction(in, a, r.Outcome, r.Reason, now)
+		if err := insertHistory(ctx, q, h); err != nil {
+			return ActionResult{}, nil, err
+		}
+	}
+	return r, args, nil
 }
 
 func claimKeyIf(a *Action) string {

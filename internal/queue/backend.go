@@ -17,6 +17,7 @@ type backend interface {
 	begin(ctx context.Context) (txn, error)
 	insertJobs(ctx context.Context, tx txn, params []river.InsertManyParams) ([]int64, error)
 	complete(ctx context.Context, tx txn, rj *river.Job[DeliveryArgs]) error
+	completeTimer(ctx context.Context, tx txn, rj *river.Job[TimerArgs]) error
 	// needsLocks is true when concurrent writers exist (PostgreSQL).
 	needsLocks() bool
 	lock(ctx context.Context, tx txn, key string) error
@@ -54,7 +55,7 @@ func riverConfig(opts Options, workers *river.Workers, pollInterval time.Duratio
 	}
 	cfg.FetchPollInterval = pollInterval
 	cfg.FetchCooldown = min(pollInterval, 10*time.Millisecond)
-	cfg.Queues = map[string]river.QueueConfig{deliveryQueue: {MaxWorkers: opts.Workers}}
+	cfg.Queues = map[string]river.QueueConfig{deliveryQueue: {MaxWorkers: opts.Workers}, timerQueue: {MaxWorkers: timerWorkers}}
 	return cfg
 }
 

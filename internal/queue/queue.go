@@ -113,6 +113,9 @@ type TimerFilter struct {
 	Rule     string
 	TargetID string // the conversation or ticket id
 	ID       int64
+	// WithPayload lists timers with their event's payload and headers
+	// (Timers leaves them out otherwise).
+	WithPayload bool
 }
 
 // Timer outcomes, recorded in history.
@@ -194,6 +197,10 @@ type AcceptResult struct {
 	// nothing else happened.
 	Duplicate bool
 	Actions   []ActionResult
+	// Timers and Cancels say what became of Intake.Timers and
+	// Intake.Cancels, in the same order (see timers.go).
+	Timers  []TimerStartResult
+	Cancels []TimerCancelResult
 }
 
 // ActionResult is the fate of one action.

@@ -146,5 +146,29 @@ func (d dialect) migrations() []string {
 		// Spec.EventHeaders, as JSON), kept with the payload so a stored
 		// event explains as it arrived. NULL for rows stored before.
 		`ALTER TABLE bot_events ADD COLUMN headers ` + d.blob + `;`,
+		// Pending timers of timed rules (timers.go): one per (rule,
+		// target), keyed by the River job that fires it, with the
+		// triggering event kept whole, since bot_events may be pruned
+		// before a long timer fires.
+		`CREATE TABLE bot_timers (
+			id          BIGINT PRIMARY KEY,
+			rule        TEXT NOT NULL,
+			target_key  TEXT NOT NULL,
+			target_type TEXT NOT NULL,
+			target_id   TEXT NOT NULL,
+			platform    TEXT NOT NULL,
+			source      TEXT NOT NULL,
+			event_id    TEXT NOT NULL,
+			topic       TEXT NOT NULL,
+			received_at BIGINT NOT NULL,
+			payload     ` + d.blob + `,
+			headers     ` + d.blob + `,
+			created_at  BIGINT NOT NULL,
+			due_at      BIGINT NOT NULL,
+			max_late_ms BIGINT NOT NULL,
+			UNIQUE (rule, target_key)
+		);
+		CREATE INDEX bot_timers_due ON bot_timers (due_at);
+		CREATE INDEX bot_timers_target ON bot_timers (target_id);`,
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -53,6 +54,9 @@ type Options struct {
 	Logger     *slog.Logger
 	Metrics    *metrics.Metrics
 	Now        func() time.Time
+
+	// Firer renders timers when they are due (see SetFirer).
+	Firer Firer
 }
 
 // Store is the bot's durable state.
@@ -64,6 +68,7 @@ type Store struct {
 	now     func() time.Time
 	policy  func() Policy
 	sender  Sender
+	firer   atomic.Pointer[firerRef]
 
 	intake chan *acceptRequest
 	// marks keep outcomes known before they are committed (see marks.go).
@@ -117,9 +122,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		opts: opts, log: opts.Logger, m: opts.Metrics, now: opts.Now, policy: opts.Policy, sender: opts.Sender,
 		intake: make(chan *acceptRequest, 1024), closing: make(chan struct{}), committed: make(chan struct{}),
 	}
+	s.SetFirer(opts.Firer)
 	workers := river.NewWorkers()
 	if opts.Sender != nil {
 		river.AddWorker(workers, &worker{store: s})
+		river.AddWorker(workers, &timerWorker{store: s})
 	} else {
 		workers = nil
 	}
@@ -352,6 +359,7 @@ func (s *Store) acceptTx(intakes []*Intake) ([]AcceptResult, error) {
 	if err := tx.commit(ctx); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
+	s.countAcceptedTimers(intakes, results)
 	return results, nil
 }
 
@@ -366,6 +374,7 @@ func (s *Store) maintenanceLoop() {
 		if err := s.Prune(context.Background()); err != nil {
 			s.log.Warn("prune old rows", "error", err)
 		}
+		s.timerMaintenance()
 	wait:
 		for {
 			select {
@@ -381,6 +390,7 @@ func (s *Store) maintenanceLoop() {
 				if err := s.dropStaleMarks(ctx); err != nil {
 					s.log.Warn("drop stale sent marks", "error", err)
 				}
+				s.timerMaintenance()
 				if c, ok := s.backend.(checkpointer); ok {
 					if err := c.checkpoint(ctx); err != nil {
 						s.log.Warn("checkpoint", "error", err)
@@ -452,7 +462,8 @@ func (s *Store) PausedRules(ctx context.Context) (map[string]time.Time, error) {
 // under "dead_letter".
 func (s *Store) JobCounts(ctx context.Context) (map[string]int64, error) {
 	out := map[string]int64{}
-	rows, err := s.backend.pool().query(ctx, `SELECT state, COUNT(*) FROM river_job GROUP BY state`)
+	rows, err := s.backend.pool().query(ctx, `SELECT state, COUNT(*) FROM river_job WHERE kind = ? GROUP BY state`,
+		DeliveryArgs{}.Kind())
 	if err != nil {
 		return nil, fmt.Errorf("count jobs: %w", err)
 	}
