@@ -74,11 +74,18 @@ func New(ctx context.Context, opts Options, env Env, log *slog.Logger, logOut io
 		Policy:  func() queue.Policy { return policyOf(a.rt.Load().rules.Settings) },
 		Workers: opts.Workers, JobTimeout: opts.JobTimeout, RescueAfter: opts.RescueAfter,
 		FetchPollInterval: opts.FetchPollInterval, Logger: log, Metrics: a.m,
+		Firer: &firer{current: a.rt.Load},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	a.store = store
+	// A rule removed while the bot was stopped takes its timers with it,
+	// as a reload would.
+	if err := a.cancelRemovedTimers(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
 	var state ratelimit.Store = ratelimit.NewMemoryStore()
 	if store.Kind() == "postgres" {
 		state = store.RateLimitStore() // shared by every replica
@@ -175,6 +182,30 @@ func (a *App) Reload() error {
 		return err
 	}
 	a.m.ReloadsTotal.WithLabelValues("success").Inc()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := a.cancelRemovedTimers(ctx); err != nil {
+		// The new rules run; the removed rule's timers are dropped when
+		// they come due (the firer finds no rule), recorded either way.
+		a.log.Error("cancel the timers of removed rules", "error", err.Error())
+	}
+	return nil
+}
+
+// cancelRemovedTimers cancels, and records in history, the pending timers
+// of rules the running configuration no longer has.
+func (a *App) cancelRemovedTimers(ctx context.Context) error {
+	var names []string
+	for _, r := range a.rt.Load().rules.Rules {
+		names = append(names, r.Name)
+	}
+	n, err := a.store.CancelTimersExcept(ctx, names)
+	if err != nil {
+		return fmt.Errorf("cancel timers of removed rules: %w", err)
+	}
+	if n > 0 {
+		a.log.Warn("cancelled the pending timers of rules no longer in the rules file", "timers", n)
+	}
 	return nil
 }
 

@@ -40,6 +40,11 @@ func initSeries(m *metrics.Metrics, rs *rules.Ruleset) {
 		m.RateLimitWaitSecs.WithLabelValues(name)
 	}
 	for _, r := range rs.Rules {
+		if r.Timing != nil {
+			for _, o := range metrics.TimerOutcomes {
+				m.TimerEvents.WithLabelValues(r.Name, o)
+			}
+		}
 		m.RuleMatches.WithLabelValues(r.Name)
 		m.RuleErrors.WithLabelValues(r.Name)
 		m.RuleShadow.WithLabelValues(r.Name)

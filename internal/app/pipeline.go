@@ -76,7 +76,27 @@ func (p *pipeline) Dispatch(ctx context.Context, ev *event.Event) (webhook.Resul
 			p.log.Error("reply could not be rendered; dead-lettered", append(attrs, "error", a.RenderError)...)
 		}
 	}
+	p.logTimers(ev, in, res)
 	return webhook.Result{Outcome: metrics.OutcomeAccepted, Actions: queued}, nil
+}
+
+// logTimers says what the event did to timers (the store counts them).
+func (p *pipeline) logTimers(ev *event.Event, in *queue.Intake, res queue.AcceptResult) {
+	for i, tr := range res.Timers {
+		if i >= len(in.Timers) {
+			break
+		}
+		t := in.Timers[i]
+		p.log.Info("timer "+tr.Outcome, "event_id", ev.ID, "source", ev.Source, "rule", t.Rule, "timer_id", tr.ID,
+			"target_type", t.Target.Type, "target_id", t.Target.ID, "due_at", t.DueAt.UTC().Format(time.RFC3339))
+	}
+	for i, cr := range res.Cancels {
+		if i >= len(in.Cancels) || !cr.Cancelled {
+			continue
+		}
+		p.log.Info("timer cancelled", "event_id", ev.ID, "source", ev.Source, "topic", ev.Topic, "rule", in.Cancels[i].Rule,
+			"timer_id", cr.ID, "reason", in.Cancels[i].Reason)
+	}
 }
 
 // intakeOf turns matches into store actions.
