@@ -158,6 +158,7 @@ type ReplyConfig struct {
 	// Extra are the platform's own reply fields, checked against its Spec.
 	Extra    Extra        `yaml:"-" json:"-"`
 	problems []keyProblem // type errors of the keys above
+	present  bool         // the rule has a reply key
 }
 
 // ActionConfig is one action: exactly one of tag, assign, priority, status, set and notify.

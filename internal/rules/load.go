@@ -332,8 +332,7 @@ func (c *compiler) rule(rs *Ruleset, i int, rc *RuleConfig) *Rule {
 			c.checkCalendars(append(at, "when"), name, prog)
 		}
 	}
-	hasReply := c.pos.node(c.file, append(slices.Clone(at), "reply")) != nil
-	if hasReply {
+	if rc.Reply.present {
 		r.Reply = c.reply(rs, append(at, "reply"), r)
 	} else if len(rc.Actions) == 0 {
 		c.errAt(at, name, "a rule needs a reply, actions, or both")

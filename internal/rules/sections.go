@@ -150,6 +150,7 @@ func (p *PlatformConfig) UnmarshalYAML(unmarshal func(any) error) error {
 // UnmarshalYAML decodes a reply: the generic keys into the struct, the
 // platforms' reply fields into Extra.
 func (r *ReplyConfig) UnmarshalYAML(unmarshal func(any) error) error {
+	r.present = true
 	d, err := newSectionDecoder(unmarshal)
 	if err != nil {
 		return err
