@@ -152,7 +152,7 @@ tests:
              actions: tag ["refund", "ada"]
                       status snoozed until 2026-01-07T12:00:00Z
                       notify ops: "New conversation from Ada"
-      route  no message, actions to conversation 123 on book
+      route  actions to conversation 123 on book (no message)
              actions: assign {team: "5678"}
                       set {plan: "pro"}
                       priority high
@@ -202,10 +202,10 @@ tests:
 	wantAll := []string{
 		`rules_test.yaml:9:13: test "acts": actions: an entry is one action, this one has tag and status: write each as its own list item`,
 		`rules_test.yaml:10:13: test "acts": actions: an entry needs one of: tag, assign, priority, status, set, notify`,
-		`rules_test.yaml:11:29: test "acts": actions: until only goes with status`,
-		`rules_test.yaml:11:57: test "acts": actions: text only goes with notify`,
-		`rules_test.yaml:12:36: test "acts": actions: until: want the RFC 3339 time the status ends, like 2026-03-02T12:00:00Z, not "2h"`,
-		`rules_test.yaml:13:23: test "acts": actions: no notifier named "pager" in rules.yaml`,
+		`rules_test.yaml:11:31: test "acts": actions: until only goes with status`,
+		`rules_test.yaml:11:59: test "acts": actions: text only goes with notify`,
+		`rules_test.yaml:12:38: test "acts": actions: until: want the RFC 3339 time the status ends, like 2026-03-02T12:00:00Z, not "2h"`,
+		`rules_test.yaml:13:22: test "acts": actions: no notifier named "pager" in rules.yaml`,
 	}
 	if strings.Join(got, "\n") != strings.Join(wantAll, "\n") {
 		t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantAll, "\n"))

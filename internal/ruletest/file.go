@@ -17,6 +17,11 @@
 //	        as: note
 //	        body_contains: routing to billing
 //
+// A test may instead give a sequence of events with times, run on a
+// simulated clock, and list the timers of timed rules it expects to start,
+// fire or be cancelled (sequence.go). An expectation may list the rule's
+// actions (actions.go).
+//
 // Tests check what the rules match and render. once, cooldown and the
 // budgets depend on what the bot sent before, so they are not applied here
 // (`bot explain --store` shows them against a real store).

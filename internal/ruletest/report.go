@@ -149,9 +149,12 @@ func describeExpect(e *Expect) string {
 func describeActual(a Actual) string {
 	as := a.As
 	if a.NoMessage {
-		as = "no message, actions"
+		as = "actions"
 	}
 	s := fmt.Sprintf("%s to %s %s on %s", as, a.Target.Type, a.Target.ID, a.Platform)
+	if a.NoMessage {
+		s += " (no message)"
+	}
 	if a.Shadow {
 		s += " [shadow: logged, never sent]"
 	}

@@ -453,7 +453,7 @@ func TestSequenceLoadErrors(t *testing.T) {
       - {at: 2026-03-02T09:00:00Z, source: intercom, event: events/created.json}
   - name: t
     sequence: []
-    expect_timers: []
+    expect_timers: [{rule: thanks}]
   - name: u
     source: intercom
     event: events/created.json
@@ -467,6 +467,9 @@ func TestSequenceLoadErrors(t *testing.T) {
 				`rules_test.yaml:7:15: test "t": sequence is empty: list the events, each with at
     7 |     sequence: []
                       ^`,
+				`rules_test.yaml:8:28: test "t": rule "thanks" is not timed (it has no after): its matches are immediate; check them with expect on the event
+    8 |     expect_timers: [{rule: thanks}]
+                                   ^`,
 				`rules_test.yaml:13:12: test "u": until only applies to a sequence test (events with times, under sequence:)
    13 |     until: 2026-03-03T00:00:00Z
                    ^`,

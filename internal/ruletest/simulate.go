@@ -188,6 +188,10 @@ func (sim *simulation) fire(t *TimerRun) {
 			rule = r
 		}
 	}
+	if rule == nil { // the same file at another clock: cannot happen, but never panic
+		sim.res.Problems = append(sim.res.Problems, Problem{Msg: prefix + "its rule is missing from the rules compiled at its due time"})
+		return
+	}
 	a := actualOf(rs.Render(rule, t.event))
 	t.Fired = &a
 	entry.Lines = append(entry.Lines, describeActual(a))
