@@ -17,6 +17,11 @@
 //	        as: note
 //	        body_contains: routing to billing
 //
+// A test may instead give a sequence of events with times, run on a
+// simulated clock, and list the timers of timed rules it expects to start,
+// fire or be cancelled (sequence.go). An expectation may list the rule's
+// actions (actions.go).
+//
 // Tests check what the rules match and render. once, cooldown and the
 // budgets depend on what the bot sent before, so they are not applied here
 // (`bot explain --store` shows them against a real store).
@@ -60,10 +65,32 @@ type File struct {
 	Tests []*Case `yaml:"tests"`
 }
 
-// Case is one test: an event and the matches it must produce.
+// Case is one test: an event and the matches it must produce, or a
+// sequence of events on a simulated clock and the timers it must start,
+// fire and cancel (sequence.go).
 type Case struct {
 	// Name says what the test is about; it must be unique in the file.
 	Name string `yaml:"name"`
+	// Step is the event of a single-event test, written beside name.
+	Step `yaml:",inline"`
+	// Sequence, instead of one event: events in time order, each with
+	// its own at, run on a simulated clock.
+	Sequence []*Step `yaml:"sequence"`
+	// Until is the RFC 3339 time the simulated clock runs to after the
+	// last event (default: until no timer is pending).
+	Until string `yaml:"until"`
+	// ExpectTimers lists every timer the sequence starts, in the order
+	// they start.
+	ExpectTimers *[]*ExpectTimer `yaml:"expect_timers"`
+
+	file  string
+	line  int
+	until time.Time // zero: run until no timer is pending
+}
+
+// Step is one event fed to the rules: a single-event test, or one event
+// of a sequence.
+type Step struct {
 	// Source is the name of a source in the rules file; its kind says how
 	// the payload is parsed.
 	Source string `yaml:"source"`
@@ -76,13 +103,12 @@ type Case struct {
 	// sent beside the body), which a payload cannot hold.
 	Headers map[string]string `yaml:"headers"`
 	// At is the RFC 3339 time the event is received and the rules'
-	// clock (default DefaultAt).
+	// clock (default DefaultAt; required in a sequence).
 	At string `yaml:"at"`
-	// Expect lists every match, in the order the rules file has them.
+	// Expect lists every immediate match, in the order the rules file
+	// has them (optional in a sequence: left out, not checked).
 	Expect *[]*Expect `yaml:"expect"`
 
-	file  string
-	line  int
 	at    time.Time
 	what  string // the event file or "inline payload"
 	event *event.Event
@@ -105,6 +131,8 @@ type Expect struct {
 	Platform string `yaml:"platform"`
 	// Shadow says whether the match is in shadow mode (logged, never sent).
 	Shadow *bool `yaml:"shadow"`
+	// Actions are the rule's actions as rendered, in order; [] for none.
+	Actions *[]*ExpectAction `yaml:"actions"`
 }
 
 // Target is a conversation or ticket.
@@ -127,7 +155,7 @@ func (l *stringList) UnmarshalYAML(node ast.Node) error {
 		for _, v := range n.Values {
 			s, ok := scalarText(v)
 			if !ok {
-				return &goyaml.SyntaxError{Message: "body_contains: want a text or a list of texts", Token: v.GetToken()}
+				return &goyaml.SyntaxError{Message: "want a text or a list of texts", Token: v.GetToken()}
 			}
 			out = append(out, s)
 		}
@@ -136,7 +164,7 @@ func (l *stringList) UnmarshalYAML(node ast.Node) error {
 	}
 	s, ok := scalarText(node)
 	if !ok {
-		return &goyaml.SyntaxError{Message: "body_contains: want a text or a list of texts", Token: node.GetToken()}
+		return &goyaml.SyntaxError{Message: "want a text or a list of texts", Token: node.GetToken()}
 	}
 	*l = stringList{s}
 	return nil
@@ -246,30 +274,54 @@ func Load(data []byte, name string, reg *platform.Registry) (*Suite, error) {
 	return s, nil
 }
 
-// loadCase checks one test and reads its event.
+// loadCase checks one test and reads its event or events.
 func (s *Suite) loadCase(pos *rules.Positioner, at []any, dir string, c *Case) {
-	field := func(name string) []any { return append(append([]any{}, at...), name) }
 	if strings.TrimSpace(c.Name) == "" {
 		pos.ErrAt(at, "test: name is required")
 	}
 	label := fmt.Sprintf("test %q: ", c.Name)
-	c.at = DefaultAt
-	if c.At != "" {
-		t, err := time.Parse(time.RFC3339, c.At)
-		if err != nil {
-			pos.ErrAt(field("at"), "%sat: want an RFC 3339 time like 2026-03-02T10:00:00Z, not %q", label, c.At)
-		} else {
-			c.at = t
+	if c.Sequence != nil {
+		s.loadSequence(pos, at, dir, label, c)
+		return
+	}
+	for _, k := range []struct {
+		key string
+		set bool
+	}{{"until", c.Until != ""}, {"expect_timers", c.ExpectTimers != nil}} {
+		if k.set {
+			pos.ErrAt(appendPath(at, k.key), "%s%s only applies to a sequence test (events with times, under sequence:)", label, k.key)
 		}
 	}
-	for i, e := range derefExpect(c.Expect) {
+	s.loadStep(pos, at, dir, label, &c.Step, false)
+}
+
+// loadStep checks one event and its expectations and reads the event.
+// In a sequence at is required and expect optional; in a single-event
+// test at defaults to DefaultAt and expect is required.
+func (s *Suite) loadStep(pos *rules.Positioner, at []any, dir, label string, st *Step, inSequence bool) {
+	field := func(name string) []any { return appendPath(at, name) }
+	st.at = DefaultAt
+	switch {
+	case st.At != "":
+		t, err := time.Parse(time.RFC3339, st.At)
+		if err != nil {
+			pos.ErrAt(field("at"), "%sat: want an RFC 3339 time like 2026-03-02T10:00:00Z, not %q", label, st.At)
+		} else {
+			st.at = t
+		}
+	case inSequence:
+		pos.ErrAt(at, "%sat is required: when the event arrives on the simulated clock", label)
+	}
+	for i, e := range derefExpect(st.Expect) {
 		s.checkExpect(pos, append(field("expect"), i), label, e)
 	}
-	if c.Expect == nil {
-		pos.ErrAt(at, "%sexpect is required (write `expect: []` when no rule may match)", label)
+	if st.Expect == nil {
+		if !inSequence {
+			pos.ErrAt(at, "%sexpect is required (write `expect: []` when no rule may match)", label)
+		}
 	} else {
 		seen := map[string]bool{}
-		for i, e := range *c.Expect {
+		for i, e := range *st.Expect {
 			if e != nil && e.Rule != "" && seen[e.Rule] {
 				pos.ErrAt(append(field("expect"), i, "rule"), "%srule %q is expected twice (a rule matches an event at most once)", label, e.Rule)
 			}
@@ -280,25 +332,25 @@ func (s *Suite) loadCase(pos *rules.Positioner, at []any, dir string, c *Case) {
 	}
 	var src *rules.Source
 	switch {
-	case c.Source == "":
+	case st.Source == "":
 		pos.ErrAt(at, "%ssource is required (%s)", label, s.sourceNames())
 	default:
 		var ok bool
-		if src, ok = s.rules.Sources[c.Source]; !ok {
-			pos.ErrAt(field("source"), "%sunknown source %q (%s has %s)", label, c.Source, s.RulesFile, s.sourceNames())
+		if src, ok = s.rules.Sources[st.Source]; !ok {
+			pos.ErrAt(field("source"), "%sunknown source %q (%s has %s)", label, st.Source, s.RulesFile, s.sourceNames())
 		}
 	}
-	header, headerOK := caseHeader(pos, field("headers"), label, c.Headers)
+	header, headerOK := caseHeader(pos, field("headers"), label, st.Headers)
 	var body []byte
 	var where []any
 	switch {
-	case c.Event != "" && c.Payload != nil:
+	case st.Event != "" && st.Payload != nil:
 		pos.ErrAt(field("payload"), "%sgive event or payload, not both", label)
 		return
-	case c.Event != "":
+	case st.Event != "":
 		where = field("event")
-		p := resolve(dir, c.Event)
-		c.what = c.Event
+		p := resolve(dir, st.Event)
+		st.what = st.Event
 		b, err := readEvent(p)
 		if errors.Is(err, fs.ErrNotExist) {
 			pos.ErrAt(where, "%sevent file %s does not exist (paths are relative to the test file)", label, p)
@@ -309,10 +361,10 @@ func (s *Suite) loadCase(pos *rules.Positioner, at []any, dir string, c *Case) {
 			return
 		}
 		body = b
-	case c.Payload != nil:
+	case st.Payload != nil:
 		where = field("payload")
-		c.what = "inline payload"
-		b, err := json.Marshal(c.Payload)
+		st.what = "inline payload"
+		b, err := json.Marshal(st.Payload)
 		if err != nil {
 			pos.ErrAt(where, "%spayload cannot be turned into JSON: %v", label, err)
 			return
@@ -325,7 +377,7 @@ func (s *Suite) loadCase(pos *rules.Positioner, at []any, dir string, c *Case) {
 	if !headerOK || src == nil || src.Impl == nil {
 		return
 	}
-	ev, err := platform.Parse(src.Impl, src.Name, &platform.Delivery{Header: header, Body: body, Settings: src.Settings, Now: c.at}, c.at)
+	ev, err := platform.Parse(src.Impl, src.Name, &platform.Delivery{Header: header, Body: body, Settings: src.Settings, Now: st.at}, st.at)
 	if err != nil {
 		msg := fmt.Sprintf("%sthe bot would reject this %s payload: %v", label, src.Kind, err)
 		if missing := platform.MissingEventHeaders(src.Impl, header); len(missing) > 0 {
@@ -334,7 +386,12 @@ func (s *Suite) loadCase(pos *rules.Positioner, at []any, dir string, c *Case) {
 		pos.ErrAt(where, "%s", msg)
 		return
 	}
-	c.event = ev
+	st.event = ev
+}
+
+// appendPath is at with more keys, never sharing at's backing array.
+func appendPath(at []any, more ...any) []any {
+	return append(append([]any{}, at...), more...)
 }
 
 // caseHeader checks a test's headers and returns them as a request would
@@ -369,31 +426,50 @@ func caseHeader(pos *rules.Positioner, at []any, label string, headers map[strin
 }
 
 func (s *Suite) checkExpect(pos *rules.Positioner, at []any, label string, e *Expect) {
-	field := func(name string) []any { return append(append([]any{}, at...), name) }
 	if e == nil {
 		pos.ErrAt(at, "%sexpect: an entry is empty", label)
 		return
 	}
-	if e.Rule == "" {
-		pos.ErrAt(at, "%sexpect: rule is required", label)
-	} else if !s.hasRule(e.Rule) {
-		pos.ErrAt(field("rule"), "%sno rule named %q in %s", label, e.Rule, s.RulesFile)
+	r := s.checkRule(pos, at, label, "expect", e.Rule)
+	if r != nil && r.Timing != nil {
+		pos.ErrAt(appendPath(at, "rule"), "%srule %q is timed (after): it starts a timer rather than matching at once; check it under expect_timers of a sequence test", label, e.Rule)
 	}
+	s.checkRendered(pos, at, label, "expect", e)
+}
+
+// checkRule checks an expectation's rule name and returns the rule.
+func (s *Suite) checkRule(pos *rules.Positioner, at []any, label, list, name string) *rules.Rule {
+	if name == "" {
+		pos.ErrAt(at, "%s%s: rule is required", label, list)
+		return nil
+	}
+	r := s.rule(name)
+	if r == nil {
+		pos.ErrAt(appendPath(at, "rule"), "%sno rule named %q in %s", label, name, s.RulesFile)
+	}
+	return r
+}
+
+// checkRendered checks the fields that describe what a rule renders.
+func (s *Suite) checkRendered(pos *rules.Positioner, at []any, label, list string, e *Expect) {
 	if e.To != nil && (e.To.Type == "" || e.To.ID == "") {
-		pos.ErrAt(field("to"), "%sexpect: to needs both type and id", label)
+		pos.ErrAt(appendPath(at, "to"), "%s%s: to needs both type and id", label, list)
 	}
 	if e.Body != nil && len(e.BodyContains) > 0 {
-		pos.ErrAt(field("body_contains"), "%sexpect: give body or body_contains, not both", label)
+		pos.ErrAt(appendPath(at, "body_contains"), "%s%s: give body or body_contains, not both", label, list)
+	}
+	for i, a := range derefActions(e.Actions) {
+		s.checkAction(pos, appendPath(at, "actions", i), label, a)
 	}
 }
 
-func (s *Suite) hasRule(name string) bool {
+func (s *Suite) rule(name string) *rules.Rule {
 	for _, r := range s.rules.Rules {
 		if r.Name == name {
-			return true
+			return r
 		}
 	}
-	return false
+	return nil
 }
 
 func (s *Suite) sourceNames() string {
@@ -405,11 +481,19 @@ func (s *Suite) sourceNames() string {
 	return "sources: " + strings.Join(names, ", ")
 }
 
-// Untested lists the rules no test expects to match, in file order.
+// Untested lists the rules no test expects to match or to start a timer,
+// in file order.
 func (s *Suite) Untested() []string {
 	expected := map[string]bool{}
 	for _, c := range s.Cases {
-		for _, e := range derefExpect(c.Expect) {
+		for _, st := range c.steps() {
+			for _, e := range derefExpect(st.Expect) {
+				if e != nil {
+					expected[e.Rule] = true
+				}
+			}
+		}
+		for _, e := range derefTimers(c.ExpectTimers) {
 			if e != nil {
 				expected[e.Rule] = true
 			}
@@ -422,6 +506,14 @@ func (s *Suite) Untested() []string {
 		}
 	}
 	return out
+}
+
+// steps are a test's events: its sequence, or its one event.
+func (c *Case) steps() []*Step {
+	if c.Sequence != nil {
+		return c.Sequence
+	}
+	return []*Step{&c.Step}
 }
 
 func derefExpect(e *[]*Expect) []*Expect {

@@ -27,6 +27,10 @@ func Write(w io.Writer, results []*Result, verbose bool) {
 
 func writeFailure(w io.Writer, r *Result) {
 	c := r.Case
+	if c.Sequence != nil {
+		writeSequenceFailure(w, r)
+		return
+	}
 	fmt.Fprintf(w, "--- FAIL: %s (%s:%d)\n", c.Name, r.File, r.Line)
 	fmt.Fprintf(w, "    event:    %s (source %s, topic %s, at %s)\n", c.what, c.event.Source, c.event.Topic, c.at.Format(time.RFC3339))
 	fmt.Fprintln(w, "    expected:")
@@ -52,22 +56,40 @@ func writeFailure(w io.Writer, r *Result) {
 	}
 	for _, a := range r.Actual {
 		writeLines(w, "      ", []string{fmt.Sprintf("%-*s %s", width, a.Rule, describeActual(a))})
-		if a.RenderError != "" {
-			continue
-		}
-		if a.Body != "" {
-			writeLines(w, pad, labelled("body: ", a.Body))
-		}
-		if len(a.Options) > 0 {
-			fmt.Fprintf(w, "%soptions: %s\n", pad, quoteList(a.Options))
-		}
+		writeLines(w, pad, renderedLines(a))
 	}
+	writeProblems(w, r.Problems)
+}
+
+func writeProblems(w io.Writer, problems []Problem) {
 	fmt.Fprintln(w, "    differences:")
-	for _, p := range r.Problems {
+	for _, p := range problems {
 		fmt.Fprintf(w, "      - %s\n", p.Msg)
 		writeLines(w, "          ", p.Detail)
 	}
 	fmt.Fprintln(w)
+}
+
+// renderedLines are what a match posts and does, under its summary line.
+func renderedLines(a Actual) []string {
+	if a.RenderError != "" {
+		return nil
+	}
+	var out []string
+	if a.Body != "" {
+		out = append(out, labelled("body: ", a.Body)...)
+	}
+	if len(a.Options) > 0 {
+		out = append(out, "options: "+quoteList(a.Options))
+	}
+	for i, act := range a.Actions {
+		label := "         "
+		if i == 0 {
+			label = "actions: "
+		}
+		out = append(out, label+describeAction(act))
+	}
+	return out
 }
 
 // writeLines prints lines after a prefix, without trailing spaces.
@@ -113,12 +135,26 @@ func describeExpect(e *Expect) string {
 	if e.Options != nil {
 		parts = append(parts, "options "+quoteList(*e.Options))
 	}
+	if e.Actions != nil {
+		var kinds []string
+		for _, a := range *e.Actions {
+			kinds = append(kinds, a.kind)
+		}
+		parts = append(parts, "actions: "+listOrNone(kinds))
+	}
 	return strings.Join(parts, ", ")
 }
 
 // describeActual summarizes a match: how, where and whether it is sent.
 func describeActual(a Actual) string {
-	s := fmt.Sprintf("%s to %s %s on %s", a.As, a.Target.Type, a.Target.ID, a.Platform)
+	as := a.As
+	if a.NoMessage {
+		as = "actions"
+	}
+	s := fmt.Sprintf("%s to %s %s on %s", as, a.Target.Type, a.Target.ID, a.Platform)
+	if a.NoMessage {
+		s += " (no message)"
+	}
 	if a.Shadow {
 		s += " [shadow: logged, never sent]"
 	}

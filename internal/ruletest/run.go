@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/supportops/autoresponder/internal/event"
+	"github.com/supportops/autoresponder/internal/replier"
 	"github.com/supportops/autoresponder/internal/rules"
 )
 
@@ -21,6 +22,20 @@ type Result struct {
 	Actual  []Actual
 	// Problems are why the test failed; empty when it passed.
 	Problems []Problem
+
+	// A sequence test's results: each event's, every timer started, what
+	// happened moment by moment, and when the clock stopped.
+	Steps    []*StepResult
+	Timers   []*TimerRun
+	Timeline []Entry
+	Until    time.Time
+}
+
+// StepResult is what the rules made of one event of a sequence.
+type StepResult struct {
+	Step    *Step
+	Ignored string
+	Actual  []Actual
 }
 
 // Passed reports whether the test passed.
@@ -35,6 +50,10 @@ type Actual struct {
 	Body     string
 	Options  []string
 	Shadow   bool
+	// NoMessage: the rule posts nothing, it only acts.
+	NoMessage bool
+	// Actions are the rendered action steps, in order.
+	Actions []*replier.Request
 	// RenderError is why the reply could not be rendered ("" when it was).
 	RenderError string
 }
@@ -58,6 +77,9 @@ func (s *Suite) Run(keep func(name string) bool) []*Result {
 }
 
 func (s *Suite) runCase(c *Case) *Result {
+	if c.Sequence != nil {
+		return s.runSequence(c)
+	}
 	res := &Result{Case: c, File: c.file, Line: c.line}
 	rs, err := s.rulesAt(c.at)
 	if err != nil {
@@ -67,24 +89,32 @@ func (s *Suite) runCase(c *Case) *Result {
 	eval := rs.Evaluate(c.event)
 	res.Ignored = eval.Ignored
 	for _, m := range eval.Matches {
-		a := Actual{Rule: m.Rule.Name, Shadow: m.Shadow}
-		if m.Rule.Reply != nil {
-			a.As = m.Rule.Reply.As
-		}
-		if m.Platform != nil {
-			a.Platform = m.Platform.Name
-		}
-		if m.Request != nil {
-			a.As, a.Target, a.Body = m.Request.As, m.Request.Target, m.Request.Body
-			a.Options = m.Request.List("options")
-		}
-		if m.Err != nil {
-			a.RenderError = m.Err.Error()
-		}
-		res.Actual = append(res.Actual, a)
+		res.Actual = append(res.Actual, actualOf(m))
 	}
 	res.Problems = compare(derefExpect(c.Expect), res.Actual, eval.Errors, func() rules.Explanation { return rs.Explain(c.event) })
 	return res
+}
+
+// actualOf is a match as a test sees it.
+func actualOf(m rules.Match) Actual {
+	a := Actual{Rule: m.Rule.Name, Shadow: m.Shadow, NoMessage: m.NoMessage, Actions: actionSteps(m)}
+	if m.Rule.Reply != nil {
+		a.As = m.Rule.Reply.As
+	}
+	if m.Platform != nil {
+		a.Platform = m.Platform.Name
+	}
+	if m.Request != nil {
+		a.Target = m.Request.Target
+		if !m.NoMessage {
+			a.As, a.Body = m.Request.As, m.Request.Body
+			a.Options = m.Request.List("options")
+		}
+	}
+	if m.Err != nil {
+		a.RenderError = m.Err.Error()
+	}
+	return a
 }
 
 // rulesAt compiles the rules with the clock fixed at t (once per distinct t).
@@ -104,15 +134,7 @@ func (s *Suite) rulesAt(t time.Time) (*rules.Ruleset, error) {
 // Rule names are unique and a rule matches an event at most once, so
 // matches pair up by name; the order is checked separately.
 func compare(expect []*Expect, actual []Actual, condErrs []rules.RuleError, explain func() rules.Explanation) []Problem {
-	var out []Problem
-	for _, e := range condErrs {
-		out = append(out, Problem{Msg: fmt.Sprintf("rule %s: the condition failed to evaluate (the bot counts this as no match and logs a warning): %v", e.Rule.Name, e.Err)})
-	}
-	for _, a := range actual {
-		if a.RenderError != "" {
-			out = append(out, Problem{Msg: fmt.Sprintf("rule %s matched, but its reply cannot be rendered (the bot would dead-letter it): %s", a.Rule, a.RenderError)})
-		}
-	}
+	out := evalProblems(actual, condErrs)
 	got := map[string]*Actual{}
 	for i := range actual {
 		got[actual[i].Rule] = &actual[i]
@@ -151,6 +173,21 @@ func compare(expect []*Expect, actual []Actual, condErrs []rules.RuleError, expl
 	return out
 }
 
+// evalProblems are the failures whatever a test expects: a condition that
+// cannot be evaluated, a reply that cannot be rendered.
+func evalProblems(actual []Actual, condErrs []rules.RuleError) []Problem {
+	var out []Problem
+	for _, e := range condErrs {
+		out = append(out, Problem{Msg: fmt.Sprintf("rule %s: the condition failed to evaluate (the bot counts this as no match and logs a warning): %v", e.Rule.Name, e.Err)})
+	}
+	for _, a := range actual {
+		if a.RenderError != "" {
+			out = append(out, Problem{Msg: fmt.Sprintf("rule %s matched, but its reply cannot be rendered (the bot would dead-letter it): %s", a.Rule, a.RenderError)})
+		}
+	}
+	return out
+}
+
 func sameOrder(expect []*Expect, actual []Actual) bool {
 	if len(expect) != len(actual) {
 		return false
@@ -165,11 +202,27 @@ func sameOrder(expect []*Expect, actual []Actual) bool {
 
 // compareMatch checks the fields an expectation names.
 func compareMatch(e *Expect, a *Actual) []Problem {
+	return compareRendered("rule "+a.Rule, e, a)
+}
+
+// compareRendered checks the fields an expectation names; what names the
+// match (a rule, a timer) starts each message.
+func compareRendered(what string, e *Expect, a *Actual) []Problem {
 	var out []Problem
 	add := func(format string, args ...any) {
-		out = append(out, Problem{Msg: fmt.Sprintf("rule %s: ", a.Rule) + fmt.Sprintf(format, args...)})
+		out = append(out, Problem{Msg: what + ": " + fmt.Sprintf(format, args...)})
 	}
-	if e.As != "" && e.As != a.As {
+	if a.NoMessage {
+		for _, k := range []struct {
+			key string
+			set bool
+		}{{"as", e.As != ""}, {"body", e.Body != nil}, {"body_contains", e.BodyContains != nil}, {"options", e.Options != nil}} {
+			if k.set {
+				add("%s: the rule posts no message (it only acts)", k.key)
+			}
+		}
+	}
+	if e.As != "" && e.As != a.As && !a.NoMessage {
 		add("as: expected %s, got %s", e.As, a.As)
 	}
 	if e.Platform != "" && e.Platform != a.Platform {
@@ -178,7 +231,7 @@ func compareMatch(e *Expect, a *Actual) []Problem {
 	if e.To != nil && (e.To.Type != a.Target.Type || e.To.ID != a.Target.ID) {
 		add("to: expected %s %s, got %s %s", e.To.Type, e.To.ID, a.Target.Type, a.Target.ID)
 	}
-	if e.Options != nil && !equalStrings(*e.Options, a.Options) {
+	if e.Options != nil && !a.NoMessage && !equalStrings(*e.Options, a.Options) {
 		add("options: expected %s, got %s", quoteList(*e.Options), quoteList(a.Options))
 	}
 	if e.Shadow != nil && *e.Shadow != a.Shadow {
@@ -191,16 +244,22 @@ func compareMatch(e *Expect, a *Actual) []Problem {
 	if a.RenderError != "" {
 		return out // the body is not there to compare; the render error is reported
 	}
+	if e.Actions != nil {
+		out = append(out, compareActions(what, *e.Actions, a.Actions)...)
+	}
+	if a.NoMessage {
+		return out
+	}
 	if e.Body != nil && strings.TrimRight(*e.Body, "\n") != strings.TrimRight(a.Body, "\n") {
 		out = append(out, Problem{
-			Msg:    fmt.Sprintf("rule %s: the body differs", a.Rule),
+			Msg:    what + ": the body differs",
 			Detail: bodyDiff(*e.Body, a.Body),
 		})
 	}
 	for _, s := range e.BodyContains {
 		if !strings.Contains(a.Body, s) {
 			out = append(out, Problem{
-				Msg:    fmt.Sprintf("rule %s: the body does not contain %q", a.Rule, s),
+				Msg:    fmt.Sprintf("%s: the body does not contain %q", what, s),
 				Detail: labelled("body: ", a.Body),
 			})
 		}
