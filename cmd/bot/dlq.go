@@ -102,10 +102,15 @@ func runDLQList(args []string, stdout, stderr io.Writer) error {
 		return writeJSONTo(stdout, list)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tDEAD AT\tRULE\tPLATFORM\tTARGET\tATTEMPTS\tREASON\tERROR")
+	fmt.Fprintln(tw, "ID\tDEAD AT\tRULE\tPLATFORM\tTARGET\tACTION\tATTEMPTS\tREASON\tERROR")
 	for _, d := range list {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s %s\t%d\t%s\t%s\n", d.ID, d.DeadAt.Format(time.RFC3339), d.Rule, d.Platform,
-			d.Request.Target.Type, d.Request.Target.ID, d.Attempts, d.Reason, oneLine(d.Error, 80))
+		what := actionLabel(d.Request.Action)
+		if len(d.Next) > 0 {
+			// A replay runs these after the letter's own step.
+			what += fmt.Sprintf(" (+%d steps)", len(d.Next))
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s %s\t%s\t%d\t%s\t%s\n", d.ID, d.DeadAt.Format(time.RFC3339), d.Rule, d.Platform,
+			d.Request.Target.Type, d.Request.Target.ID, what, d.Attempts, d.Reason, oneLine(d.Error, 80))
 	}
 	return tw.Flush()
 }
@@ -219,7 +224,7 @@ func runHistory(args []string, stdout, stderr io.Writer) error {
 		return writeJSONTo(stdout, list)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "FINISHED\tEVENT\tRULE\tPLATFORM\tTARGET\tOUTCOME\tATTEMPTS\tLATENCY\tDETAIL")
+	fmt.Fprintln(tw, "FINISHED\tEVENT\tRULE\tPLATFORM\tTARGET\tACTION\tOUTCOME\tATTEMPTS\tLATENCY\tDETAIL")
 	for _, h := range list {
 		detail := h.ResponseID
 		if h.Reason != "" {
@@ -228,11 +233,19 @@ func runHistory(args []string, stdout, stderr io.Writer) error {
 		if h.Error != "" {
 			detail = oneLine(h.Error, 60)
 		}
-		fmt.Fprintf(tw, "%s\t%s/%s\t%s\t%s\t%s %s\t%s\t%d\t%s\t%s\n", h.FinishedAt.Format(time.RFC3339), h.Source, h.EventID,
-			h.Rule, h.Platform, h.Target.Type, h.Target.ID, h.Outcome, h.Attempts,
+		fmt.Fprintf(tw, "%s\t%s/%s\t%s\t%s\t%s %s\t%s\t%s\t%d\t%s\t%s\n", h.FinishedAt.Format(time.RFC3339), h.Source, h.EventID,
+			h.Rule, h.Platform, h.Target.Type, h.Target.ID, actionLabel(h.Action), h.Outcome, h.Attempts,
 			h.FinishedAt.Sub(h.ReceivedAt).Round(time.Millisecond), detail)
 	}
 	return tw.Flush()
+}
+
+// actionLabel names what a step did: its action, or "post" for a reply.
+func actionLabel(action string) string {
+	if action == "" {
+		return "post"
+	}
+	return action
 }
 
 func parseSinceFlag(s string) (time.Time, error) {

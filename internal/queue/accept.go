@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+
+	"github.com/supportops/autoresponder/internal/replier"
 )
 
 // neverExpires is the expiry of a once claim.
@@ -153,13 +155,18 @@ func (s *Store) applyAction(ctx context.Context, q querier, in *Intake, a *Actio
 	var args *DeliveryArgs
 	switch r.Outcome {
 	case Queued:
+		next, err := stepsOf(a)
+		if err != nil {
+			return ActionResult{}, nil, err
+		}
 		args = &DeliveryArgs{
 			Source: in.Source, EventID: in.EventID, Topic: in.Topic, Rule: a.Rule, Platform: a.Platform,
 			Request: *a.Request, ClaimKey: claimKeyIf(a), ClaimTTL: a.Cooldown, TargetKey: a.TargetKey,
 			ReceivedAt: in.ReceivedAt, Deadline: in.ReceivedAt.Add(pol.MaxAge), MaxAttempts: pol.MaxAttempts,
+			Next: next,
 		}
-		if _, err := q.exec(ctx, `INSERT INTO bot_sends (rule, target_key, at) VALUES (?, ?, ?)`, a.Rule, a.TargetKey, nowMs); err != nil {
-			return ActionResult{}, nil, fmt.Errorf("record send: %w", err)
+		if err := recordSend(ctx, q, a, nowMs); err != nil {
+			return ActionResult{}, nil, err
 		}
 	case DeadLettered:
 		if err := s.deadLetterAtIntake(ctx, q, in, a, now); err != nil {
@@ -172,6 +179,37 @@ func (s *Store) applyAction(ctx context.Context, q querier, in *Intake, a *Actio
 		}
 	}
 	return r, args, nil
+}
+
+// stepsOf is the rule's steps after its first request, as a job carries
+// them.
+func stepsOf(a *Action) ([]replier.Request, error) {
+	if len(a.Steps) == 0 {
+		return nil, nil
+	}
+	out := make([]replier.Request, len(a.Steps))
+	for i, r := range a.Steps {
+		if r == nil {
+			return nil, fmt.Errorf("rule %s: step %d has no request", a.Rule, i+1)
+		}
+		out[i] = *r
+	}
+	return out, nil
+}
+
+// recordSend counts a queued action toward the budgets. A rule that posts
+// no message (actions only) counts toward its own max_per_hour but not
+// toward the target's, which is about the bot's messages on a
+// conversation: its row has no target key.
+func recordSend(ctx context.Context, q querier, a *Action, nowMs int64) error {
+	target := a.TargetKey
+	if a.NoMessage {
+		target = ""
+	}
+	if _, err := q.exec(ctx, `INSERT INTO bot_sends (rule, target_key, at) VALUES (?, ?, ?)`, a.Rule, target, nowMs); err != nil {
+		return fmt.Errorf("record send: %w", err)
+	}
+	return nil
 }
 
 func claimKeyIf(a *Action) string {
@@ -214,7 +252,7 @@ func (s *Store) decide(ctx context.Context, q querier, in *Intake, a *Action, po
 			return ActionResult{Outcome: Suppressed, Reason: ReasonRuleBudget, Paused: paused}, nil
 		}
 	}
-	if pol.TargetMaxPerHour > 0 {
+	if pol.TargetMaxPerHour > 0 && !a.NoMessage {
 		var sent int
 		if err := q.queryRow(ctx, `SELECT COUNT(*) FROM bot_sends WHERE target_key = ? AND at > ?`, a.TargetKey, hourAgo).Scan(&sent); err != nil {
 			return ActionResult{}, fmt.Errorf("count target sends: %w", err)
@@ -291,6 +329,11 @@ func (s *Store) deadLetterAtIntake(ctx context.Context, q querier, in *Intake, a
 		Source: in.Source, EventID: in.EventID, Topic: in.Topic, Rule: a.Rule, Platform: a.Platform,
 		TargetKey: a.TargetKey, Reason: "render_error", Error: a.RenderError, Attempts: 0,
 		ReceivedAt: in.ReceivedAt, DeadAt: now, RequestJSON: reqJSON,
+	}
+	// The steps are kept with the letter, for people to see what the rule
+	// would have done (a render failure is not replayed).
+	if d.Next, err = stepsOf(a); err != nil {
+		return err
 	}
 	if err := insertDeadLetter(ctx, q, d); err != nil {
 		return err

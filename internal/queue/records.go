@@ -14,7 +14,8 @@ import (
 	"github.com/supportops/autoresponder/internal/replier"
 )
 
-// History is the record of one action's final outcome.
+// History is the record of one action's final outcome. Action names the
+// action a step of a rule did (replier.Request.Action); empty for a post.
 type History struct {
 	ID         int64        `json:"id"`
 	JobID      int64        `json:"job_id,omitempty"`
@@ -23,6 +24,7 @@ type History struct {
 	Rule       string       `json:"rule"`
 	Platform   string       `json:"platform"`
 	Target     event.Target `json:"target"`
+	Action     string       `json:"action,omitempty"`
 	Outcome    string       `json:"outcome"`
 	Reason     string       `json:"reason,omitempty"`
 	Attempts   int          `json:"attempts"`
@@ -50,7 +52,7 @@ func historyFromAction(in *Intake, a *Action, outcome, reason string, now time.T
 		Outcome: outcome, Reason: reason, ReceivedAt: in.ReceivedAt, FinishedAt: now,
 	}
 	if a.Request != nil {
-		h.Target = a.Request.Target
+		h.Target, h.Action = a.Request.Target, a.Request.Action
 	}
 	return h
 }
@@ -59,16 +61,16 @@ func historyFromJob(job *Job, outcome, reason string, now time.Time) *History {
 	a := job.Args
 	return &History{
 		JobID: job.ID, Source: a.Source, EventID: a.EventID, Rule: a.Rule, Platform: a.Platform,
-		Target: a.Request.Target, Outcome: outcome, Reason: reason, Attempts: job.Attempt,
+		Target: a.Request.Target, Action: a.Request.Action, Outcome: outcome, Reason: reason, Attempts: job.Attempt,
 		ReceivedAt: a.ReceivedAt, FinishedAt: now,
 	}
 }
 
 func insertHistory(ctx context.Context, q querier, h *History) error {
 	_, err := q.exec(ctx, `INSERT INTO bot_history (job_id, source, event_id, rule, platform, target_type, target_id,
-			outcome, reason, attempts, response_id, error, received_at, finished_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		h.JobID, h.Source, h.EventID, h.Rule, h.Platform, h.Target.Type, indexable(h.Target.ID),
+			action, outcome, reason, attempts, response_id, error, received_at, finished_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		h.JobID, h.Source, h.EventID, h.Rule, h.Platform, h.Target.Type, indexable(h.Target.ID), h.Action,
 		h.Outcome, h.Reason, h.Attempts, storable(h.ResponseID), storable(h.Error), h.ReceivedAt.UnixMilli(), h.FinishedAt.UnixMilli())
 	if err != nil {
 		return fmt.Errorf("record history: %w", err)
@@ -113,7 +115,7 @@ func (s *Store) History(ctx context.Context, f HistoryFilter) ([]History, error)
 	if !f.Since.IsZero() {
 		add("finished_at >= ?", f.Since.UnixMilli())
 	}
-	q := `SELECT id, job_id, source, event_id, rule, platform, target_type, target_id, outcome, reason, attempts,
+	q := `SELECT id, job_id, source, event_id, rule, platform, target_type, target_id, action, outcome, reason, attempts,
 		response_id, error, received_at, finished_at FROM bot_history`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
@@ -129,13 +131,17 @@ func (s *Store) History(ctx context.Context, f HistoryFilter) ([]History, error)
 	for rows.Next() {
 		var h History
 		var jobID *int64
+		var action *string // NULL in records written before actions
 		var recv, fin int64
 		if err := rows.Scan(&h.ID, &jobID, &h.Source, &h.EventID, &h.Rule, &h.Platform, &h.Target.Type, &h.Target.ID,
-			&h.Outcome, &h.Reason, &h.Attempts, &h.ResponseID, &h.Error, &recv, &fin); err != nil {
+			&action, &h.Outcome, &h.Reason, &h.Attempts, &h.ResponseID, &h.Error, &recv, &fin); err != nil {
 			return nil, fmt.Errorf("list history: %w", err)
 		}
 		if jobID != nil {
 			h.JobID = *jobID
+		}
+		if action != nil {
+			h.Action = *action
 		}
 		h.ReceivedAt, h.FinishedAt = time.UnixMilli(recv).UTC(), time.UnixMilli(fin).UTC()
 		out = append(out, h)
@@ -172,17 +178,32 @@ type DeadLetter struct {
 	ReceivedAt  time.Time       `json:"received_at"`
 	DeadAt      time.Time       `json:"dead_at"`
 
+	// Step is the letter's place in its rule's chain (0: the reply, or
+	// the first action); Next are the steps after it, which a replay runs
+	// once this one succeeds.
+	Step int               `json:"step,omitempty"`
+	Next []replier.Request `json:"next,omitempty"`
+
 	// keepClaim leaves the once/cooldown claim in place (the reply may
 	// have been posted).
 	keepClaim bool
 }
 
 func insertDeadLetter(ctx context.Context, q querier, d *DeadLetter) error {
+	var next *string // NULL: no steps after this one
+	if len(d.Next) > 0 {
+		b, err := json.Marshal(d.Next)
+		if err != nil {
+			return fmt.Errorf("record dead letter: encode next steps: %w", err)
+		}
+		js := string(b)
+		next = &js
+	}
 	_, err := q.exec(ctx, `INSERT INTO bot_dead_letters (job_id, source, event_id, topic, rule, platform, target_key,
-			claim_key, claim_ttl_ms, request, reason, status, error, attempts, received_at, dead_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			claim_key, claim_ttl_ms, request, reason, status, error, attempts, received_at, dead_at, step, next_steps)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.JobID, d.Source, d.EventID, d.Topic, d.Rule, d.Platform, d.TargetKey, d.ClaimKey, d.ClaimTTL.Milliseconds(), string(d.RequestJSON),
-		d.Reason, d.Status, storable(d.Error), d.Attempts, d.ReceivedAt.UnixMilli(), d.DeadAt.UnixMilli())
+		d.Reason, d.Status, storable(d.Error), d.Attempts, d.ReceivedAt.UnixMilli(), d.DeadAt.UnixMilli(), d.Step, next)
 	if err != nil {
 		return fmt.Errorf("record dead letter: %w", err)
 	}
@@ -230,7 +251,7 @@ func (s *Store) deadLetters(ctx context.Context, q querier, f DLQFilter) ([]Dead
 	where, args := f.where()
 	args = append(args, limitOr(f.Limit))
 	rows, err := q.query(ctx, `SELECT id, job_id, source, event_id, topic, rule, platform, target_key, claim_key,
-			claim_ttl_ms, request, reason, status, error, attempts, received_at, dead_at
+			claim_ttl_ms, request, reason, status, error, attempts, received_at, dead_at, step, next_steps
 		FROM bot_dead_letters`+where+` ORDER BY id DESC LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list dead letters: %w", err)
@@ -241,10 +262,16 @@ func (s *Store) deadLetters(ctx context.Context, q querier, f DLQFilter) ([]Dead
 		var d DeadLetter
 		var jobID *int64
 		var req string
+		var next *string
 		var recv, dead, ttl int64
 		if err := rows.Scan(&d.ID, &jobID, &d.Source, &d.EventID, &d.Topic, &d.Rule, &d.Platform, &d.TargetKey,
-			&d.ClaimKey, &ttl, &req, &d.Reason, &d.Status, &d.Error, &d.Attempts, &recv, &dead); err != nil {
+			&d.ClaimKey, &ttl, &req, &d.Reason, &d.Status, &d.Error, &d.Attempts, &recv, &dead, &d.Step, &next); err != nil {
 			return nil, fmt.Errorf("list dead letters: %w", err)
+		}
+		if next != nil {
+			if err := json.Unmarshal([]byte(*next), &d.Next); err != nil {
+				return nil, fmt.Errorf("dead letter %d: decode next steps: %w", d.ID, err)
+			}
 		}
 		if jobID != nil {
 			d.JobID = *jobID
@@ -298,6 +325,8 @@ type ReplayOptions struct {
 // all in one transaction. A letter is skipped when it cannot be sent (a
 // render failure: fix the rule), when another event has since taken its
 // claim (unless Force), or when a concurrent replay or drop took it first.
+// A letter of a rule's step resumes the chain there: the step runs, then
+// the steps after it, in order.
 func (s *Store) Replay(ctx context.Context, f DLQFilter, pol Policy, o ReplayOptions) ([]ReplayResult, error) {
 	if len(f.IDs) == 0 && f.Rule == "" && f.Since.IsZero() {
 		return nil, fmt.Errorf("replay: select dead letters by id, rule or since")
@@ -377,7 +406,9 @@ func (s *Store) replayOne(ctx context.Context, tx txn, d *DeadLetter, pol Policy
 		return skip("already replayed or dropped")
 	}
 	eventKey := d.Source + "/" + d.EventID
-	if d.ClaimKey != "" {
+	// A later step's claim is the first step's, which succeeded and still
+	// holds it: only a letter of the first step retakes it.
+	if d.ClaimKey != "" && d.Step == 0 {
 		expires := neverExpires
 		if d.ClaimTTL > 0 {
 			expires = now.Add(d.ClaimTTL).UnixMilli()
@@ -399,7 +430,7 @@ func (s *Store) replayOne(ctx context.Context, tx txn, d *DeadLetter, pol Policy
 		}
 	}
 	h := &History{Source: d.Source, EventID: d.EventID, Rule: d.Rule, Platform: d.Platform,
-		Target: d.Request.Target, Outcome: Replayed, Reason: fmt.Sprintf("dead letter %d", d.ID),
+		Target: d.Request.Target, Action: d.Request.Action, Outcome: Replayed, Reason: fmt.Sprintf("dead letter %d", d.ID),
 		Attempts: d.Attempts, ReceivedAt: d.ReceivedAt, FinishedAt: now}
 	if err := insertHistory(ctx, tx, h); err != nil {
 		return res, nil, err
@@ -411,6 +442,7 @@ func (s *Store) replayOne(ctx context.Context, tx txn, d *DeadLetter, pol Policy
 		Source: d.Source, EventID: d.EventID, Topic: d.Topic, Rule: d.Rule, Platform: d.Platform,
 		Request: d.Request, ClaimKey: d.ClaimKey, ClaimTTL: d.ClaimTTL, TargetKey: d.TargetKey,
 		ReceivedAt: d.ReceivedAt, Deadline: now.Add(pol.MaxAge), MaxAttempts: pol.MaxAttempts,
+		Next: d.Next, Step: d.Step,
 	}, nil
 }
 
@@ -482,8 +514,7 @@ func (s *Store) Preview(ctx context.Context, in *Intake) ([]ActionResult, error)
 		}
 		if out[i].Outcome == Queued {
 			// Later actions see this one's send, as they would for real.
-			if _, err := tx.exec(ctx, `INSERT INTO bot_sends (rule, target_key, at) VALUES (?, ?, ?)`,
-				a.Rule, a.TargetKey, now.UnixMilli()); err != nil {
+			if err := recordSend(ctx, tx, a, now.UnixMilli()); err != nil {
 				return nil, fmt.Errorf("preview: %w", err)
 			}
 		}

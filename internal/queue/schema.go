@@ -146,6 +146,14 @@ func (d dialect) migrations() []string {
 		// Spec.EventHeaders, as JSON), kept with the payload so a stored
 		// event explains as it arrived. NULL for rows stored before.
 		`ALTER TABLE bot_events ADD COLUMN headers ` + d.blob + `;`,
+		// Step chains (a rule's actions run one after another): a dead
+		// letter keeps the steps after it (JSON array of requests; NULL for
+		// none) and its place in the chain, so a replay resumes from it and
+		// a failure of a later step leaves the first step's claim alone;
+		// history names the action a step did ('' or NULL for a post).
+		`ALTER TABLE bot_dead_letters ADD COLUMN next_steps ` + d.blob + `;
+		ALTER TABLE bot_dead_letters ADD COLUMN step INTEGER NOT NULL DEFAULT 0;
+		ALTER TABLE bot_history ADD COLUMN action TEXT;`,
 		// Pending timers of timed rules (timers.go): one per (rule,
 		// target), keyed by the River job that fires it, with the
 		// triggering event kept whole, since bot_events may be pruned

@@ -165,6 +165,11 @@ func (s *Store) sweepOne(ctx context.Context, rj *river.Job[DeliveryArgs]) (bool
 	if err := recordOutcome(ctx, tx, h, d); err != nil {
 		return false, err
 	}
+	if d == nil { // the mark says it was sent: the rule's next step runs
+		if err := s.queueNextStep(ctx, tx, &rj.Args); err != nil {
+			return false, err
+		}
+	}
 	if err := tx.commit(ctx); err != nil {
 		return false, fmt.Errorf("record abandoned delivery: %w", err)
 	}

@@ -74,7 +74,9 @@ func (s *Store) withheld(ctx context.Context, rj *river.Job[DeliveryArgs], job *
 	}
 	h := historyFromJob(job, kind.outcome, "", s.now())
 	h.ResponseID = res.ResponseID
-	h.releaseClaim, h.claimKey = kind.releaseClaim, a.ClaimKey
+	// Only the first step's claim is given back: a later step follows a
+	// first step that was done.
+	h.releaseClaim, h.claimKey = kind.releaseClaim && a.Step == 0, a.ClaimKey
 	s.log.Info("reply not posted: "+kind.outcome, "event_id", a.EventID, "source", a.Source, "rule", a.Rule, "platform", a.Platform,
 		"target_type", a.Request.Target.Type, "target_id", a.Request.Target.ID, "attempt", job.Attempt, "outcome", kind.outcome)
 	return s.finish(ctx, rj, h, nil)

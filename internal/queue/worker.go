@@ -148,7 +148,12 @@ func (s *Store) work(ctx context.Context, rj *river.Job[DeliveryArgs]) error {
 		}
 		s.count(a, metrics.ReplySent)
 		if s.m != nil {
-			s.m.DeliveryLatency.WithLabelValues(a.Platform).Observe(now.Sub(a.ReceivedAt).Seconds())
+			// A timer's reply is meant to wait: count from when it fired.
+			since := a.ReceivedAt
+			if a.FiredAt.After(since) {
+				since = a.FiredAt
+			}
+			s.m.DeliveryLatency.WithLabelValues(a.Platform).Observe(now.Sub(since).Seconds())
 		}
 		h := historyFromJob(job, Sent, "", now)
 		h.ResponseID = res.ResponseID
@@ -250,10 +255,13 @@ func (s *Store) deadRecords(job *Job, reason string, status int, msg string, kee
 	if err != nil {
 		return nil, nil, fmt.Errorf("encode request: %w", err)
 	}
+	// The claim is the first step's: after it, the reply was posted and
+	// the claim stays whatever a later step does.
 	d := &DeadLetter{
 		JobID: job.ID, Source: a.Source, EventID: a.EventID, Topic: a.Topic, Rule: a.Rule, Platform: a.Platform,
 		TargetKey: a.TargetKey, ClaimKey: a.ClaimKey, ClaimTTL: a.ClaimTTL, RequestJSON: reqJSON, Reason: reason,
-		Status: status, Error: msg, Attempts: job.Attempt, ReceivedAt: a.ReceivedAt, DeadAt: now, keepClaim: keepClaim,
+		Status: status, Error: msg, Attempts: job.Attempt, ReceivedAt: a.ReceivedAt, DeadAt: now,
+		keepClaim: keepClaim || a.Step > 0, Step: a.Step, Next: a.Next,
 	}
 	h := historyFromJob(job, DeadLettered, reason, now)
 	h.Error = msg
@@ -352,6 +360,11 @@ func (s *Store) finishTx(jobCtx context.Context, rj *river.Job[DeliveryArgs], h 
 	defer tx.rollback(ctx)
 	if err := recordOutcome(ctx, tx, h, dead); err != nil {
 		return err
+	}
+	if dead == nil { // done: the rule's next step runs (chain.go)
+		if err := s.queueNextStep(ctx, tx, &rj.Args); err != nil {
+			return err
+		}
 	}
 	if err := s.backend.complete(ctx, tx, rj); err != nil {
 		return fmt.Errorf("complete job: %w", err)
