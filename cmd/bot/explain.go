@@ -13,6 +13,7 @@ import (
 	"github.com/supportops/autoresponder/internal/app"
 	"github.com/supportops/autoresponder/internal/platform"
 	"github.com/supportops/autoresponder/internal/queue"
+	"github.com/supportops/autoresponder/internal/replier"
 	"github.com/supportops/autoresponder/internal/rules"
 )
 
@@ -122,13 +123,16 @@ func printExplanation(w io.Writer, file string, ex rules.Explanation) {
 		case rules.VerdictMatched:
 			if r.RenderError != "" {
 				fmt.Fprintf(w, "      cannot render the reply: %s\n", r.RenderError)
-			} else if q := r.Request; q != nil {
-				fmt.Fprintf(w, "      %s to %s %s on %s\n", q.As, q.Target.Type, q.Target.ID, r.Platform)
-				if q.Body != "" {
-					fmt.Fprintf(w, "      body: %s\n", indent(q.Body, "            "))
+			} else {
+				if t := r.Timer; t != nil {
+					if t.Error != "" {
+						fmt.Fprintf(w, "      timer: cannot start: %s\n", t.Error)
+					} else {
+						fmt.Fprintf(w, "      timer: fires at %s (after %s%s), then (rendered as of now):\n", t.DueAt, t.After, calendarNote(t.Calendar))
+					}
 				}
-				for _, k := range sortedNames(q.Fields) {
-					fmt.Fprintf(w, "      %s: %s\n", k, show(q.Fields[k].Plain()))
+				for _, q := range append([]*replier.Request{r.Request}, r.Steps...) {
+					printStep(w, q, r.Platform)
 				}
 			}
 			if r.Delivery != "" {
@@ -138,7 +142,58 @@ func printExplanation(w io.Writer, file string, ex rules.Explanation) {
 				fmt.Fprintln(w, "      stop: later rules do not see this event")
 			}
 		}
+		if c := r.Cancel; c != nil {
+			switch {
+			case c.Matches:
+				fmt.Fprintf(w, "      cancel_when: true: cancels this rule's pending timer on %s\n", c.TargetKey)
+			case c.Why != "":
+				fmt.Fprintf(w, "      cancel_when: not checked: %s\n", c.Why)
+			default:
+				fmt.Fprintln(w, "      cancel_when: false: cancels nothing")
+				for _, cl := range c.False {
+					fmt.Fprintf(w, "          false: %s\n", cl.Expr)
+				}
+			}
+			if c.Pending != "" {
+				fmt.Fprintf(w, "          %s\n", c.Pending)
+			}
+		}
 	}
+	if len(ex.TimerHistory) > 0 {
+		fmt.Fprintln(w, "\ntimers this event started:")
+		for _, t := range ex.TimerHistory {
+			fmt.Fprintf(w, "  %s  %s %s %s\n", t.At, t.Rule, t.Outcome, t.Reason)
+		}
+	}
+}
+
+// printStep prints one request of a match: a post or an action.
+func printStep(w io.Writer, q *replier.Request, platform string) {
+	if q == nil {
+		return
+	}
+	if q.Action != "" {
+		fmt.Fprintf(w, "      then %s on %s %s (%s):", q.Action, q.Target.Type, q.Target.ID, q.Platform)
+		for _, k := range sortedNames(q.Fields) {
+			fmt.Fprintf(w, " %s=%s", k, show(q.Fields[k].Plain()))
+		}
+		fmt.Fprintln(w)
+		return
+	}
+	fmt.Fprintf(w, "      %s to %s %s on %s\n", q.As, q.Target.Type, q.Target.ID, platform)
+	if q.Body != "" {
+		fmt.Fprintf(w, "      body: %s\n", indent(q.Body, "            "))
+	}
+	for _, k := range sortedNames(q.Fields) {
+		fmt.Fprintf(w, "      %s: %s\n", k, show(q.Fields[k].Plain()))
+	}
+}
+
+func calendarNote(cal string) string {
+	if cal == "" {
+		return ""
+	}
+	return ", counted in " + cal + "'s open hours"
 }
 
 func show(v any) string {

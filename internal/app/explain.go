@@ -34,6 +34,10 @@ func Explain(ctx context.Context, rs *rules.Ruleset, store *queue.Store, ev *eve
 		case re.Shadow:
 			ex.Rules[i].Delivery = "shadow: logged, not sent"
 			continue
+		case re.Timer != nil:
+			// once, cooldown and the budgets apply when the timer fires.
+			ex.Rules[i].Delivery = "would start a timer due " + re.Timer.DueAt + " (once, cooldown and budgets are checked when it fires)"
+			continue
 		case store == nil:
 			ex.Rules[i].Delivery = "would be queued (once, cooldown and budgets not checked: no store given)"
 			continue
@@ -42,6 +46,11 @@ func Explain(ctx context.Context, rs *rules.Ruleset, store *queue.Store, ev *eve
 		in.Actions = append(in.Actions, queue.Action{Rule: m.Rule.Name, Platform: m.Platform.Name, Request: m.Request,
 			Once: m.Rule.Once, Cooldown: m.Rule.Cooldown, ClaimKey: m.ClaimKey, TargetKey: m.TargetKey, MaxPerHour: m.Rule.MaxPerHour})
 		idx = append(idx, i)
+	}
+	if store != nil {
+		if err := explainTimers(ctx, store, ev, &ex); err != nil {
+			return ex, err
+		}
 	}
 	if len(in.Actions) == 0 {
 		return ex, nil
@@ -115,4 +124,67 @@ func (a *App) adminExplain(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, ex)
+}
+
+// explainTimers says, against the store, what the event does to timers:
+// the timer a timed rule's match starts or finds pending, the pending
+// timer a cancel_when match cancels, and what became of the timers this
+// event started before.
+func explainTimers(ctx context.Context, store *queue.Store, ev *event.Event, ex *rules.Explanation) error {
+	pending := func(rule, key string) (*queue.Timer, error) {
+		list, err := store.Timers(ctx, queue.TimerFilter{Rule: rule, TargetID: ev.Target.ID})
+		if err != nil {
+			return nil, err
+		}
+		for i := range list {
+			if list[i].TargetKey == key {
+				return &list[i], nil
+			}
+		}
+		return nil, nil
+	}
+	describe := func(t *queue.Timer) string {
+		return fmt.Sprintf("timer %d, due %s", t.ID, t.DueAt.UTC().Format(time.RFC3339))
+	}
+	for i := range ex.Rules {
+		re := &ex.Rules[i]
+		if re.Timer != nil && re.Timer.TargetKey != "" {
+			t, err := pending(re.Rule, re.Timer.TargetKey)
+			if err != nil {
+				return err
+			}
+			switch {
+			case t == nil:
+				re.Delivery = "would start a timer due " + re.Timer.DueAt
+			case re.Timer.Retrigger == rules.RetriggerRestart:
+				re.Delivery = "would restart the pending " + describe(t) + " (retrigger: restart)"
+			default:
+				re.Delivery = "starts nothing: " + describe(t) + " is already pending (retrigger: keep)"
+			}
+		}
+		if c := re.Cancel; c != nil && c.Matches {
+			t, err := pending(re.Rule, c.TargetKey)
+			if err != nil {
+				return err
+			}
+			if t == nil {
+				c.Pending = "no timer of this rule is pending on this target now"
+			} else {
+				c.Pending = "would cancel " + describe(t)
+			}
+		}
+	}
+	hist, err := store.History(ctx, queue.HistoryFilter{Source: ev.Source, EventID: ev.ID})
+	if err != nil {
+		return err
+	}
+	for _, h := range hist {
+		switch h.Outcome {
+		case queue.TimerFired, queue.TimerCancelled, queue.TimerDropped:
+			ex.TimerHistory = append(ex.TimerHistory, rules.TimerOutcome{
+				Rule: h.Rule, Outcome: h.Outcome, Reason: h.Reason, At: h.FinishedAt.UTC().Format(time.RFC3339),
+			})
+		}
+	}
+	return nil
 }

@@ -2,6 +2,8 @@ package rules
 
 import (
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/parser"
@@ -18,6 +20,18 @@ type Explanation struct {
 	EventID string            `json:"event_id"`
 	Ignored string            `json:"ignored,omitempty"`
 	Rules   []RuleExplanation `json:"rules"`
+	// TimerHistory is what became of the timers this event started
+	// (fired, cancelled and why, dropped and why), filled by callers
+	// with a store: why a timer did not fire.
+	TimerHistory []TimerOutcome `json:"timer_history,omitempty"`
+}
+
+// TimerOutcome is one recorded end of a timer.
+type TimerOutcome struct {
+	Rule    string `json:"rule"`
+	Outcome string `json:"outcome"`
+	Reason  string `json:"reason,omitempty"`
+	At      string `json:"at"`
 }
 
 // RuleExplanation is one rule's verdict.
@@ -154,7 +168,7 @@ func (rs *Ruleset) Explain(ev *event.Event) Explanation {
 }
 
 func (rs *Ruleset) explainTimer(r *Rule, ev *event.Event) *TimerExplanation {
-	tx := &TimerExplanation{After: r.Config.After.String(), Retrigger: RetriggerKeep}
+	tx := &TimerExplanation{After: shortDuration(r.Timing.After), Retrigger: RetriggerKeep}
 	if r.Timing.Restart {
 		tx.Retrigger = RetriggerRestart
 	}
@@ -337,4 +351,16 @@ func summarize(v any) any {
 		}
 	}
 	return v
+}
+
+// shortDuration writes 4h rather than 4h0m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
