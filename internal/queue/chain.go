@@ -56,3 +56,24 @@ func (s *Store) queueNextStep(ctx context.Context, tx txn, a *DeliveryArgs) erro
 		"platform", next.Platform, "action", next.Request.Action, "job_id", ids[0])
 	return nil
 }
+
+// ownsJob reports whether the job is still running at this attempt, locking
+// its row (PostgreSQL) so that a rescued run of the same job cannot record
+// its outcome at the same time. SQLite has one writer: the transaction
+// already excludes the other run.
+func ownsJob(ctx context.Context, tx txn, d dialect, id int64, attempt int) (bool, error) {
+	q := `SELECT state, attempt FROM river_job WHERE id = ?`
+	if d.name == postgresDialect.name {
+		q = `SELECT state::text, attempt FROM river_job WHERE id = ? FOR UPDATE`
+	}
+	var state string
+	var got int
+	err := tx.queryRow(ctx, q, id).Scan(&state, &got)
+	if isNoRows(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("check the job is still ours: %w", err)
+	}
+	return state == "running" && got == attempt, nil
+}

@@ -482,3 +482,35 @@ func TestShadowedLaterStepKeepsTheClaim(t *testing.T) {
 		}
 	})
 }
+
+// TestARunThatLostItsJobRecordsNothing: when another run took the job over
+// while this one was sending (a replica rescued it after rescue_after), this
+// run records no outcome and queues no next step: the run that owns the job
+// does, so nothing is recorded or sent twice.
+func TestARunThatLostItsJobRecordsNothing(t *testing.T) {
+	storeKinds(t, func(t *testing.T, opts Options) {
+		var s *Store
+		snd := newRecordingSender(func(j *Job) *replier.Error {
+			if j.Args.Step == 0 {
+				// Another worker fetched the job again: River counts an
+				// attempt at every fetch.
+				if _, err := s.backend.pool().exec(context.Background(),
+					`UPDATE river_job SET attempt = attempt + 1 WHERE id = ?`, j.ID); err != nil {
+					t.Errorf("take the job over: %v", err)
+				}
+			}
+			return nil
+		})
+		s = openTestStore(t, opts, snd, fastPolicy())
+		mustAccept(t, s, intake("lost", chainAction("refund", "c1", "tag")))
+		waitFor(t, "the reply sent", func() bool { return snd.sentCount() >= 1 })
+		settle()
+		settle()
+		if got := actionsOf(sentFor(snd, "lost")); !slices.Equal(got, []string{""}) {
+			t.Fatalf("sent %q; want only the reply: the next step belongs to the run that owns the job", got)
+		}
+		if h := historyOldestFirst(t, s, "lost"); len(h) != 0 {
+			t.Fatalf("history %+v; want none from a run that lost its job", h)
+		}
+	})
+}

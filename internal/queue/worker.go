@@ -358,6 +358,19 @@ func (s *Store) finishTx(jobCtx context.Context, rj *river.Job[DeliveryArgs], h 
 		return err
 	}
 	defer tx.rollback(ctx)
+	// A run that lost the job (another replica rescued it after
+	// rescue_after and runs it now, or already finished it) must record
+	// nothing: its history would be a duplicate and its next step would
+	// run twice. The check locks the job's row until commit.
+	owned, err := ownsJob(ctx, tx, s.backend.dialect(), rj.ID, rj.Attempt)
+	if err != nil {
+		return err
+	}
+	if !owned {
+		s.log.Warn("another run of this job took it over; this run records nothing", "event_id", rj.Args.EventID,
+			"rule", rj.Args.Rule, "job_id", rj.ID, "attempt", rj.Attempt)
+		return nil
+	}
 	if err := recordOutcome(ctx, tx, h, dead); err != nil {
 		return err
 	}
