@@ -80,12 +80,9 @@ func New(ctx context.Context, opts Options, env Env, log *slog.Logger, logOut io
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	a.store = store
-	// A rule removed while the bot was stopped takes its timers with it,
-	// as a reload would.
-	if err := a.cancelRemovedTimers(ctx); err != nil {
-		store.Close()
-		return nil, err
-	}
+	// A rule removed while the bot was stopped is not cancelled here:
+	// another replica may still run a file that has it. Its timers are
+	// dropped when they come due (rule_removed), as the firer finds no rule.
 	var state ratelimit.Store = ratelimit.NewMemoryStore()
 	if store.Kind() == "postgres" {
 		state = store.RateLimitStore() // shared by every replica
@@ -175,6 +172,7 @@ func (a *App) load() error {
 func (a *App) Reload() error {
 	a.reloadMu.Lock()
 	defer a.reloadMu.Unlock()
+	before := a.rt.Load()
 	if err := a.load(); err != nil {
 		a.m.ReloadSuccessful.Set(0)
 		a.m.ReloadsTotal.WithLabelValues("failure").Inc()
@@ -184,7 +182,7 @@ func (a *App) Reload() error {
 	a.m.ReloadsTotal.WithLabelValues("success").Inc()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := a.cancelRemovedTimers(ctx); err != nil {
+	if err := a.cancelRemovedTimers(ctx, before); err != nil {
 		// The new rules run; the removed rule's timers are dropped when
 		// they come due (the firer finds no rule), recorded either way.
 		a.log.Error("cancel the timers of removed rules", "error", err.Error())
@@ -193,13 +191,24 @@ func (a *App) Reload() error {
 }
 
 // cancelRemovedTimers cancels, and records in history, the pending timers
-// of rules the running configuration no longer has.
-func (a *App) cancelRemovedTimers(ctx context.Context) error {
-	var names []string
-	for _, r := range a.rt.Load().rules.Rules {
-		names = append(names, r.Name)
+// of the timed rules that this reload removed (or made untimed). Only
+// those: a replica must not cancel the timers of a rule it never had,
+// which another replica's newer file may have started.
+func (a *App) cancelRemovedTimers(ctx context.Context, before *runtime) error {
+	if before == nil {
+		return nil
 	}
-	n, err := a.store.CancelTimersExcept(ctx, names)
+	cur := a.rt.Load()
+	var gone []string
+	for _, r := range before.rules.Rules {
+		if now := cur.ruleByName[r.Name]; r.Timing != nil && (now == nil || now.Timing == nil) {
+			gone = append(gone, r.Name)
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	n, err := a.store.CancelTimersOf(ctx, gone, queue.TimerReasonRuleRemoved)
 	if err != nil {
 		return fmt.Errorf("cancel timers of removed rules: %w", err)
 	}

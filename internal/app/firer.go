@@ -22,8 +22,10 @@ var _ queue.Firer = (*firer)(nil)
 func (f *firer) Fire(_ context.Context, t *queue.Timer, _ time.Time) (queue.Action, string) {
 	rt := f.current()
 	r := rt.ruleByName[t.Rule]
-	if r == nil {
-		return queue.Action{}, queue.TimerReasonRuleRemoved
+	if r == nil || r.Timing == nil {
+		// Removed, or no longer timed: its reply is not meant to be
+		// posted now. Another replica may still run the old file.
+		return queue.Action{}, queue.TimerReasonRuleUnknown
 	}
 	failed := func(format string, args ...any) (queue.Action, string) {
 		return queue.Action{

@@ -132,6 +132,18 @@ const (
 	TimerReasonManual      = "manual"       // bot timers cancel or the admin API
 	TimerReasonMaxLate     = "max_late"     // it could not fire within max_late of its due time
 	TimerReasonRestarted   = "restarted"    // retrigger: restart replaced it
+	// TimerReasonRuleUnknown is what a Firer says of a timer whose rule
+	// (or its after:) it does not have: the store waits unknownRuleGrace
+	// past the due time for a replica that has it, then drops the timer
+	// as rule_removed.
+	TimerReasonRuleUnknown = "rule_unknown"
+)
+
+// unknownRuleGrace is how long past its due time a timer waits for a
+// replica that knows its rule (a rolling update of the rules file).
+const unknownRuleGrace = 10 * time.Minute
+
+const (
 )
 
 // Firer renders a timer's rule when the timer is due. The store applies

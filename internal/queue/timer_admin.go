@@ -144,6 +144,20 @@ func (s *Store) CancelTimersExcept(ctx context.Context, rules []string) (int, er
 	return n, nil
 }
 
+// CancelTimersOf cancels the pending timers of the named rules, each
+// recorded with reason: a reload calls it with the timed rules it removed.
+func (s *Store) CancelTimersOf(ctx context.Context, rules []string, reason string) (int, error) {
+	n := 0
+	for _, r := range rules {
+		c, err := s.CancelTimers(ctx, TimerFilter{Rule: r}, reason)
+		n += c
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
 // TimerCount is how many timers are pending.
 func (s *Store) TimerCount(ctx context.Context) (int64, error) {
 	var n int64

@@ -81,6 +81,15 @@ func (s *Store) fire(ctx context.Context, rj *river.Job[TimerArgs]) error {
 		// A bug: spend an attempt (River backs off), so it cannot spin.
 		return err
 	}
+	if reason == TimerReasonRuleUnknown {
+		// During a rolling change of the rules file another replica may
+		// know the rule: give it the timer for a while before dropping it.
+		if now.Before(t.DueAt.Add(unknownRuleGrace)) {
+			s.log.Warn("timer due for a rule this replica does not have; it waits for one that does", t.logArgs()...)
+			return river.JobSnooze(timerRetryWait)
+		}
+		reason = TimerReasonRuleRemoved
+	}
 	if reason != "" {
 		return s.dropTimer(ctx, rj, t, reason, now)
 	}

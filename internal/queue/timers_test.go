@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -171,6 +172,9 @@ func TestTimerDropped(t *testing.T) {
 	}{
 		{"max_late", 48 * time.Hour, nil, TimerReasonMaxLate, 0},
 		{"rule removed", 0, func(*Timer) (Action, string) { return Action{}, TimerReasonRuleRemoved }, TimerReasonRuleRemoved, 1},
+		// A rule this replica does not know, long past due: no replica
+		// that knows it took the timer, so it is dropped as removed.
+		{"rule unknown past the grace", unknownRuleGrace + time.Minute, func(*Timer) (Action, string) { return Action{}, TimerReasonRuleUnknown }, TimerReasonRuleRemoved, 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -372,4 +376,27 @@ func TestTimersFireOnceAcrossReplicas(t *testing.T) {
 	if c, err := b.TimerCount(ctx); err != nil || c != 0 {
 		t.Errorf("pending after firing = %d, %v; want 0", c, err)
 	}
+}
+
+// TestTimerOfAnUnknownRuleWaitsForAReplicaThatKnowsIt: during a rolling
+// change of the rules file, a replica without the rule leaves the timer
+// for one that has it instead of dropping it.
+func TestTimerOfAnUnknownRuleWaitsForAReplicaThatKnowsIt(t *testing.T) {
+	storeKinds(t, func(t *testing.T, opts Options) {
+		snd := newRecordingSender(nil)
+		var calls atomic.Int32
+		f := &testFirer{act: func(tm *Timer) (Action, string) {
+			if calls.Add(1) == 1 {
+				return Action{}, TimerReasonRuleUnknown // the old file
+			}
+			return action(tm.Rule, tm.Target.ID), "" // the new one
+		}}
+		s := openTimerStore(t, opts, snd, f)
+		mustAccept(t, s, timerIntake("e1", timerStart("nudge", "c1", 20*time.Millisecond)))
+		waitFor(t, "the reply sent by a replica that knows the rule", func() bool { return snd.sentCount() == 1 })
+		h := timerHistory(t, s, "nudge")
+		if len(h) != 1 || h[0].Outcome != TimerFired {
+			t.Fatalf("timer history = %+v; want it fired once, never dropped", h)
+		}
+	})
 }
