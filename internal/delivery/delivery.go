@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"time"
 
 	"github.com/supportops/autoresponder/internal/metrics"
@@ -88,7 +89,7 @@ func (s *Sender) Send(ctx context.Context, job *queue.Job) (replier.Result, *rep
 		}
 	}
 	start := time.Now()
-	res, err := r.Send(ctx, &a.Request)
+	res, err := r.Send(ctx, untilFromNow(&a.Request, start))
 	if s.Metrics != nil {
 		s.Metrics.SendDuration.WithLabelValues(a.Platform).Observe(time.Since(start).Seconds())
 	}
@@ -134,4 +135,24 @@ func (s *Sender) fail(platform string, e *replier.Error) *replier.Error {
 		s.Metrics.ReplyFailures.WithLabelValues(platform, string(e.Reason)).Inc()
 	}
 	return e
+}
+
+// untilFromNow gives a snooze step its end as of now: the rendered until
+// was as of the event, and the step may have waited since (an earlier
+// step's retries, a rate limit, a replay days later). The job's own
+// request is left as stored.
+func untilFromNow(req *replier.Request, now time.Time) *replier.Request {
+	v, ok := req.Fields[replier.FieldUntilIn]
+	if !ok {
+		return req
+	}
+	d, err := time.ParseDuration(v.Text)
+	if err != nil || d <= 0 {
+		return req
+	}
+	c := *req
+	c.Fields = maps.Clone(req.Fields)
+	delete(c.Fields, replier.FieldUntilIn)
+	c.Set(replier.FieldUntil, replier.Value{Text: now.Add(d).UTC().Format(time.RFC3339)})
+	return &c
 }

@@ -158,7 +158,7 @@ var actionFields = map[string][]string{
 	ActionTag:      {replier.FieldTags},
 	ActionAssign:   {replier.FieldAssignee},
 	ActionPriority: {replier.FieldPriority},
-	ActionStatus:   {replier.FieldStatus, replier.FieldUntil},
+	ActionStatus:   {replier.FieldStatus, replier.FieldUntil, replier.FieldUntilIn},
 	ActionSet:      {replier.FieldSet},
 }
 

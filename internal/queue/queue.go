@@ -143,8 +143,7 @@ const (
 // replica that knows its rule (a rolling update of the rules file).
 const unknownRuleGrace = 10 * time.Minute
 
-const (
-)
+const ()
 
 // Firer renders a timer's rule when the timer is due. The store applies
 // what it returns (once, cooldown, budgets, the pause) and queues the jobs

@@ -56,8 +56,13 @@ const (
 	FieldPriority = "priority" // priority: the value (Text)
 	FieldStatus   = "status"   // status: the value (Text)
 	FieldUntil    = "until"    // status: until when, RFC 3339 UTC (Text)
-	FieldSet      = "fields"   // set: field name -> value (Map)
-	FieldText     = "text"     // notify: the message (Text)
+	// FieldUntilIn is the snooze's length as written (a Go duration):
+	// the delivery computes until from it when the step is sent, so a
+	// step that waited (retries, a rate limit, a replay) still snoozes for
+	// that long rather than until a time already past.
+	FieldUntilIn = "until_in"
+	FieldSet     = "fields" // set: field name -> value (Map)
+	FieldText    = "text"   // notify: the message (Text)
 )
 
 // ActionNotify is the action of a notifier's request; its Platform is

@@ -341,6 +341,7 @@ func (rs *Ruleset) renderActions(run *runner, r *Rule, p *Platform, ev *event.Ev
 			req.Set(t.Action, replier.Value{Text: strings.ToLower(s)})
 			if t.Until > 0 {
 				req.Set(replier.FieldUntil, replier.Value{Text: rs.now().Add(t.Until).UTC().Format(time.RFC3339)})
+				req.Set(replier.FieldUntilIn, replier.Value{Text: t.Until.String()})
 			}
 		}
 		if err := rs.checkRendered(p, req); err != nil {
