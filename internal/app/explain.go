@@ -42,9 +42,9 @@ func Explain(ctx context.Context, rs *rules.Ruleset, store *queue.Store, ev *eve
 			ex.Rules[i].Delivery = "would be queued (once, cooldown and budgets not checked: no store given)"
 			continue
 		}
-		m := re.Match
-		in.Actions = append(in.Actions, queue.Action{Rule: m.Rule.Name, Platform: m.Platform.Name, Request: m.Request,
-			Once: m.Rule.Once, Cooldown: m.Rule.Cooldown, ClaimKey: m.ClaimKey, TargetKey: m.TargetKey, MaxPerHour: m.Rule.MaxPerHour})
+		// The action the intake would store, so that the preview applies
+		// the same budgets (an actions-only rule counts apart).
+		in.Actions = append(in.Actions, actionOf(*re.Match))
 		idx = append(idx, i)
 	}
 	if store != nil {

@@ -87,6 +87,7 @@ func (p *pipeline) logTimers(ev *event.Event, in *queue.Intake, res queue.Accept
 			break
 		}
 		t := in.Timers[i]
+		p.m.RuleMatches.WithLabelValues(t.Rule).Inc() // its when matched; it acts later
 		p.log.Info("timer "+tr.Outcome, "event_id", ev.ID, "source", ev.Source, "rule", t.Rule, "timer_id", tr.ID,
 			"target_type", t.Target.Type, "target_id", t.Target.ID, "due_at", t.DueAt.UTC().Format(time.RFC3339))
 	}

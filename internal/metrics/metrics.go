@@ -290,7 +290,7 @@ func (m *Metrics) InitPlatform(platform string, reasons []string) {
 // ForgetRule drops every series of a rule that a reload removed.
 func (m *Metrics) ForgetRule(rule string) {
 	l := prometheus.Labels{"rule": rule}
-	for _, v := range []*prometheus.CounterVec{m.RuleMatches, m.RuleErrors, m.RuleShadow, m.Suppressed, m.RepliesTotal} {
+	for _, v := range []*prometheus.CounterVec{m.RuleMatches, m.RuleErrors, m.RuleShadow, m.Suppressed, m.RepliesTotal, m.TimerEvents} {
 		v.DeletePartialMatch(l)
 	}
 }

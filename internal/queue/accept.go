@@ -197,16 +197,22 @@ func stepsOf(a *Action) ([]replier.Request, error) {
 	return out, nil
 }
 
-// recordSend counts a queued action toward the budgets. A rule that posts
-// no message (actions only) counts toward its own max_per_hour but not
-// toward the target's, which is about the bot's messages on a
-// conversation: its row has no target key.
-func recordSend(ctx context.Context, q querier, a *Action, nowMs int64) error {
-	target := a.TargetKey
+// budgetKey is what the per-target budget counts a rule's firing under. A
+// rule that posts no message (actions only) has its own count per target,
+// with the same limit: it never uses up the bot's messages on a
+// conversation, yet it cannot act on one conversation without end (a rule
+// triggered by its own action on a platform whose webhooks do not say who
+// acted).
+func budgetKey(a *Action) string {
 	if a.NoMessage {
-		target = ""
+		return "actions:" + a.TargetKey
 	}
-	if _, err := q.exec(ctx, `INSERT INTO bot_sends (rule, target_key, at) VALUES (?, ?, ?)`, a.Rule, target, nowMs); err != nil {
+	return a.TargetKey
+}
+
+// recordSend counts a queued action toward the budgets.
+func recordSend(ctx context.Context, q querier, a *Action, nowMs int64) error {
+	if _, err := q.exec(ctx, `INSERT INTO bot_sends (rule, target_key, at) VALUES (?, ?, ?)`, a.Rule, budgetKey(a), nowMs); err != nil {
 		return fmt.Errorf("record send: %w", err)
 	}
 	return nil
@@ -252,9 +258,9 @@ func (s *Store) decide(ctx context.Context, q querier, in *Intake, a *Action, po
 			return ActionResult{Outcome: Suppressed, Reason: ReasonRuleBudget, Paused: paused}, nil
 		}
 	}
-	if pol.TargetMaxPerHour > 0 && !a.NoMessage {
+	if pol.TargetMaxPerHour > 0 {
 		var sent int
-		if err := q.queryRow(ctx, `SELECT COUNT(*) FROM bot_sends WHERE target_key = ? AND at > ?`, a.TargetKey, hourAgo).Scan(&sent); err != nil {
+		if err := q.queryRow(ctx, `SELECT COUNT(*) FROM bot_sends WHERE target_key = ? AND at > ?`, budgetKey(a), hourAgo).Scan(&sent); err != nil {
 			return ActionResult{}, fmt.Errorf("count target sends: %w", err)
 		}
 		if sent >= pol.TargetMaxPerHour {

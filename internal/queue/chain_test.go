@@ -310,12 +310,17 @@ func TestStepAfterACrashIsQueuedOnce(t *testing.T) {
 func TestActionsOnlyRulesAndBudgets(t *testing.T) {
 	storeKinds(t, func(t *testing.T, opts Options) {
 		pol := fastPolicy()
-		pol.TargetMaxPerHour = 1
+		pol.TargetMaxPerHour = 2
 		s := openTestStore(t, opts, nil, pol)
 		reply := func(target string) Action { return action("greet", target) }
 		triage := func(target string) Action {
 			a := actionsOnly("triage", target, "tag")
 			a.MaxPerHour = 2
+			return a
+		}
+		sort := func(target string) Action {
+			a := actionsOnly("sort", target, "tag")
+			a.MaxPerHour = 0
 			return a
 		}
 		for i, step := range []struct {
@@ -324,13 +329,15 @@ func TestActionsOnlyRulesAndBudgets(t *testing.T) {
 			want   string
 			reason string
 		}{
-			{"a reply fills c1's budget of 1", reply("c1"), Queued, ""},
-			{"actions on c1 are not stopped by the full target budget", triage("c1"), Queued, ""},
+			{"a first reply on c1", reply("c1"), Queued, ""},
+			{"a second reply fills c1's budget of 2", reply("c1"), Queued, ""},
+			{"actions on c1 are not stopped by the full message budget", triage("c1"), Queued, ""},
 			{"the rule's second action this hour", triage("c1"), Queued, ""},
 			{"the rule's own max_per_hour counts its actions", triage("c1"), Suppressed, ReasonRuleBudget},
-			{"a second reply on c1 is over the target budget", reply("c1"), Suppressed, ReasonTargetBudget},
-			{"actions on c2 (another rule, no rule budget)", actionsOnly("sort", "c2", "tag"), Queued, ""},
-			{"a reply on c2 finds the target budget unused by actions", reply("c2"), Queued, ""},
+			{"actions-only rules have their own per-target cap: no endless acting on c1", sort("c1"), Suppressed, ReasonTargetBudget},
+			{"a third reply on c1 is over the target budget", reply("c1"), Suppressed, ReasonTargetBudget},
+			{"actions on c2 (another rule, no rule budget)", sort("c2"), Queued, ""},
+			{"a reply on c2 finds the message budget unused by actions", reply("c2"), Queued, ""},
 		} {
 			r := mustAccept(t, s, intake(fmt.Sprintf("b%d", i), step.a)).Actions[0]
 			if r.Outcome != step.want || r.Reason != step.reason {

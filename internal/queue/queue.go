@@ -7,6 +7,7 @@ package queue
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"time"
 
@@ -90,22 +91,32 @@ type TimerCancel struct {
 // Timer is a pending timer, as stored.
 type Timer struct {
 	// ID is the timer's River job id.
-	ID        int64
-	Rule      string
-	TargetKey string
-	Target    event.Target
-	Platform  string
+	ID        int64        `json:"id"`
+	Rule      string       `json:"rule"`
+	TargetKey string       `json:"target_key"`
+	Target    event.Target `json:"target"`
+	Platform  string       `json:"platform"`
 	// The triggering event, kept with the timer: the bot renders the
 	// rule's templates against it when the timer fires.
-	Source     string
-	EventID    string
-	Topic      string
-	ReceivedAt time.Time
-	Payload    []byte
-	Headers    http.Header
-	CreatedAt  time.Time
-	DueAt      time.Time
-	MaxLate    time.Duration
+	Source     string        `json:"source"`
+	EventID    string        `json:"event_id"`
+	Topic      string        `json:"topic"`
+	ReceivedAt time.Time     `json:"received_at"`
+	Payload    []byte        `json:"payload,omitempty"`
+	Headers    http.Header   `json:"headers,omitempty"`
+	CreatedAt  time.Time     `json:"created_at"`
+	DueAt      time.Time     `json:"due_at"`
+	MaxLate    time.Duration `json:"-"`
+}
+
+// MarshalJSON writes max_late as a duration ("24h0m0s"), as the rules
+// file does, for bot timers list --json and /admin/timers.
+func (t Timer) MarshalJSON() ([]byte, error) {
+	type plain Timer
+	return json.Marshal(struct {
+		plain
+		MaxLate string `json:"max_late"`
+	}{plain(t), t.MaxLate.String()})
 }
 
 // TimerFilter selects timers to list or cancel; empty fields match all.

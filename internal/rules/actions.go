@@ -286,7 +286,13 @@ func (rs *Ruleset) renderActions(run *runner, r *Rule, p *Platform, ev *event.Ev
 		switch t.Action {
 		case replier.ActionNotify:
 			req.Platform = replier.NotifierPrefix + t.Notifier
-			s, err := t.Value.Render(run, ev, formatText)
+			// Customer text must not ping a Slack channel or disguise a
+			// link; the rule's own literal text may (<@U123>).
+			f := formatText
+			if n := rs.Config.Notifiers[t.Notifier]; n != nil && n.Kind == NotifierSlack {
+				f = formatSlack
+			}
+			s, err := t.Value.Render(run, ev, f)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", where, err)
 			}

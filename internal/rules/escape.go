@@ -20,7 +20,13 @@ const (
 	formatText     bodyFormat = iota // plain text: nothing to escape
 	formatHTML                       // platforms that read HTML bodies
 	formatMarkdown                   // platforms told the body is Markdown
+	// formatSlack is Slack's message text: <...> makes mentions
+	// (<!channel>) and disguised links, & starts an entity.
+	formatSlack
 )
+
+// slackEscape is what Slack asks senders to escape in message text.
+var slackEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // Markers around untrusted text inside an HTML (trusted) value. They are
 // private-use characters; any in the text itself are replaced when it is
@@ -96,6 +102,8 @@ func (f bodyFormat) escape(s string, lineStart bool) string {
 		return html.EscapeString(s)
 	case formatMarkdown:
 		return markdownEscape(s, lineStart)
+	case formatSlack:
+		return slackEscape.Replace(s)
 	}
 	return s
 }

@@ -190,8 +190,11 @@ func (rs *Ruleset) explainCancel(run *runner, r *Rule, ev *event.Event, ignored 
 		cx.TargetKey = targetKey(p.Name, ev.Target)
 	}
 	switch {
-	case ignored != "":
-		cx.Why = "loop guard: " + describeIgnored(ignored) + "; such events never cancel timers"
+	case ignored == IgnoredOwnReply:
+		cx.Why = "loop guard: " + describeIgnored(ignored) + "; the bot's own events never cancel timers"
+		return cx
+	case ignored != "" && !r.AllowBots:
+		cx.Why = "loop guard: " + describeIgnored(ignored) + " (set allow_bots: true to let such events cancel)"
 		return cx
 	case cx.TargetKey == "":
 		cx.Why = "the event names no conversation or ticket"

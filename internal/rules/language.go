@@ -123,10 +123,10 @@ func (c *compiler) languages(rs *Ruleset) {
 			reads = true
 		}
 		if r.Timing != nil && r.Timing.CancelWhen != nil && c.langProgram(path{"rules", r.Index, "cancel_when"}, r.Name, r.Timing.CancelWhen) {
-			reads = true
+			r.cancelNeedsLanguage = true
 		}
 		r.needsLanguage = reads || r.Reply != nil && r.Reply.Bodies != nil
-		need = need || r.needsLanguage
+		need = need || r.needsLanguage || r.cancelNeedsLanguage
 		if r.Reply != nil {
 			for lang := range r.Reply.Bodies {
 				codes[lang] = true

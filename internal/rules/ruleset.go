@@ -126,6 +126,8 @@ type Rule struct {
 	// needsLanguage: the rule reads `language` or has a body per
 	// language, so the event's language is detected before it runs.
 	needsLanguage bool
+	// cancelNeedsLanguage: its cancel_when reads language.
+	cancelNeedsLanguage bool
 }
 
 // ReplyTemplate is a compiled reply.

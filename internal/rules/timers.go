@@ -138,17 +138,21 @@ func (rs *Ruleset) startTimer(r *Rule, ev *event.Event) (TimerMatch, error) {
 }
 
 // cancels evaluates the cancel_when of every timed rule that sees events of
-// ev's source. Events the loop guard withholds never cancel: the bot's own
-// actions come back as events.
+// ev's source. The bot's own events never cancel: its actions come back as
+// events. Events of other bots and automations cancel only the timers of
+// rules with allow_bots, as they trigger only those.
 func (rs *Ruleset) cancels(run *runner, ev *event.Event, ignored string) ([]TimerCancel, []RuleError) {
-	if ignored != "" || ev.Target.ID == "" {
+	if ignored == IgnoredOwnReply || ev.Target.ID == "" {
 		return nil, nil
 	}
 	var out []TimerCancel
 	var errs []RuleError
 	langKnown := false
 	for _, r := range rs.timed[ev.Source] {
-		if r.needsLanguage && !langKnown {
+		if ignored != "" && !r.AllowBots {
+			continue
+		}
+		if r.cancelNeedsLanguage && !langKnown {
 			ev, langKnown = rs.withLanguage(ev), true
 		}
 		p := rs.PlatformFor(r, ev.Source)
