@@ -241,3 +241,33 @@ func TestTimerLaterThanMaxLateIsDropped(t *testing.T) {
 	}
 }
 
+// TestOverdueTimerFiresSoonAfterKill: a timer that fell due while the bot
+// was down after a kill -9 fires soon after the start, not once the dead
+// process's River leadership has expired (up to 15 s).
+func TestOverdueTimerFiresSoonAfterKill(t *testing.T) {
+	const conv = "7300000301"
+	f := newFakes(t)
+	bot := Start(t, Config{Rules: f.rules("", `
+  - name: overdue
+    source: intercom
+    when: topic == "conversation.user.created"
+    after: 1s
+    reply: {as: note, body: "<p>overdue</p>"}
+`)})
+	post(t, bot, "intercom", "intercom", conversationCreated("notif_overdue-1", conv), "accepted")
+	timers := adminTimers(t, bot, "target="+conv)
+	bot.Kill()
+	if len(timers) != 1 {
+		t.Fatalf("pending timers = %+v; want one", timers)
+	}
+	time.Sleep(time.Until(timers[0].DueAt.Add(time.Second)))
+	started := time.Now()
+	bot = Start(t, Config{Dir: bot.Dir})
+	logsOnFailure(t, bot)
+	WaitFor(t, 30*time.Second, "the overdue timer's note", func() bool { return f.accepted(conv) > 0 })
+	took := f.firstRequest(conv).Time.Sub(started)
+	t.Logf("overdue timer fired %s after the restart began", took.Round(10*time.Millisecond))
+	if limit := 8 * time.Second; took > limit {
+		t.Errorf("the overdue timer fired %s after the restart, want within %s", took.Round(10*time.Millisecond), limit)
+	}
+}
