@@ -102,6 +102,12 @@ func (b *sqliteBackend) setup(ctx context.Context, opts Options, workers *river.
 		if n > 0 {
 			opts.Logger.Warn("requeued deliveries interrupted by the previous shutdown", "jobs", n)
 		}
+		// A process killed while it led River keeps its lease for up to
+		// 15 s; until then nothing moves due scheduled jobs (timers,
+		// retries) to available. It is dead, so its lease goes too.
+		if _, err := b.q.exec(ctx, `DELETE FROM river_leader`); err != nil {
+			return fmt.Errorf("clear the previous process's leadership: %w", err)
+		}
 	}
 	b.client, err = river.NewClient(driver, riverConfig(opts, workers, 20*time.Millisecond))
 	if err != nil {
