@@ -168,7 +168,7 @@ func ruleSummary(r *rules.Rule) string {
 	}
 	out := strings.Join(parts, " + ")
 	if r.Timing != nil {
-		out += " after " + r.Config.After.String()
+		out += " after " + rules.ShortDuration(r.Timing.After)
 		if r.Timing.Calendar != nil {
 			out += " (" + r.Timing.Calendar.Name + " hours)"
 		}

@@ -168,7 +168,7 @@ func (rs *Ruleset) Explain(ev *event.Event) Explanation {
 }
 
 func (rs *Ruleset) explainTimer(r *Rule, ev *event.Event) *TimerExplanation {
-	tx := &TimerExplanation{After: shortDuration(r.Timing.After), Retrigger: RetriggerKeep}
+	tx := &TimerExplanation{After: ShortDuration(r.Timing.After), Retrigger: RetriggerKeep}
 	if r.Timing.Restart {
 		tx.Retrigger = RetriggerRestart
 	}
@@ -356,8 +356,8 @@ func summarize(v any) any {
 	return v
 }
 
-// shortDuration writes 4h rather than 4h0m0s.
-func shortDuration(d time.Duration) string {
+// ShortDuration writes 4h rather than 4h0m0s, and 90s as 1m30s.
+func ShortDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")

@@ -120,3 +120,14 @@ func TestTimedRulesStartAndCancelTimers(t *testing.T) {
 		t.Fatalf("an event without a target cancelled %+v", got.Cancels)
 	}
 }
+
+func TestShortDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		4 * time.Hour: "4h", 90 * time.Second: "1m30s", 30 * time.Second: "30s",
+		time.Hour + 30*time.Minute: "1h30m", 720 * time.Hour: "720h",
+	} {
+		if got := ShortDuration(d); got != want {
+			t.Errorf("ShortDuration(%v) = %q; want %q", d, got, want)
+		}
+	}
+}
