@@ -73,9 +73,9 @@ func (u *platformUnderTest) ownSource() string  { return u.name + "-own" }
 
 // replyTemplate is the body every rule of the kind posts; rendered says
 // what it becomes for the chosen example. It interpolates only the target
-// id, which is the same in every body format (a topic such as
-// message_created is escaped for Markdown).
-const replyTemplate = "E2E reply to {{ target.id }}, rendered by the rules"
+// id, raw: an id is the same in every body format, but escaped it would
+// not be (Front's cnv_app1 becomes cnv\_app1 in its Markdown comments).
+const replyTemplate = "E2E reply to {{ raw(target.id) }}, rendered by the rules"
 
 func (u *platformUnderTest) rendered() string {
 	return "E2E reply to " + u.example.want.Target.ID + ", rendered by the rules"
@@ -295,10 +295,12 @@ type wire struct {
 	sent []sentRequest
 }
 
-// sentRequest is one request as it went over the wire.
+// sentRequest is one request as it went over the wire, with the status
+// the fake answered.
 type sentRequest struct {
 	Method, Path, ContentType string
 	Body                      []byte
+	Status                    int
 }
 
 func newWire(t *testing.T, target string) *wire {
@@ -318,15 +320,48 @@ func newWire(t *testing.T, target string) *wire {
 			return
 		}
 		w.mu.Lock()
-		w.sent = append(w.sent, sentRequest{r.Method, r.URL.EscapedPath(), r.Header.Get("Content-Type"), body})
+		i := len(w.sent)
+		w.sent = append(w.sent, sentRequest{Method: r.Method, Path: r.URL.EscapedPath(), ContentType: r.Header.Get("Content-Type"), Body: body})
 		w.mu.Unlock()
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		proxy.ServeHTTP(rw, r)
+		sw := &statusWriter{ResponseWriter: rw, status: http.StatusOK}
+		proxy.ServeHTTP(sw, r)
+		w.mu.Lock()
+		w.sent[i].Status = sw.status
+		w.mu.Unlock()
 	}))
 	t.Cleanup(srv.Close)
 	// The fake's own path prefix, if any, stays in the account's base_url.
 	w.base = srv.URL + strings.TrimSuffix(to.Path, "/")
 	return w
+}
+
+// statusWriter keeps the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// since returns the requests from the n-th on (n from count), oldest first.
+func (w *wire) since(n int) []sentRequest {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if n > len(w.sent) {
+		return nil
+	}
+	return slices.Clone(w.sent[n:])
+}
+
+// count is how many requests went over the wire so far.
+func (w *wire) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.sent)
 }
 
 // URL is what the account's base_url is set to.

@@ -63,17 +63,8 @@ var platformCases = map[string]platformCase{
 	// The reseller API (api: keliweb) reports errors in a 200 answer.
 	"whmcs": {suite: whmcsfake.Suite, errorStatus: http.StatusOK},
 	// The stock External API (api: whmcs) does too.
-	"whmcs-stock": {suite: stockWHMCSSuite, errorStatus: http.StatusOK},
+	"whmcs-stock": {suite: whmcsfake.StockSuite, errorStatus: http.StatusOK},
 	"zendesk":     {suite: zendeskfake.Suite, errorStatus: http.StatusUnprocessableEntity},
-}
-
-// stockWHMCSSuite is WHMCS's suite with an account on the stock External
-// API: the same hook deliveries, replies to the stock fake.
-func stockWHMCSSuite() platformtest.Suite {
-	s := whmcsfake.Suite()
-	s.NewFake = func(t *testing.T) platformtest.Fake { return whmcsfake.NewStock(t) }
-	s.Sample = whmcsfake.StockSample
-	return s
 }
 
 // TestPlatforms runs the real binary against every registered platform's
