@@ -198,7 +198,8 @@ type rule struct {
 	// extra holds rule keys besides name/when/reply (once, allow_bots...),
 	// unindented YAML.
 	extra string
-	// reply is the reply mapping, unindented YAML.
+	// reply is the reply mapping, unindented YAML ("" for a rule that
+	// only acts).
 	reply string
 }
 
@@ -215,8 +216,10 @@ func (r rule) yaml() string {
 	if r.extra != "" {
 		b.WriteString(indent(r.extra, 4))
 	}
-	b.WriteString("    reply:\n")
-	b.WriteString(indent(r.reply, 6))
+	if r.reply != "" {
+		b.WriteString("    reply:\n")
+		b.WriteString(indent(r.reply, 6))
+	}
 	return b.String()
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -49,11 +50,17 @@ type platformUnderTest struct {
 
 	row     platform.Capability
 	example chosenExample
+	// actExample is the example the actions scenarios answer (example
+	// unless the case's actsOn refuses its target).
+	actExample chosenExample
 	// account are the account settings: the fake's, plus what names the
 	// bot in OwnPost.Account.
 	account map[string]string
 	// env holds the account's secrets, by the variable the rules name.
 	env map[string]string
+	// ownActions are the suite's deliveries of the bot's own actions
+	// whose account settings agree with account.
+	ownActions []platformtest.OwnPost
 }
 
 // chosenExample is the suite example the reply rule answers.
@@ -73,9 +80,9 @@ func (u *platformUnderTest) ownSource() string  { return u.name + "-own" }
 
 // replyTemplate is the body every rule of the kind posts; rendered says
 // what it becomes for the chosen example. It interpolates only the target
-// id, which is the same in every body format (a topic such as
-// message_created is escaped for Markdown).
-const replyTemplate = "E2E reply to {{ target.id }}, rendered by the rules"
+// id, raw: an id is the same in every body format, but escaped it would
+// not be (Front's cnv_app1 becomes cnv\_app1 in its Markdown comments).
+const replyTemplate = "E2E reply to {{ raw(target.id) }}, rendered by the rules"
 
 func (u *platformUnderTest) rendered() string {
 	id := u.example.want.Target.ID
@@ -97,8 +104,14 @@ func newPlatformUnderTest(t *testing.T, name string, p platform.Platform, c plat
 	u := &platformUnderTest{name: name, kind: kind, p: p, suite: s, c: c, env: map[string]string{}}
 	u.row = replyRow(t, p.Spec())
 	var missing []string
-	if u.example, missing = pickExample(t, s, u.row); missing != nil {
+	if u.example, missing = pickExample(t, s, u.row, nil); missing != nil {
 		return nil, fmt.Sprintf("reference payloads %q are absent (../shared is missing)", missing)
+	}
+	u.actExample = u.example
+	if c.actsOn != nil {
+		if u.actExample, missing = pickExample(t, s, u.row, c.actsOn); missing != nil {
+			return nil, fmt.Sprintf("reference payloads %q are absent (../shared is missing)", missing)
+		}
 	}
 	u.fake = s.NewFake(t)
 	u.wire = newWire(t, u.fake.BaseURL())
@@ -112,6 +125,20 @@ func newPlatformUnderTest(t *testing.T, name string, p platform.Platform, c plat
 			t.Fatalf("%s: the fake is configured with %s %q, the suite's own post with %q: they must name the same bot", name, k, have, v)
 		}
 		u.account[k] = v
+	}
+	// The bot's own actions name it by settings the account gets too,
+	// unless they contradict it (two ways to name one bot).
+	for _, p := range s.BotActions {
+		agree := true
+		for k, v := range p.Account {
+			if have, ok := u.account[k]; ok && have != v {
+				agree = false
+			}
+		}
+		if agree {
+			maps.Copy(u.account, p.Account)
+			u.ownActions = append(u.ownActions, p)
+		}
 	}
 	for k, v := range u.fake.Secrets() {
 		u.env[secretEnv(name, k)] = v
@@ -144,12 +171,16 @@ func replyRow(t *testing.T, sp *platform.Spec) platform.Capability {
 // its target has the row's type and it reaches the rules. A reference
 // file that is absent (no ../shared) gives way to an inline example;
 // missing lists the files when none is left.
-func pickExample(t *testing.T, s platformtest.Suite, row platform.Capability) (_ chosenExample, missing []string) {
+// accept, when set, must accept the example's target id too.
+func pickExample(t *testing.T, s platformtest.Suite, row platform.Capability, accept func(id string) bool) (_ chosenExample, missing []string) {
 	t.Helper()
 	ref := filepath.Join(moduleRoot(), "..", "shared", "reference")
 	for _, ex := range s.Examples {
 		w := ex.Want
 		if w.Target.Type != row.Target || w.Target.ID == "" || w.Ignored != "" || isPingTopic(s.Platform, w.Topic) {
+			continue
+		}
+		if accept != nil && !accept(w.Target.ID) {
 			continue
 		}
 		c := chosenExample{name: ex.File, body: ex.Body, header: ex.Header, want: w}
@@ -214,7 +245,11 @@ func platformsRules(us []*platformUnderTest) string {
 	b.WriteString("settings:\n  target_max_per_hour: 1000\n  delivery:\n    backoff_initial: 50ms\n    backoff_max: 200ms\n    timeout: 5s\n")
 	b.WriteString("sources:\n")
 	for _, u := range us {
-		for _, name := range []string{u.source(), u.deadSource(), u.ownSource()} {
+		names := []string{u.source(), u.deadSource(), u.ownSource()}
+		if len(u.actionRows()) > 0 {
+			names = append(names, u.actSource(), u.failSource())
+		}
+		for _, name := range names {
 			fmt.Fprintf(&b, "  %s:\n    kind: %s\n    secret_env: %s\n", name, u.kind, platformSecretEnv)
 			if name != u.source() {
 				fmt.Fprintf(&b, "    platform: %s\n", u.name)
@@ -241,6 +276,7 @@ func platformsRules(us []*platformUnderTest) string {
 			// answering the bot's own post.
 			rule{name: u.name + "-own-trap", source: u.ownSource(), when: "true", reply: reply},
 		))
+		b.WriteString(actionsRules(u))
 	}
 	return b.String()
 }
@@ -301,10 +337,12 @@ type wire struct {
 	sent []sentRequest
 }
 
-// sentRequest is one request as it went over the wire.
+// sentRequest is one request as it went over the wire, with the status
+// the fake answered.
 type sentRequest struct {
 	Method, Path, ContentType string
 	Body                      []byte
+	Status                    int
 }
 
 func newWire(t *testing.T, target string) *wire {
@@ -314,25 +352,78 @@ func newWire(t *testing.T, target string) *wire {
 		t.Fatalf("fake base URL %q: %v", target, err)
 	}
 	w := &wire{}
-	proxy := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
-		r.Out.URL.Scheme, r.Out.URL.Host, r.Out.Host = to.Scheme, to.Host, to.Host
-	}}
-	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+	var self string // the wire's own scheme and host
+	proxy := &httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.Out.URL.Scheme, r.Out.URL.Host, r.Out.Host = to.Scheme, to.Host, to.Host
+		},
+		// Links the fake makes from its own address (Front's next page)
+		// point back through the wire, as the platform's would point at
+		// the host the bot called.
+		ModifyResponse: func(resp *http.Response) error {
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				return err
+			}
+			body = bytes.ReplaceAll(body, []byte(to.Scheme+"://"+to.Host), []byte(self))
+			resp.Body = io.NopCloser(bytes.NewReader(body))
+			resp.ContentLength = int64(len(body))
+			resp.Header.Set("Content-Length", strconv.Itoa(len(body)))
+			return nil
+		},
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		if err != nil {
 			http.Error(rw, err.Error(), http.StatusBadGateway)
 			return
 		}
 		w.mu.Lock()
-		w.sent = append(w.sent, sentRequest{r.Method, r.URL.EscapedPath(), r.Header.Get("Content-Type"), body})
+		i := len(w.sent)
+		w.sent = append(w.sent, sentRequest{Method: r.Method, Path: r.URL.EscapedPath(), ContentType: r.Header.Get("Content-Type"), Body: body})
 		w.mu.Unlock()
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		proxy.ServeHTTP(rw, r)
+		sw := &statusWriter{ResponseWriter: rw, status: http.StatusOK}
+		proxy.ServeHTTP(sw, r)
+		w.mu.Lock()
+		w.sent[i].Status = sw.status
+		w.mu.Unlock()
 	}))
+	self = "http://" + srv.Listener.Addr().String()
+	srv.Start()
 	t.Cleanup(srv.Close)
 	// The fake's own path prefix, if any, stays in the account's base_url.
 	w.base = srv.URL + strings.TrimSuffix(to.Path, "/")
 	return w
+}
+
+// statusWriter keeps the status a handler wrote.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// since returns the requests from the n-th on (n from count), oldest first.
+func (w *wire) since(n int) []sentRequest {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if n > len(w.sent) {
+		return nil
+	}
+	return slices.Clone(w.sent[n:])
+}
+
+// count is how many requests went over the wire so far.
+func (w *wire) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.sent)
 }
 
 // URL is what the account's base_url is set to.

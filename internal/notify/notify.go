@@ -87,6 +87,14 @@ func parseTarget(what, raw string, opt Options, quote bool) (*url.URL, error) {
 	return u, nil
 }
 
+// CheckURL checks a notifier URL written in the rules file as NewWebhook
+// will when the bot starts (scheme, host, and no literal address the guard
+// refuses), so that `bot check` refuses what `bot serve` would.
+func CheckURL(raw string, allowPrivate bool) error {
+	_, err := parseTarget("url", raw, Options{AllowPrivate: allowPrivate}, true)
+	return err
+}
+
 // newClient builds the httpapi client over the guarded transport.
 func newClient(opt Options, secrets []string) (*httpapi.Client, error) {
 	return httpapi.New(httpapi.Config{

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -160,7 +161,7 @@ func (s *Store) applyAction(ctx context.Context, q querier, in *Intake, a *Actio
 			return ActionResult{}, nil, err
 		}
 		args = &DeliveryArgs{
-			Source: in.Source, EventID: in.EventID, Topic: in.Topic, Rule: a.Rule, Platform: a.Platform,
+			Source: in.Source, EventID: in.EventID, Topic: in.Topic, Rule: a.Rule, Platform: firstPlatform(a),
 			Request: *a.Request, ClaimKey: claimKeyIf(a), ClaimTTL: a.Cooldown, TargetKey: a.TargetKey,
 			ReceivedAt: in.ReceivedAt, Deadline: in.ReceivedAt.Add(pol.MaxAge), MaxAttempts: pol.MaxAttempts,
 			Next: next,
@@ -179,6 +180,16 @@ func (s *Store) applyAction(ctx context.Context, q querier, in *Intake, a *Actio
 		}
 	}
 	return r, args, nil
+}
+
+// firstPlatform is the replier the rule's first job goes to: the
+// platform's account, except when a rule without a reply notifies first;
+// then the notifier, as chain.go picks each later step's.
+func firstPlatform(a *Action) string {
+	if a.Request != nil && strings.HasPrefix(a.Request.Platform, replier.NotifierPrefix) {
+		return a.Request.Platform
+	}
+	return a.Platform
 }
 
 // stepsOf is the rule's steps after its first request, as a job carries

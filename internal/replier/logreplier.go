@@ -111,6 +111,9 @@ func (l logLine) MarshalJSON() ([]byte, error) {
 	if l.Request.Body != "" {
 		m["body"] = l.Request.Body
 	}
+	if l.Request.Action != "" {
+		m["action"] = l.Request.Action
+	}
 	if len(l.Attachments) > 0 {
 		m["attachments"] = l.Attachments
 	}
@@ -136,8 +139,12 @@ func (l *Log) Send(_ context.Context, req *Request) (Result, error) {
 	if req == nil {
 		return Result{}, &Error{Reason: ReasonInvalidRequest, Message: "nil request"}
 	}
-	if !l.Supports(req.As, req.Target.Type) {
-		return Result{}, &Error{Reason: ReasonInvalidRequest, Message: fmt.Sprintf("unknown reply kind %q or target type %q", req.As, req.Target.Type)}
+	// An action request (tag, status, notify...) has no reply kind: a log
+	// prints it like a reply, so --dry-run shows every step of a rule and
+	// a log platform stands in for one that acts.
+	if req.Action == "" && !l.Supports(req.As, req.Target.Type) ||
+		req.Action != "" && !l.Supports(req.Action, req.Target.Type) {
+		return Result{}, &Error{Reason: ReasonInvalidRequest, Message: fmt.Sprintf("unknown reply kind %q or target type %q", req.As+req.Action, req.Target.Type)}
 	}
 	if req.Target.ID == "" {
 		return Result{}, &Error{Reason: ReasonInvalidRequest, Message: "target id is empty"}

@@ -48,9 +48,30 @@ func TestLogWritesOneLinePerRequest(t *testing.T) {
 	}
 }
 
+// TestLogPrintsActions: an action request (no reply kind) is printed
+// with its action and fields, as a dry run and a log platform need.
+func TestLogPrintsActions(t *testing.T) {
+	var buf bytes.Buffer
+	l := NewLog("dry", &buf)
+	reqs := []Request{
+		{Platform: "intercom", Action: "tag", Target: conv("1"), Fields: map[string]Value{FieldTags: {List: []string{"refund"}}}},
+		{Platform: NotifierPrefix + "crm", Action: ActionNotify, Target: ticket("2"), Fields: map[string]Value{FieldText: {Text: "hi"}}},
+	}
+	for i := range reqs {
+		if _, err := l.Send(ctx(t), &reqs[i]); err != nil {
+			t.Fatalf("Send %+v: %v", reqs[i], err)
+		}
+	}
+	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], `"action":"tag"`) || !strings.Contains(lines[0], `"tags":["refund"]`) ||
+		!strings.Contains(lines[1], `"action":"notify"`) || !strings.Contains(lines[1], `"text":"hi"`) {
+		t.Errorf("lines %q", lines)
+	}
+}
+
 func TestLogRejectsUnknown(t *testing.T) {
 	l := NewLog("", &bytes.Buffer{})
-	for _, req := range []*Request{nil, {As: "", Target: conv("1")}, {As: AsNote, Target: event.Target{Type: "email", ID: "1"}}, {As: AsComment, Target: conv("")}} {
+	for _, req := range []*Request{nil, {As: "", Target: conv("1")}, {As: AsNote, Target: event.Target{Type: "email", ID: "1"}}, {As: AsComment, Target: conv("")}, {Action: "tag", Target: event.Target{Type: "email", ID: "1"}}} {
 		_, err := l.Send(ctx(t), req)
 		if e := AsError(err); err == nil || e.Reason != ReasonInvalidRequest {
 			t.Errorf("%+v: %v", req, err)

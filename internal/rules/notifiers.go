@@ -1,7 +1,7 @@
 package rules
 
 import (
-	"strings"
+	"github.com/supportops/autoresponder/internal/notify"
 )
 
 // Notifier kinds.
@@ -48,8 +48,13 @@ func (c *compiler) notifiers() {
 			if n.SecretEnv != "" && n.SecretFile != "" {
 				c.errAt(at, "", "notifier %q: give secret_env or secret_file, not both", name)
 			}
-			if n.URL != "" && !strings.HasPrefix(n.URL, "https://") && !(n.AllowPrivate && strings.HasPrefix(n.URL, "http://")) {
-				c.errAt(append(at, "url"), "", "notifier url must start with https:// (http:// only with allow_private: true)")
+			if n.URL != "" {
+				// The check the notifier makes when the bot starts: a
+				// loopback or private literal address, http without
+				// allow_private.
+				if err := notify.CheckURL(n.URL, n.AllowPrivate); err != nil {
+					c.errAt(append(at, "url"), "", "notifier %q %v", name, err)
+				}
 			}
 		case "":
 			c.errAt(at, "", "notifier %q needs a kind: slack or webhook", name)
