@@ -85,13 +85,7 @@ func (u *platformUnderTest) ownSource() string  { return u.name + "-own" }
 const replyTemplate = "E2E reply to {{ raw(target.id) }}, rendered by the rules"
 
 func (u *platformUnderTest) rendered() string {
-	id := u.example.want.Target.ID
-	if u.p.BodyFormat(u.row.As, nil) == platform.FormatMarkdown {
-		// The bot escapes interpolated text for a Markdown body (the
-		// inline examples' ids, like cnv_app1, have underscores).
-		id = strings.ReplaceAll(id, "_", `\_`)
-	}
-	return "E2E reply to " + id + ", rendered by the rules"
+	return "E2E reply to " + u.example.want.Target.ID + ", rendered by the rules"
 }
 
 // newPlatformUnderTest starts the case's strict fake and picks what the
