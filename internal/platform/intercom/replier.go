@@ -46,6 +46,7 @@ type Replier struct {
 	adminID    string
 	c          *httpapi.Client
 	spec       *platform.Spec
+	states     *stateCache // GET /ticket_states, for ticket status actions
 }
 
 var _ replier.Replier = (*Replier)(nil)
@@ -81,7 +82,7 @@ func NewReplier(cfg Config) (*Replier, error) {
 	}
 	return &Replier{
 		name: name, base: base, token: cfg.Token, apiVersion: cfg.APIVersion, adminID: cfg.AdminID, c: c,
-		spec: newSpec(),
+		spec: newSpec(), states: newStateCache(),
 	}, nil
 }
 

@@ -44,6 +44,7 @@ type (
 	// integer there, assignee_id a string.
 	ticketUpdate struct {
 		TicketAttributes map[string]string `json:"ticket_attributes,omitempty"`
+		TicketStateID    string            `json:"ticket_state_id,omitempty"`
 		Open             *bool             `json:"open,omitempty"`
 		SnoozedUntil     int64             `json:"snoozed_until,omitempty"`
 		AdminID          int64             `json:"admin_id"`
@@ -157,9 +158,13 @@ func (a *action) assign(ctx context.Context, who map[string]string) (replier.Res
 	return res, nil
 }
 
-// status opens, closes or snoozes; until is unix seconds on the wire.
+// status opens, closes or snoozes; until is unix seconds on the wire. A
+// ticket can also take a ticket-state category (ticket_states.go).
 func (a *action) status(ctx context.Context, status string, until time.Time) (replier.Result, *replier.Error) {
 	if a.target.Type == event.TargetTicket {
+		if slices.Contains(ticketStateCategories, status) {
+			return a.ticketState(ctx, status)
+		}
 		u := ticketUpdate{}
 		switch status {
 		case StatusOpen:
@@ -209,13 +214,9 @@ func (a *action) parts(ctx context.Context, body partsRequest) (replier.Result, 
 // updateTicket is one PUT /tickets/{id} in the 2.14+ shape, attributed to
 // the bot's admin so that the webhook it causes names the bot as author.
 func (a *action) updateTicket(ctx context.Context, u ticketUpdate) (replier.Result, *replier.Error) {
-	if major, minor, ok := parseVersion(a.i.apiVersion); ok && (major < 2 || major == 2 && minor < minTicketUpdateVersion) {
-		return replier.Result{}, a.i.c.InvalidRequest("%s on a ticket needs api_version 2.%d or later (PUT /tickets/{id} changed shape); the account has %s",
-			a.row.Action, minTicketUpdateVersion, a.i.apiVersion)
-	}
-	admin, err := strconv.ParseInt(a.i.adminID, 10, 64)
-	if err != nil {
-		return replier.Result{}, a.i.c.InvalidRequest("admin_id %q is not a number; PUT /tickets/{id} takes an integer admin_id", a.i.adminID)
+	admin, e := a.ticketAdmin()
+	if e != nil {
+		return replier.Result{}, e
 	}
 	u.AdminID = admin
 	resp, e := a.call(ctx, http.MethodPut, []string{"tickets", a.target.ID}, u)
@@ -225,32 +226,68 @@ func (a *action) updateTicket(ctx context.Context, u ticketUpdate) (replier.Resu
 	return a.result(resp), nil
 }
 
+// ticketAdmin checks that PUT /tickets/{id} can be sent in the shape the
+// replier knows, before any call, and returns the admin_id as the integer
+// that shape takes.
+func (a *action) ticketAdmin() (int64, *replier.Error) {
+	if major, minor, ok := parseVersion(a.i.apiVersion); ok && (major < 2 || major == 2 && minor < minTicketUpdateVersion) {
+		return 0, a.i.c.InvalidRequest("%s on a ticket needs api_version 2.%d or later (PUT /tickets/{id} changed shape); the account has %s",
+			a.row.Action, minTicketUpdateVersion, a.i.apiVersion)
+	}
+	admin, err := strconv.ParseInt(a.i.adminID, 10, 64)
+	if err != nil {
+		return 0, a.i.c.InvalidRequest("admin_id %q is not a number; PUT /tickets/{id} takes an integer admin_id", a.i.adminID)
+	}
+	return admin, nil
+}
+
 // call sends one request; a refusal becomes an error naming the call, and
 // a 403 also names the scope the row needs.
 func (a *action) call(ctx context.Context, method string, segments []string, body any) (*httpapi.Response, *replier.Error) {
+	resp, e := a.do(ctx, method, segments, body)
+	if e != nil {
+		return nil, e
+	}
+	if !resp.OK() {
+		return nil, a.refused(resp, method, segments, "the "+a.row.Scope+" scope")
+	}
+	return resp, nil
+}
+
+// do sends one request (a nil body sends none) and returns the answer
+// whatever its status; only a request that got no answer is an error.
+func (a *action) do(ctx context.Context, method string, segments []string, body any) (*httpapi.Response, *replier.Error) {
 	what := method + " /" + strings.Join(segments, "/")
 	endpoint, err := httpapi.EndpointURL(a.i.base, segments...)
 	if err != nil {
 		return nil, a.i.c.InvalidRequest("%s: %v", what, err)
 	}
-	data, err := httpapi.EncodeJSON(body)
-	if err != nil {
-		return nil, a.i.c.InvalidRequest("%s: encoding the body: %v", what, err)
+	req := httpapi.Request{Method: method, URL: endpoint, Header: a.i.header()}
+	if body != nil {
+		data, err := httpapi.EncodeJSON(body)
+		if err != nil {
+			return nil, a.i.c.InvalidRequest("%s: encoding the body: %v", what, err)
+		}
+		req.ContentType, req.Body = "application/json", data
 	}
-	resp, e := a.i.c.Do(ctx, httpapi.Request{Method: method, URL: endpoint, ContentType: "application/json", Body: data, Header: a.i.header()})
+	resp, e := a.i.c.Do(ctx, req)
 	if e != nil {
 		e.Message = what + ": " + e.Message
 		return nil, a.i.c.Redact(e)
 	}
-	if !resp.OK() {
-		said := a.i.errorMessage(resp)
-		msg := fmt.Sprintf("%s %s: %s", a.row.Action, what, said)
-		if resp.Status == http.StatusForbidden {
-			msg = fmt.Sprintf("%s %s was refused: the access token needs the %s scope (Intercom said: %s)", a.row.Action, what, a.row.Scope, said)
-		}
-		return nil, a.i.c.StatusError(resp, msg)
-	}
 	return resp, nil
+}
+
+// refused turns a non-2xx answer into an error naming the call and what
+// Intercom said; a 403 also names what the token needs (need).
+func (a *action) refused(resp *httpapi.Response, method string, segments []string, need string) *replier.Error {
+	what := method + " /" + strings.Join(segments, "/")
+	said := a.i.errorMessage(resp)
+	msg := fmt.Sprintf("%s %s: %s", a.row.Action, what, said)
+	if resp.Status == http.StatusForbidden {
+		msg = fmt.Sprintf("%s %s was refused: the access token needs %s (Intercom said: %s)", a.row.Action, what, need, said)
+	}
+	return a.i.c.StatusError(resp, msg)
 }
 
 // result reads what an accepted call returned. The action was done even

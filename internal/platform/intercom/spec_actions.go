@@ -2,6 +2,7 @@ package intercom
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/supportops/autoresponder/internal/event"
 	"github.com/supportops/autoresponder/internal/platform"
@@ -19,6 +20,19 @@ const (
 	StatusClosed  = "closed"
 	StatusSnoozed = "snoozed"
 )
+
+// Ticket status values that are ticket-state categories (the enum of
+// ticket_state.category in 2.16): the replier sets the ticket's state to a
+// state of that category (ticket_states.go).
+const (
+	StatusSubmitted         = "submitted"
+	StatusInProgress        = "in_progress"
+	StatusWaitingOnCustomer = "waiting_on_customer"
+	StatusResolved          = "resolved"
+)
+
+// ticketStateCategories are the categories a ticket status may name.
+var ticketStateCategories = []string{StatusSubmitted, StatusInProgress, StatusWaitingOnCustomer, StatusResolved}
 
 // The OAuth scopes Intercom names in its 403s ("You do not have the
 // required scope (...)"): conversations and tickets are written with
@@ -39,6 +53,7 @@ const minTicketUpdateVersion = 14
 func actionRows() []platform.ActionCapability {
 	conv, ticket := event.TargetConversation, event.TargetTicket
 	statuses := []string{StatusOpen, StatusClosed, StatusSnoozed}
+	ticketStatuses := append(slices.Clone(statuses), ticketStateCategories...)
 	snooze := []string{StatusSnoozed}
 	return []platform.ActionCapability{
 		{Action: platform.ActionTag, Target: conv, Scope: scopeConversations,
@@ -51,8 +66,8 @@ func actionRows() []platform.ActionCapability {
 			Doc: "PUT /tickets/{id} with assignee_id (a teammate or team id; \"0\" unassigns) and the bot's admin_id; one of admin or team per action. Needs api_version 2.14 or later"},
 		{Action: platform.ActionStatus, Target: conv, Values: statuses, Until: snooze, Scope: scopeConversations,
 			Doc: "POST /conversations/{id}/parts with message_type open, close or snoozed (snoozed_until from until, in unix seconds), as the bot's admin"},
-		{Action: platform.ActionStatus, Target: ticket, Values: statuses, Until: snooze, Scope: scopeTickets,
-			Doc: "PUT /tickets/{id} with open true (open), open false (closed) or snoozed_until (snoozed), and the bot's admin_id; ticket states (in progress, waiting on customer) are not set. Needs api_version 2.14 or later"},
+		{Action: platform.ActionStatus, Target: ticket, Values: ticketStatuses, Until: snooze, Scope: scopeTickets,
+			Doc: "PUT /tickets/{id} with the bot's admin_id and open true (open), open false (closed) or snoozed_until (snoozed); a ticket-state category (submitted, in_progress, waiting_on_customer, resolved) sends ticket_state_id, the first unarchived state of that category GET /ticket_states lists (cached 10 minutes). Needs api_version 2.14 or later"},
 		{Action: platform.ActionSet, Target: conv, Scope: scopeConversations,
 			Doc: "PUT /conversations/{id} with custom_attributes (conversation data attributes; values are sent as strings; attributes not named are left as they are). Not on api_version 2.10, which takes only read"},
 		{Action: platform.ActionSet, Target: ticket, Scope: scopeTickets,

@@ -14,9 +14,11 @@ import (
 // action endpoints change. A target the fake has not seen is open, untagged
 // and unassigned.
 type Target struct {
-	Tags         []string // tag names, in the order they were attached
-	State        string   // open, closed or snoozed
-	SnoozedUntil int64    // unix seconds, when snoozed
+	Tags  []string // tag names, in the order they were attached
+	State string   // open, closed or snoozed
+	// TicketStateID is a ticket's ticket_state_id, once an update set it.
+	TicketStateID string
+	SnoozedUntil  int64 // unix seconds, when snoozed
 	// AdminAssignee and TeamAssignee are a conversation's assignees; a
 	// ticket's assignee_id (admin or team) is Assignee.
 	AdminAssignee, TeamAssignee, Assignee string
@@ -117,6 +119,8 @@ func (f *intercomPlatform) actionSuccess(rec *platformfake.Recorded, n int64) []
 		return i
 	}
 	switch rec.Endpoint {
+	case EndpointTicketStates:
+		return f.ticketStateList()
 	case EndpointTags:
 		id := f.st.tag(str("name"))
 		rec.ResponseID = id
@@ -181,6 +185,9 @@ func (f *intercomPlatform) actionSuccess(rec *platformfake.Recorded, n int64) []
 		if id := str("assignee_id"); id != "" {
 			t.Assignee = id
 		}
+		if id := str("ticket_state_id"); id != "" {
+			t.TicketStateID = id
+		}
 		if admin, ok := b["admin_id"].(json.Number); ok {
 			t.LastAdmin = admin.String()
 		}
@@ -192,7 +199,8 @@ func (f *intercomPlatform) actionSuccess(rec *platformfake.Recorded, n int64) []
 		return platformfake.MustJSON(map[string]any{
 			"type": "ticket", "id": rec.TargetID, "ticket_id": rec.TargetID, "ticket_attributes": t.Attributes,
 			"open": t.State != "closed", "snoozed_until": snoozed, "admin_assignee_id": t.Assignee,
-			"created_at": now, "updated_at": now,
+			"ticket_state": f.ticketStateJSON(t.TicketStateID),
+			"created_at":   now, "updated_at": now,
 		})
 	}
 }

@@ -27,6 +27,10 @@ type Options struct {
 	AdminID string
 	// RateLimit enables fixed-window limiting (zero: off).
 	RateLimit platformfake.RateLimit
+	// TicketStates are what GET /ticket_states lists, and the only
+	// ticket_state_id values PUT /tickets/{id} takes; nil lists
+	// DefaultTicketStates.
+	TicketStates []TicketState
 	// Hook decides answers; see Hook.
 	Hook platformfake.Hook
 	// Now is the clock (rate-limit windows, recorded times); default time.Now.
@@ -38,7 +42,8 @@ type Options struct {
 // Fake is a strict fake of Intercom's reply endpoints,
 // POST /conversations/{id}/reply and POST /tickets/{id}/reply, and of the
 // endpoints actions call (tags, conversation parts, PUT conversation and
-// ticket). It keeps the state actions change (actions.go).
+// ticket, GET /ticket_states). It keeps the state actions change
+// (actions.go).
 type Fake struct {
 	*platformfake.Server
 	p *intercomPlatform
@@ -46,12 +51,13 @@ type Fake struct {
 
 // New starts the fake; Close it when done.
 func New(opts Options) *Fake {
-	p := &intercomPlatform{opts: opts, st: newState()}
+	p := &intercomPlatform{opts: opts, st: newState(), defaultStates: DefaultTicketStates()}
 	return &Fake{Server: platformfake.NewServer(p, opts.RateLimit, opts.Hook, opts.Now, opts.DisableRecording), p: p}
 }
 
 type intercomPlatform struct {
-	opts Options
+	opts          Options
+	defaultStates []TicketState // listed when opts.TicketStates is nil
 
 	mu sync.Mutex // guards st: Check and Success run concurrently
 	st *state
@@ -81,10 +87,8 @@ func (f *intercomPlatform) Check(r *http.Request, rec *platformfake.Recorded) *p
 	}
 
 	var p platformfake.Problems
-	if mt, params := platformfake.MediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		p.Addf("Content-Type %q: want application/json", r.Header.Get("Content-Type"))
-	} else if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-		p.Addf("Content-Type charset %q: want utf-8", cs)
+	if r.Method != http.MethodGet { // a GET carries no body, so no Content-Type
+		checkContentType(&p, r.Header.Get("Content-Type"))
 	}
 	if !platformfake.Accepts(r.Header.Get("Accept"), "application/json") {
 		p.Addf("Accept %q does not admit application/json", r.Header.Get("Accept"))
@@ -99,7 +103,7 @@ func (f *intercomPlatform) Check(r *http.Request, rec *platformfake.Recorded) *p
 	if r.Header.Get("User-Agent") == "" {
 		p.Addf("no User-Agent")
 	}
-	if endpoint != EndpointTags && (id == "" || id == "." || id == ".." || strings.Contains(id, "/")) {
+	if endpoint != EndpointTags && endpoint != EndpointTicketStates && (id == "" || id == "." || id == ".." || strings.Contains(id, "/")) {
 		p.Addf("path id %q is not an id", id)
 	}
 
@@ -109,6 +113,10 @@ func (f *intercomPlatform) Check(r *http.Request, rec *platformfake.Recorded) *p
 		p.Addf("reading body: %v", err)
 	case len(raw) > maxIntercomBody:
 		p.Addf("body larger than %d bytes", maxIntercomBody)
+	case r.Method == http.MethodGet:
+		if len(raw) > 0 {
+			p.Addf("GET %s takes no body", rec.Path)
+		}
 	default:
 		rec.RawBody = raw
 		if endpoint == EndpointConversationReply || endpoint == EndpointTicketReply {
@@ -120,7 +128,19 @@ func (f *intercomPlatform) Check(r *http.Request, rec *platformfake.Recorded) *p
 	if len(p) > 0 {
 		return &platformfake.Failure{Status: http.StatusBadRequest, Code: "parameter_invalid", Problems: p}
 	}
+	if endpoint == EndpointTicketUpdate {
+		return f.checkTicketState(rec.Body)
+	}
 	return nil
+}
+
+// checkContentType wants JSON in UTF-8.
+func checkContentType(p *platformfake.Problems, ct string) {
+	if mt, params := platformfake.MediaType(ct); mt != "application/json" {
+		p.Addf("Content-Type %q: want application/json", ct)
+	} else if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+		p.Addf("Content-Type charset %q: want utf-8", cs)
+	}
 }
 
 // Endpoints the fake knows, as Recorded.Endpoint names them.
@@ -133,6 +153,7 @@ const (
 	EndpointConversationParts  = "conversation_parts"  // POST /conversations/{id}/parts
 	EndpointConversationUpdate = "conversation_update" // PUT /conversations/{id}
 	EndpointTicketUpdate       = "ticket_update"       // PUT /tickets/{id}
+	EndpointTicketStates       = "ticket_states"       // GET /ticket_states
 )
 
 // intercomPath names the endpoint of an escaped path and its target id.
@@ -142,7 +163,13 @@ func intercomPath(escaped string) (endpoint, id string, ok bool) {
 		return "", "", false
 	}
 	if len(parts) == 2 {
-		return EndpointTags, "", parts[1] == "tags"
+		switch parts[1] {
+		case "tags":
+			return EndpointTags, "", true
+		case "ticket_states":
+			return EndpointTicketStates, "", true
+		}
+		return "", "", false
 	}
 	var conversation bool
 	switch parts[1] {
@@ -179,8 +206,11 @@ func intercomPath(escaped string) (endpoint, id string, ok bool) {
 
 // endpointMethod is the one method each endpoint takes.
 func endpointMethod(endpoint string) string {
-	if endpoint == EndpointConversationUpdate || endpoint == EndpointTicketUpdate {
+	switch endpoint {
+	case EndpointConversationUpdate, EndpointTicketUpdate:
 		return http.MethodPut
+	case EndpointTicketStates:
+		return http.MethodGet
 	}
 	return http.MethodPost
 }
