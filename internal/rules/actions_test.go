@@ -115,3 +115,23 @@ func TestATemplatedValueThePlatformRefusesIsARenderError(t *testing.T) {
 		t.Fatalf("%+v", got.Matches)
 	}
 }
+
+// TestAnActionSomeTargetTypeRefusesIsAWarning: Intercom's events carry
+// conversations and tickets, and its rows differ (a ticket takes status
+// in_progress, a conversation does not): the loader accepts the rule, and
+// bot check --strict fails on the warning that conversations would
+// dead-letter it.
+func TestAnActionSomeTargetTypeRefusesIsAWarning(t *testing.T) {
+	rs := mustLoad(t, header+`  - name: a
+    source: intercom
+    when: "true"
+    once: true
+    actions:
+      - status: in_progress
+`)
+	w := rs.Lint()
+	if len(w) != 1 || !strings.Contains(w[0].String(), `may be a conversation, and platform "intercom" (intercom) has no status "in_progress" for a conversation`) ||
+		!strings.Contains(w[0].String(), "rules.yaml:24:17:") {
+		t.Fatalf("warnings: %v", w)
+	}
+}

@@ -68,6 +68,9 @@ func (rs *Ruleset) Lint() []Warning {
 		for _, w := range rs.eventTargetWarnings(r) {
 			warn(append(append(at, "reply"), w.at...), r.Name, "%s", w.msg)
 		}
+		for _, w := range rs.actionTargetWarnings(r) {
+			warn(append(slices.Clone(at), w.at...), r.Name, "%s", w.msg)
+		}
 		for _, f := range rs.fieldsRead(r) {
 			for _, k := range kinds {
 				if rs.presence(k, f) == event.Never {

@@ -3,6 +3,9 @@ package rules
 import (
 	"fmt"
 	"slices"
+	"strings"
+
+	"github.com/supportops/autoresponder/internal/replier"
 )
 
 // targetWarning is a reply without reply.to that some target type of its
@@ -75,4 +78,44 @@ func otherTarget(targets []string, t string) string {
 		}
 	}
 	return t
+}
+
+// actionTargetWarnings checks each action against every target type its
+// events carry: the loader accepts an action one target type's row takes,
+// and on a platform whose events carry several the rows may differ (an
+// Intercom ticket takes status in_progress, a conversation does not). The
+// others would dead-letter, so this is a warning, an error with --strict.
+// at is below the rule.
+func (rs *Ruleset) actionTargetWarnings(r *Rule) []targetWarning {
+	var out []targetWarning
+	seen := map[string]bool{}
+	for _, sn := range sortedKeys(rs.Sources) {
+		if r.Source != "" && sn != r.Source {
+			continue
+		}
+		p := rs.PlatformFor(r, sn)
+		if p == nil || p.Impl == nil || seen[p.Name] {
+			continue
+		}
+		seen[p.Name] = true
+		spec := p.Impl.Spec()
+		for i, a := range r.Actions {
+			if a.Action == replier.ActionNotify {
+				continue
+			}
+			at := path{"actions", i, a.Action}
+			for _, target := range spec.Targets {
+				lead := fmt.Sprintf("the action goes to the event's own target, which may be a %s, and platform %q (%s) ", target, p.Name, spec.Name)
+				row, ok := spec.ActionRow(a.Action, target)
+				if !ok {
+					out = append(out, targetWarning{at, lead + "cannot " + a.Action + " a " + target + " (add a condition on target.type if the rule only sees the others)"})
+					continue
+				}
+				if v, static := a.Value.static(); static && len(row.Values) > 0 && !slices.Contains(row.Values, v) {
+					out = append(out, targetWarning{at, fmt.Sprintf("%shas no %s %q for a %s (it has: %s)", lead, a.Action, v, target, strings.Join(row.Values, ", "))})
+				}
+			}
+		}
+	}
+	return out
 }
