@@ -111,6 +111,17 @@ func secretNotes(rs *rules.Ruleset) []string {
 			}
 		}
 	}
+	for _, name := range sortedNames(rs.Config.Notifiers) {
+		n := rs.Config.Notifiers[name]
+		if n == nil {
+			continue
+		}
+		for _, v := range []string{n.URLEnv, n.SecretEnv} {
+			if v != "" && env(v) == "" {
+				out = append(out, fmt.Sprintf("notifier %s: %s is not set here; serve needs it unless run with --dry-run", name, v))
+			}
+		}
+	}
 	return out
 }
 
