@@ -26,13 +26,13 @@ func TestCheckRefusesActions(t *testing.T) {
 			file:   "priority.yaml",
 			rules:  head + "      - tag: [refund]\n      - priority: high\n",
 			marker: "high", rule: "r",
-			msg: `platform "intercom" (intercom) cannot priority (it can: tag, assign, status, set)`,
+			msg: `platform "intercom" (intercom) has no priority action (it has: tag, assign, status, set)`,
 		},
 		{
 			file:   "status-value.yaml",
 			rules:  head + "      - status: pending\n",
 			marker: "pending", rule: "r",
-			msg: `platform "intercom" (intercom) has no status "pending" (it has: open, closed, snoozed)`,
+			msg: `platform "intercom" (intercom) has no status "pending" (it has: open, closed, snoozed, submitted, in_progress, waiting_on_customer, resolved)`,
 		},
 		{
 			file:   "assign-key.yaml",
@@ -50,7 +50,7 @@ func TestCheckRefusesActions(t *testing.T) {
 			file:   "whmcs-reseller.yaml",
 			rules:  "  - name: r\n    source: whmcs\n    when: \"true\"\n    once: true\n    actions:\n      - status: closed\n",
 			marker: "closed", rule: "r",
-			msg: "whmcs with api: keliweb cannot status a ticket: the reseller API documents only add-ticket-reply and add-ticket-note; " +
+			msg: "whmcs with api: keliweb has no status action: the reseller API documents only add-ticket-reply and add-ticket-note; " +
 				"WHMCS's own External API (api: whmcs) can: assign, priority, status, set",
 		},
 		{

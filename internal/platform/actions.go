@@ -81,7 +81,7 @@ func (s *Spec) CheckAction(req *replier.Request) error {
 		if len(can) == 0 {
 			return fmt.Errorf("%s can take no action on a %s", s.Name, req.Target.Type)
 		}
-		return fmt.Errorf("%s cannot %s a %s (it can: %s)", s.Name, req.Action, req.Target.Type, strings.Join(can, ", "))
+		return fmt.Errorf("%s has no %s action for a %s (it has: %s)", s.Name, req.Action, req.Target.Type, strings.Join(can, ", "))
 	}
 	allowed := actionFields[req.Action]
 	for k := range req.Fields {

@@ -191,7 +191,7 @@ func (c *compiler) checkAction(at path, rule string, p *Platform, t *ActionTempl
 		if len(can) == 0 {
 			c.errOnce(kat, rule, "platform %q (%s) can take no actions", p.Name, spec.Name)
 		} else {
-			c.errOnce(kat, rule, "platform %q (%s) cannot %s (it can: %s)", p.Name, spec.Name, t.Action, strings.Join(can, ", "))
+			c.errOnce(kat, rule, "platform %q (%s) has no %s action (it has: %s)", p.Name, spec.Name, t.Action, strings.Join(can, ", "))
 		}
 		return
 	}

@@ -21,7 +21,7 @@ func TestActionsAreCheckedAgainstThePlatformTable(t *testing.T) {
 	for _, tc := range []struct{ name, src, want string }{
 		{"an action the platform cannot take names what it can",
 			rule("      - tag: [vip]\n"),
-			"rules.yaml:26:14: rule \"a\": platform \"whmcs\" (whmcs) cannot tag (it can: "},
+			"rules.yaml:26:14: rule \"a\": platform \"whmcs\" (whmcs) has no tag action (it has: "},
 		{"a value it does not have",
 			rule("      - priority: urgent\n"),
 			"platform \"whmcs\" (whmcs) has no priority \"urgent\" (it has: low, medium, high)"},

@@ -108,7 +108,7 @@ func (rs *Ruleset) actionTargetWarnings(r *Rule) []targetWarning {
 				lead := fmt.Sprintf("the action goes to the event's own target, which may be a %s, and platform %q (%s) ", target, p.Name, spec.Name)
 				row, ok := spec.ActionRow(a.Action, target)
 				if !ok {
-					out = append(out, targetWarning{at, lead + "cannot " + a.Action + " a " + target + " (add a condition on target.type if the rule only sees the others)"})
+					out = append(out, targetWarning{at, lead + "has no " + a.Action + " action for a " + target + " (add a condition on target.type if the rule only sees the others)"})
 					continue
 				}
 				if v, static := a.Value.static(); static && len(row.Values) > 0 && !slices.Contains(row.Values, v) {

@@ -246,7 +246,7 @@ func TestIntercomActionRefusals(t *testing.T) {
 		want string
 	}{
 		{"priority is not writable in 2.16", IntercomConfig{},
-			act(platform.ActionPriority, conv("123"), map[string]replier.Value{replier.FieldPriority: {Text: "high"}}), "cannot priority a conversation"},
+			act(platform.ActionPriority, conv("123"), map[string]replier.Value{replier.FieldPriority: {Text: "high"}}), "has no priority action for a conversation"},
 		{"unknown status", IntercomConfig{}, act(platform.ActionStatus, conv("123"), status("pending", "")), `status "pending" is not one of: open, closed, snoozed`},
 		{"unknown ticket status", IntercomConfig{}, act(platform.ActionStatus, ticket("42"), status("pending", "")),
 			`status "pending" is not one of: open, closed, snoozed, submitted, in_progress, waiting_on_customer, resolved`},

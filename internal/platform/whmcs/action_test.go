@@ -147,7 +147,7 @@ func TestStockActionsRefusedBeforeSending(t *testing.T) {
 		req  *replier.Request
 		says string
 	}{
-		{"tag", stockAction(platform.ActionTag, map[string]replier.Value{replier.FieldTags: {List: []string{"vip"}}}), "cannot tag a ticket"},
+		{"tag", stockAction(platform.ActionTag, map[string]replier.Value{replier.FieldTags: {List: []string{"vip"}}}), "has no tag action for a ticket"},
 		{"priority urgent", stockAction(platform.ActionPriority, map[string]replier.Value{replier.FieldPriority: text("urgent")}), `priority "urgent" is not one of: low, medium, high`},
 		{"priority in WHMCS's case", stockAction(platform.ActionPriority, map[string]replier.Value{replier.FieldPriority: text("High")}), `priority "High"`},
 		{"custom status", stockAction(platform.ActionStatus, map[string]replier.Value{replier.FieldStatus: text("escalated")}), `status "escalated"`},

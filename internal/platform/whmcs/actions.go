@@ -135,6 +135,6 @@ func keliwebNoAction(action string) string {
 			can = append(can, r.Action)
 		}
 	}
-	return fmt.Sprintf("whmcs with api: keliweb cannot %s a ticket: the reseller API documents only add-ticket-reply and add-ticket-note; WHMCS's own External API (api: whmcs) can: %s",
+	return fmt.Sprintf("whmcs with api: keliweb has no %s action: the reseller API documents only add-ticket-reply and add-ticket-note; WHMCS's own External API (api: whmcs) can: %s",
 		action, strings.Join(can, ", "))
 }

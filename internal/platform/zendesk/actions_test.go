@@ -130,7 +130,7 @@ func TestActionRefusedBeforeSending(t *testing.T) {
 		{"no tags", tagReq(), "at least one tag"},
 		{"ticket id not a number", &replier.Request{Action: "status", Target: event.Target{Type: "ticket", ID: "../users/1"}, Fields: map[string]replier.Value{replier.FieldStatus: text("open")}}, "not a Zendesk ticket number"},
 		{"conversation", &replier.Request{Action: "status", Target: event.Target{Type: "conversation", ID: "1"}, Fields: map[string]replier.Value{replier.FieldStatus: text("open")}}, "no action on a conversation"},
-		{"unknown action", action("snooze", nil), "cannot snooze a ticket"},
+		{"unknown action", action("snooze", nil), "has no snooze action for a ticket"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
