@@ -3,9 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -15,10 +12,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/supportops/autoresponder/internal/platform"
+	"github.com/supportops/autoresponder/internal/platform/all"
 )
 
 // baselineCommand is the hidden subcommand loadgen runs itself as to serve
@@ -26,9 +25,10 @@ import (
 const baselineCommand = "baseline-server"
 
 // baselineHandler is the least a webhook receiver can do: read the body,
-// check its HMAC-SHA1 signature, decode the JSON into a map and answer 200.
-// Its throughput is this machine's ceiling for the bot's intake.
-func baselineHandler(secret []byte) http.Handler {
+// check its signature with the platform's own Verify (the bot's check,
+// nothing more), decode the JSON into a map and answer 200. Its throughput
+// is this machine's ceiling for the bot's intake.
+func baselineHandler(p platform.Platform, secret []byte) http.Handler {
 	bufs := sync.Pool{New: func() any { return new(bytes.Buffer) }}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /webhooks/{source}", func(w http.ResponseWriter, r *http.Request) {
@@ -40,7 +40,7 @@ func baselineHandler(secret []byte) http.Handler {
 			return
 		}
 		body := buf.Bytes()
-		if !validSignature(secret, body, r.Header.Get("X-Hub-Signature")) {
+		if err := p.Verify(&platform.Delivery{Header: r.Header, Body: body, Secret: secret, Now: time.Now()}); err != nil {
 			http.Error(w, `{"error":"bad signature"}`, http.StatusUnauthorized)
 			return
 		}
@@ -59,28 +59,18 @@ func baselineHandler(secret []byte) http.Handler {
 	return mux
 }
 
-// validSignature checks "sha1=<40 hex>" against the body in constant time.
-func validSignature(secret, body []byte, header string) bool {
-	hexSig, ok := strings.CutPrefix(header, "sha1=")
-	if !ok {
-		return false
-	}
-	want, err := hex.DecodeString(hexSig)
-	if err != nil {
-		return false
-	}
-	mac := hmac.New(sha1.New, secret)
-	mac.Write(body)
-	return hmac.Equal(mac.Sum(nil), want)
-}
-
 // serveBaseline runs the baseline server until SIGTERM or SIGINT.
 func serveBaseline(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet(baselineCommand, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:0", "address to serve on")
+	kind := fs.String("platform", "", "platform kind whose Verify checks the deliveries")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	p, ok := all.Registry().Lookup(*kind)
+	if !ok {
+		return fmt.Errorf("--platform: no platform %q", *kind)
 	}
 	secret := os.Getenv(secretEnv)
 	if secret == "" {
@@ -91,7 +81,7 @@ func serveBaseline(args []string, stderr io.Writer) error {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           baselineHandler([]byte(secret)),
+		Handler:           baselineHandler(p, []byte(secret)),
 		ReadHeaderTimeout: 5 * time.Second,
 		IdleTimeout:       90 * time.Second,
 	}

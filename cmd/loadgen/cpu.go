@@ -11,7 +11,7 @@ import (
 // cores: 1.0 is one CPU busy the whole time.
 type cpuUse struct {
 	Loadgen float64 `json:"loadgen_cores"`
-	Server  float64 `json:"server_cores"` // the bot or the baseline
+	Server  float64 `json:"server_cores"` // the bot(s) or the baseline
 }
 
 // cpuMark is a point to measure CPU use from.
@@ -19,11 +19,21 @@ type cpuMark struct {
 	wall   time.Time
 	self   time.Duration
 	server time.Duration
-	pid    int
+	pids   []int
 }
 
-func markCPU(serverPID int) cpuMark {
-	return cpuMark{wall: time.Now(), self: selfCPU(), server: procCPU(serverPID), pid: serverPID}
+// markCPU marks the servers' CPU time (summed: the replicas of a case
+// are one server).
+func markCPU(serverPIDs ...int) cpuMark {
+	return cpuMark{wall: time.Now(), self: selfCPU(), server: serversCPU(serverPIDs), pids: serverPIDs}
+}
+
+func serversCPU(pids []int) time.Duration {
+	var d time.Duration
+	for _, p := range pids {
+		d += procCPU(p)
+	}
+	return d
 }
 
 // since returns the CPU use from m until now.
@@ -34,7 +44,7 @@ func (m cpuMark) since() cpuUse {
 	}
 	return cpuUse{
 		Loadgen: (selfCPU() - m.self).Seconds() / wall,
-		Server:  (procCPU(m.pid) - m.server).Seconds() / wall,
+		Server:  (serversCPU(m.pids) - m.server).Seconds() / wall,
 	}
 }
 

@@ -16,7 +16,11 @@ import (
 // Every process gets its own target, so its event numbers start at 0 and
 // never repeat until the pool wraps.
 type target struct {
-	url  string // http://host:port/webhooks/intercom
+	// urls are the webhook endpoints (http://host:port/webhooks/<source>),
+	// one per replica: connection k of a closed loop and event i of an
+	// open loop go to urls[k or i % len(urls)]. All replicas share one
+	// event counter, so no two of them see the same id.
+	urls []string
 	pool *pool
 	next atomic.Int64
 	// answered, when set, is called for every 2xx answer with the event
@@ -24,8 +28,12 @@ type target struct {
 	answered func(i int64)
 }
 
-func newTarget(baseURL string, p *pool) *target {
-	return &target{url: baseURL + "/webhooks/intercom", pool: p}
+func newTarget(source string, p *pool, baseURLs ...string) *target {
+	t := &target{pool: p}
+	for _, u := range baseURLs {
+		t.urls = append(t.urls, u+"/webhooks/"+source)
+	}
+	return t
 }
 
 // newClient is a keep-alive client for conns concurrent requests: every
@@ -60,13 +68,14 @@ func (r *bodyReader) Read(p []byte) (int, error) {
 	return 0, io.EOF
 }
 
-// send posts event i and reads the whole answer (so the connection is
-// reused). It returns the status, or an error when there was no answer.
-func (t *target) send(c *http.Client, i int64) (int, error) {
+// send posts event i to urls[k % len(urls)] and reads the whole answer
+// (so the connection is reused). It returns the status, or an error when
+// there was no answer.
+func (t *target) send(c *http.Client, k, i int64) (int, error) {
 	tp := t.pool.template(i)
 	id := t.pool.appendID(make([]byte, 0, idLen), i)
 	parts := [3][]byte{tp.prefix, id, tp.suffix}
-	req, err := http.NewRequest(http.MethodPost, t.url, &bodyReader{parts: parts})
+	req, err := http.NewRequest(http.MethodPost, t.urls[k%int64(len(t.urls))], &bodyReader{parts: parts})
 	if err != nil {
 		return 0, err
 	}
@@ -75,10 +84,10 @@ func (t *target) send(c *http.Client, i int64) (int, error) {
 	// just closed.
 	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(&bodyReader{parts: parts}), nil }
 	req.Header = http.Header{
-		"Content-Type":    {"application/json"},
-		"User-Agent":      {"loadgen"},
-		"X-Hub-Signature": {t.pool.signature(i)},
+		"Content-Type": {"application/json"},
+		"User-Agent":   {"loadgen"},
 	}
+	t.pool.setHeaders(req.Header, i)
 	resp, err := c.Do(req)
 	if err != nil {
 		return 0, err
@@ -111,6 +120,12 @@ func (f *failures) add(status int, err error) {
 	}
 }
 
+func (f *failures) count() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.n
+}
+
 // closedResult is a saturation run: conns connections, each sending the
 // next delivery as soon as the previous one is answered.
 type closedResult struct {
@@ -135,7 +150,7 @@ func closedLoop(ctx context.Context, t *target, conns int, warmup, dur time.Dura
 	var busy atomic.Int64 // summed latency of counted answers, ns
 	var fails failures
 	var wg sync.WaitGroup
-	for range conns {
+	for k := range int64(conns) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -144,7 +159,7 @@ func closedLoop(ctx context.Context, t *target, conns int, warmup, dur time.Dura
 				if !sent.Before(to) {
 					return
 				}
-				status, err := t.send(c, t.next.Add(1)-1)
+				status, err := t.send(c, k, t.next.Add(1)-1)
 				done := time.Now()
 				if done.Before(from) || !done.Before(to) {
 					continue
@@ -165,6 +180,33 @@ func closedLoop(ctx context.Context, t *target, conns int, warmup, dur time.Dura
 		r.MeanMs = float64(busy.Load()) / float64(r.OK) / 1e6
 	}
 	return r
+}
+
+// sendN sends events until n have been answered 2xx, on conns connections
+// as fast as they are answered (a closed loop without a clock). It returns
+// the 2xx count and the failures.
+func sendN(ctx context.Context, t *target, conns int, n int64) (int64, *failures) {
+	c := newClient(conns)
+	defer c.CloseIdleConnections()
+	var ok atomic.Int64
+	fails := &failures{}
+	var wg sync.WaitGroup
+	for k := range int64(conns) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for ctx.Err() == nil && ok.Load() < n && fails.count() < n {
+				status, err := t.send(c, k, t.next.Add(1)-1)
+				if err == nil && status/100 == 2 {
+					ok.Add(1)
+				} else {
+					fails.add(status, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return ok.Load(), fails
 }
 
 // maxInFlight bounds the open-loop driver's concurrent requests. When the
@@ -222,7 +264,7 @@ func openLoop(ctx context.Context, t *target, rate float64, dur time.Duration, o
 					late.Add(1)
 				}
 				i := t.next.Add(1) - 1
-				status, err := t.send(c, i)
+				status, err := t.send(c, i, i)
 				done := time.Now()
 				storeMax(&lastDone, done.UnixNano())
 				if observe != nil {

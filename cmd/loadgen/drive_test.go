@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -10,15 +11,40 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/supportops/autoresponder/internal/platform"
 )
 
-func testPool(t *testing.T, secret string) *pool {
+// testPlatform is the default payload set's platform, whose Verify the
+// baseline runs and whose Sign the pool uses.
+func testPlatform(t *testing.T) (payloadSet, platform.Platform) {
 	t.Helper()
-	ts, err := generateTemplates(genConfig{templates: 40, seed: 2})
+	set := payloadSets()[0]
+	p, err := platformOf(set)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return newPool(ts, []byte(secret), 2000, newRunID(), 2)
+	return set, p
+}
+
+func testPool(t *testing.T, secret string) *pool {
+	t.Helper()
+	_, plat := testPlatform(t)
+	ts := testTemplates(t)[:40]
+	sign := func(body []byte) http.Header { return plat.Sign([]byte(secret), body, time.Now(), nil) }
+	p, err := newPool(ts, sign, 2000, newRunID(), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func testServer(t *testing.T, secret string) (*httptest.Server, string) {
+	t.Helper()
+	set, plat := testPlatform(t)
+	srv := httptest.NewServer(baselineHandler(plat, []byte(secret)))
+	t.Cleanup(srv.Close)
+	return srv, set.Kind()
 }
 
 // Throughput counts only what the server accepted: a server refusing
@@ -35,9 +61,8 @@ func TestClosedLoopCountsOnlyAcceptedDeliveries(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			srv := httptest.NewServer(baselineHandler([]byte(c.serverSecret)))
-			defer srv.Close()
-			tg := newTarget(srv.URL, testPool(t, "s3cret"))
+			srv, source := testServer(t, c.serverSecret)
+			tg := newTarget(source, testPool(t, "s3cret"), srv.URL)
 			var answered atomic.Int64
 			tg.answered = func(int64) { answered.Add(1) }
 			r := closedLoop(context.Background(), tg, 4, 50*time.Millisecond, 300*time.Millisecond)
@@ -60,9 +85,8 @@ func TestClosedLoopCountsOnlyAcceptedDeliveries(t *testing.T) {
 // The fixed-rate driver sends exactly rate × duration deliveries, each a
 // distinct event, and measures every one.
 func TestOpenLoopSendsOnSchedule(t *testing.T) {
-	srv := httptest.NewServer(baselineHandler([]byte("s3cret")))
-	defer srv.Close()
-	tg := newTarget(srv.URL, testPool(t, "s3cret"))
+	srv, source := testServer(t, "s3cret")
+	tg := newTarget(source, testPool(t, "s3cret"), srv.URL)
 	var mu sync.Mutex
 	var seen []int64
 	r := openLoop(context.Background(), tg, 400, 250*time.Millisecond, func(i int64, _ time.Time, status int) {
@@ -101,8 +125,8 @@ func TestPercentilesNearestRank(t *testing.T) {
 func TestSeriesSumsByLabels(t *testing.T) {
 	s := parseSeries(`# HELP autoresponder_webhook_requests_total x
 # TYPE autoresponder_webhook_requests_total counter
-autoresponder_webhook_requests_total{outcome="accepted",source="intercom"} 90
-autoresponder_webhook_requests_total{outcome="ignored",source="intercom"} 3
+autoresponder_webhook_requests_total{outcome="accepted",source="acme"} 90
+autoresponder_webhook_requests_total{outcome="ignored",source="acme"} 3
 autoresponder_webhook_requests_total{outcome="accepted",source="whmcs"} 7
 autoresponder_rule_matches_total{rule="a"} 4
 autoresponder_rule_matches_total{rule="b"} 1e+00
@@ -115,7 +139,7 @@ autoresponder_store_commit_batch_size_sum 12
 	}{
 		{"autoresponder_webhook_requests_total", nil, 100},
 		{"autoresponder_webhook_requests_total", []string{`outcome="accepted"`}, 97},
-		{"autoresponder_webhook_requests_total", []string{`outcome="accepted"`, `source="intercom"`}, 90},
+		{"autoresponder_webhook_requests_total", []string{`outcome="accepted"`, `source="acme"`}, 90},
 		{"autoresponder_rule_matches_total", nil, 5},
 		{"autoresponder_store_commit_batch_size_sum", nil, 12},
 		{"autoresponder_missing", nil, 0},
@@ -128,18 +152,26 @@ autoresponder_store_commit_batch_size_sum 12
 }
 
 func TestFlags(t *testing.T) {
+	sqliteCases := []string{"nomatch", "mix", "match5", "latency", "drain", "e2e", "startup"}
 	cases := []struct {
 		args    []string
-		rates   []float64
+		cases   []string
+		skipped []string
 		wantErr string
 	}{
-		{nil, []float64{1000}, ""},
-		{[]string{"--rates", "500, 2000", "--duration", "2s"}, []float64{500, 2000}, ""},
-		{[]string{"--rates", "fast"}, nil, `"fast" is not a positive number`},
-		{[]string{"--conns", "0"}, nil, "--conns must be between"},
-		{[]string{"--duration", "1ms"}, nil, "--duration must be at least"},
-		{[]string{"--bot", "/nonexistent/bot"}, nil, "--bot"},
-		{[]string{"extra"}, nil, `unexpected argument "extra"`},
+		{nil, sqliteCases, []string{"mix-pg", "match5-pg", "replicas3", "drain-pg"}, ""},
+		{[]string{"--database-url", "postgres://x/y"}, append(slices.Clone(sqliteCases), "mix-pg", "match5-pg", "replicas3", "drain-pg"), nil, ""},
+		// The table's order, whatever the flag's; repeats collapse.
+		{[]string{"--cases", "match5, nomatch,match5", "--runs", "3"}, []string{"nomatch", "match5"}, nil, ""},
+		{[]string{"--cases", "replicas3"}, nil, nil, "replicas3 runs on PostgreSQL and needs --database-url"},
+		{[]string{"--cases", "fast"}, nil, nil, `no case "fast"`},
+		{[]string{"--cases", ","}, nil, nil, "nothing to run"},
+		{[]string{"--runs", "0"}, nil, nil, "--runs must be at least 1"},
+		{[]string{"--rate", "0"}, nil, nil, "--rate must be positive"},
+		{[]string{"--conns", "0"}, nil, nil, "--conns must be between"},
+		{[]string{"--duration", "1ms"}, nil, nil, "--duration must be at least"},
+		{[]string{"--bot", "/nonexistent/bot"}, nil, nil, "--bot"},
+		{[]string{"extra"}, nil, nil, `unexpected argument "extra"`},
 	}
 	for _, c := range cases {
 		cfg, err := parseConfig(c.args, io.Discard)
@@ -148,8 +180,8 @@ func TestFlags(t *testing.T) {
 			t.Errorf("%v: %v", c.args, err)
 		case c.wantErr != "" && (err == nil || !strings.Contains(err.Error(), c.wantErr)):
 			t.Errorf("%v: error %v, want %q", c.args, err, c.wantErr)
-		case c.wantErr == "" && !slices.Equal(cfg.rates, c.rates):
-			t.Errorf("%v: rates %v, want %v", c.args, cfg.rates, c.rates)
+		case c.wantErr == "" && (!slices.Equal(caseNames(cfg.cases), c.cases) || !slices.Equal(cfg.skipped, c.skipped)):
+			t.Errorf("%v: cases %v skipped %v, want %v and %v", c.args, caseNames(cfg.cases), cfg.skipped, c.cases, c.skipped)
 		}
 	}
 }

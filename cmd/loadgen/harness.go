@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -14,11 +16,14 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
 	"github.com/supportops/autoresponder/internal/platform/platformfake"
 )
 
-// harness is one loadgen run: the shared payloads, rules and fake
+// caseCeiling names the ceiling's results: the baseline server, measured
+// at the start of every run.
+const caseCeiling = "ceiling"
+
+// harness is one loadgen invocation: the shared payloads, rules and fake
 // platform, and the processes measured in turn.
 type harness struct {
 	cfg       config
@@ -28,9 +33,10 @@ type harness struct {
 	runID     string
 	secret    string
 	token     string
+	set       payloadSet
 	templates []*template
 	pool      *pool
-	fake      *intercomfake.Fake
+	fake      *platformfake.Server
 	rules     map[string]string // variant → file
 	predicted map[string]*prediction
 	drops     []func()
@@ -47,9 +53,14 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// runHarness runs every phase and returns the report.
+// runHarness runs the chosen cases --runs times, the ceiling first in
+// every run, and returns the report.
 func runHarness(ctx context.Context, cfg config, log io.Writer) (*report, error) {
-	h := &harness{cfg: cfg, log: log, runID: newRunID(), secret: randomHex(16), token: randomHex(16)}
+	set, err := lookupPayloads(cfg.payloads)
+	if err != nil {
+		return nil, err
+	}
+	h := &harness{cfg: cfg, log: log, set: set, runID: newRunID(), secret: randomHex(16), token: randomHex(16)}
 	dir, err := os.MkdirTemp("", "loadgen-")
 	if err != nil {
 		return nil, err
@@ -58,13 +69,10 @@ func runHarness(ctx context.Context, cfg config, log io.Writer) (*report, error)
 	defer h.cleanup()
 
 	rep := &report{Machine: machine(), Settings: settings{
-		Duration: cfg.duration.String(), Warmup: cfg.warmup.String(), Conns: cfg.conns, Rates: cfg.rates,
-		E2ERate: cfg.e2eRate, Rules: ruleCount, Store: "sqlite",
+		Duration: cfg.duration.String(), Warmup: cfg.warmup.String(), Conns: cfg.conns, Rate: cfg.rate,
+		E2ERate: cfg.e2eRate, DrainEvents: cfg.drainEvents, Rules: ruleCount, Runs: cfg.runs, Platform: set.Kind(),
+		Cases: caseNames(cfg.cases), SkippedCases: cfg.skipped,
 	}}
-	if cfg.databaseURL != "" {
-		rep.Settings.Store = "postgres"
-	}
-
 	if h.bin = cfg.bot; h.bin == "" {
 		h.progress("building cmd/bot")
 		if h.bin, err = buildBot(ctx, dir); err != nil {
@@ -74,40 +82,50 @@ func runHarness(ctx context.Context, cfg config, log io.Writer) (*report, error)
 	if err := h.prepare(rep); err != nil {
 		return nil, err
 	}
-	h.fake = intercomfake.New(intercomfake.Options{
-		Token: h.token, APIVersion: apiVersion, AdminID: botAdminID, DisableRecording: true,
-	})
+	h.fake = set.NewFake(h.token)
 	defer h.fake.Close()
 	if err := h.writeRules(); err != nil {
 		return nil, err
 	}
-	rep.Settings.PredictedMatch = h.predicted[variantMix].EventsMatched
+	rep.Settings.Predicted = h.predicted
 
+	for run := 1; run <= cfg.runs; run++ {
+		var results []*caseResult
+		if !cfg.skipBaseline {
+			h.progress("run %d of %d: ceiling", run, cfg.runs)
+			r, err := h.ceilingCase(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				r = &caseResult{Case: caseCeiling, Error: err.Error()}
+			}
+			r.Run = run
+			results = append(results, r)
+		}
+		for _, c := range cfg.cases {
+			h.progress("run %d of %d: %s (%s, %s)", run, cfg.runs, c.name, c.title, c.store)
+			r, err := c.run(ctx, h, c)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				// One broken case does not cost the others' figures;
+				// the summary says it failed, and why.
+				h.progress("%s failed: %v", c.name, err)
+				r = &caseResult{Case: c.name, Store: c.store, Error: err.Error()}
+			}
+			r.Run = run
+			results = append(results, r)
+		}
+		finishRun(results)
+		rep.Results = append(rep.Results, results...)
+	}
+	defs := slices.Clone(cfg.cases)
 	if !cfg.skipBaseline {
-		r, err := h.baselineRun(ctx)
-		if err != nil {
-			return nil, err
-		}
-		rep.Runs = append(rep.Runs, r)
+		defs = append([]*caseDef{{name: caseCeiling, title: "verify + decode only (the ceiling)", store: "-", unit: unitCeiling}}, defs...)
 	}
-	for _, v := range []struct{ variant, name string }{
-		{variantMix, "bot-5pct"}, {variantNoMatch, "bot-nomatch"},
-	} {
-		r, err := h.botRun(ctx, v.variant, v.name)
-		if err != nil {
-			return nil, err
-		}
-		rep.Runs = append(rep.Runs, r)
-	}
-	if rep.E2E, err = h.e2eRun(ctx); err != nil {
-		return nil, err
-	}
-	if cfg.starts > 0 {
-		if rep.Startup, err = h.startupRun(ctx); err != nil {
-			return nil, err
-		}
-	}
-	rep.ratios()
+	rep.Summary = summarize(defs, rep.Results)
 	if cfg.keep {
 		rep.KeptDir = dir
 	}
@@ -128,32 +146,40 @@ func (h *harness) cleanup() {
 // prepare generates the templates and signs the pool, before any timing.
 func (h *harness) prepare(rep *report) error {
 	start := time.Now()
-	ts, err := generateTemplates(genConfig{seed: 1})
+	ts, err := h.set.Templates(1)
 	if err != nil {
 		return err
 	}
 	h.templates = ts
-	h.pool = newPool(ts, []byte(h.secret), h.cfg.poolSize, h.runID, runtime.GOMAXPROCS(0))
+	plat, err := platformOf(h.set)
+	if err != nil {
+		return err
+	}
+	sign := func(body []byte) http.Header { return plat.Sign([]byte(h.secret), body, start, nil) }
+	if h.pool, err = newPool(ts, sign, h.cfg.poolSize, h.runID, runtime.GOMAXPROCS(0)); err != nil {
+		return err
+	}
 	total, topics := 0, map[string]int{}
 	for _, t := range ts {
 		total += t.size()
 		topics[t.topic]++
 	}
 	rep.Payloads = payloadInfo{
-		Templates: len(ts), MeanBytes: total / len(ts), Pool: h.cfg.poolSize, Topics: topics,
+		Platform: h.set.Kind(), Templates: len(ts), MeanBytes: total / len(ts), Pool: h.cfg.poolSize, Topics: topics,
 		PrepareSeconds: time.Since(start).Seconds(),
 	}
-	h.progress("%d templates of %d bytes on average; %d deliveries signed in %.1fs",
-		len(ts), total/len(ts), h.cfg.poolSize, time.Since(start).Seconds())
+	h.progress("%d %s templates of %d bytes on average; %d deliveries signed in %.1fs",
+		len(ts), h.set.Kind(), total/len(ts), h.cfg.poolSize, time.Since(start).Seconds())
 	return nil
 }
 
-// writeRules writes the three rules files and predicts what each matches.
+// writeRules writes every variant's rules file and predicts what each
+// matches.
 func (h *harness) writeRules() error {
 	h.rules, h.predicted = map[string]string{}, map[string]*prediction{}
-	for _, v := range []string{variantMix, variantNoMatch, variantE2E} {
-		text := rulesFile(v, h.fake.URL())
-		p, err := predict(h.templates, text)
+	for _, v := range ruleVariants {
+		text := rulesFile(h.set, v, h.fake.URL())
+		p, err := predict(h.set, h.templates, text)
 		if err != nil {
 			return fmt.Errorf("%s rules: %w", v, err)
 		}
@@ -169,132 +195,333 @@ func (h *harness) writeRules() error {
 	return nil
 }
 
-// startBot starts `bot serve` on a fresh store with a variant's rules.
-func (h *harness) startBot(ctx context.Context, variant, label string) (*proc, time.Duration, error) {
+// freshStore makes an empty store for one case: a data directory name on
+// SQLite, a new database on PostgreSQL (dropped at the end unless --keep).
+// Every bot started on it shares it.
+func (h *harness) freshStore(ctx context.Context, store, label string) (string, error) {
 	h.starts++
-	name := fmt.Sprintf("%s-%d", label, h.starts)
-	args := []string{"serve", "--rules", h.rules[variant], "--log-level", "warn", "--watch-interval", "0", "--shutdown-grace", "5s"}
-	if h.cfg.databaseURL != "" {
-		db := fmt.Sprintf("loadgen_%s_%d", strings.ReplaceAll(h.runID[:13], "-", "_"), h.starts)
-		url, drop, err := freshDatabase(ctx, h.cfg.databaseURL, db)
-		if err != nil {
-			return nil, 0, err
-		}
-		if h.cfg.keep {
-			h.progress("keeping database %s", db)
-		} else {
-			h.drops = append(h.drops, drop)
-		}
-		args = append(args, "--database-url", url)
+	if store == storeSQLite {
+		return filepath.Join(h.dir, fmt.Sprintf("%s-%d-data", label, h.starts)), nil
+	}
+	db := fmt.Sprintf("loadgen_%s_%d", strings.ReplaceAll(h.runID[:13], "-", "_"), h.starts)
+	url, drop, err := freshDatabase(ctx, h.cfg.databaseURL, db)
+	if err != nil {
+		return "", err
+	}
+	if h.cfg.keep {
+		h.progress("keeping database %s", db)
 	} else {
-		args = append(args, "--data", filepath.Join(h.dir, name+"-data"))
+		h.drops = append(h.drops, drop)
+	}
+	return url, nil
+}
+
+// botSpec says how to start one `bot serve`.
+type botSpec struct {
+	label   string
+	variant string
+	store   string
+	at      string // from freshStore
+	dryRun  bool
+}
+
+// startBot starts `bot serve` and waits until it is ready.
+func (h *harness) startBot(ctx context.Context, s botSpec) (*proc, time.Duration, error) {
+	h.starts++
+	name := fmt.Sprintf("%s-%d", s.label, h.starts)
+	args := []string{"serve", "--rules", h.rules[s.variant], "--log-level", "warn", "--watch-interval", "0", "--shutdown-grace", "5s"}
+	if s.dryRun {
+		args = append(args, "--dry-run")
+	}
+	if s.store == storePostgres {
+		args = append(args, "--database-url", s.at)
+	} else {
+		args = append(args, "--data", s.at)
 	}
 	return startProc(ctx, procSpec{
-		name: "bot (" + label + ")", bin: h.bin, args: args,
+		name: "bot (" + s.label + ")", bin: h.bin, args: args,
 		env:     []string{secretEnv + "=" + h.secret, tokenEnv + "=" + h.token},
 		logPath: filepath.Join(h.dir, name+".log"),
 	})
 }
 
-// measure runs the saturation run, then one fixed-rate run per rate, on
-// one server; after each, settle waits for the replies it caused.
-func (h *harness) measure(ctx context.Context, r *runResult, p *proc, t *target, settle func() error) error {
-	h.progress("%s: saturation, %d connections, %s (+%s warm-up)", r.Name, h.cfg.conns, h.cfg.duration, h.cfg.warmup)
-	m := markCPU(p.pid())
-	r.Closed = closedLoop(ctx, t, h.cfg.conns, h.cfg.warmup, h.cfg.duration)
-	r.Closed.CPU = m.since()
-	if err := settle(); err != nil {
-		return err
+// startBots starts n bots on one fresh store, one after the other (the
+// first runs the migrations).
+func (h *harness) startBots(ctx context.Context, c *caseDef, variant string, dryRun bool, n int) ([]*proc, error) {
+	at, err := h.freshStore(ctx, c.store, c.name)
+	if err != nil {
+		return nil, err
 	}
-	for _, rate := range h.cfg.rates {
-		h.progress("%s: %.0f req/s for %s", r.Name, rate, h.cfg.duration)
-		m := markCPU(p.pid())
-		o := openLoop(ctx, t, rate, h.cfg.duration, nil)
-		o.CPU = m.since()
-		r.Open = append(r.Open, o)
-		if err := settle(); err != nil {
-			return err
+	var ps []*proc
+	for range n {
+		p, _, err := h.startBot(ctx, botSpec{label: c.name, variant: variant, store: c.store, at: at, dryRun: dryRun})
+		if err != nil {
+			killAll(ps)
+			return nil, err
 		}
+		ps = append(ps, p)
 	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if dead, msg := p.exited(); dead {
-		return fmt.Errorf("%s", msg)
-	}
-	r.Sent = t.next.Load()
-	r.PoolWrapped = r.Sent > int64(h.cfg.poolSize)
-	r.PeakRSS = peakRSS(p.pid())
-	return nil
+	return ps, nil
 }
 
-func (h *harness) baselineRun(ctx context.Context) (*runResult, error) {
+func killAll(ps []*proc) {
+	for _, p := range ps {
+		p.kill()
+	}
+}
+
+func stopAll(ps []*proc, grace time.Duration) error {
+	var errs []error
+	for _, p := range ps {
+		errs = append(errs, p.stop(grace))
+	}
+	return errors.Join(errs...)
+}
+
+func urlsOf(ps []*proc) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.url)
+	}
+	return out
+}
+
+func pidsOf(ps []*proc) []int {
+	var out []int
+	for _, p := range ps {
+		out = append(out, p.pid())
+	}
+	return out
+}
+
+// peakRSSOf is the largest peak RSS of the processes: the goal is per
+// process.
+func peakRSSOf(ps []*proc) int64 {
+	var m int64
+	for _, p := range ps {
+		m = max(m, peakRSS(p.pid()))
+	}
+	return m
+}
+
+// replyCounter counts the replies the answered events owe, from the
+// prediction, for the drain waits.
+func replyCounter(t *target, pred *prediction) *atomic.Int64 {
+	var expected atomic.Int64
+	t.answered = func(i int64) { expected.Add(int64(pred.repliesFor(t.pool, i))) }
+	return &expected
+}
+
+// ceilingCase measures the baseline server at saturation.
+func (h *harness) ceilingCase(ctx context.Context) (*caseResult, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
 	p, _, err := startProc(ctx, procSpec{
-		name: "baseline", bin: self, args: []string{baselineCommand},
+		name: "baseline", bin: self, args: []string{baselineCommand, "--platform", h.set.Kind()},
 		env: []string{secretEnv + "=" + h.secret}, logPath: filepath.Join(h.dir, "baseline.log"),
 	})
 	if err != nil {
 		return nil, err
 	}
 	defer p.kill()
-	r := &runResult{Name: "baseline"}
-	if err := h.measure(ctx, r, p, newTarget(p.url, h.pool), func() error { return nil }); err != nil {
-		return nil, err
-	}
+	r := &caseResult{Case: caseCeiling, Store: "-"}
+	t := newTarget(h.set.Kind(), h.pool, p.url)
+	h.saturate(ctx, r, t, []*proc{p})
+	r.PeakRSS = peakRSS(p.pid())
 	return r, p.stop(10 * time.Second)
 }
 
-func (h *harness) botRun(ctx context.Context, variant, name string) (*runResult, error) {
-	p, _, err := h.startBot(ctx, variant, name)
+// saturate runs the closed loop on t, recording CPU and what was sent.
+func (h *harness) saturate(ctx context.Context, r *caseResult, t *target, ps []*proc) {
+	m := markCPU(pidsOf(ps)...)
+	c := closedLoop(ctx, t, h.cfg.conns, h.cfg.warmup, h.cfg.duration)
+	c.CPU = m.since()
+	r.Saturation = &c
+	r.Sent = t.next.Load()
+	r.PoolWrapped = r.Sent > int64(h.cfg.poolSize)
+}
+
+// throughputCase measures replicas bots on one fresh store at saturation.
+// Without dryRun, it then waits for every reply the answered events owe
+// to reach the fake; with it, the backlog is left in the store (the bot
+// is stopped and its store dropped), and the report says how many jobs
+// the workers had done.
+func (h *harness) throughputCase(ctx context.Context, c *caseDef, variant string, dryRun bool, replicas int) (*caseResult, error) {
+	ps, err := h.startBots(ctx, c, variant, dryRun, replicas)
 	if err != nil {
 		return nil, err
 	}
-	defer p.kill()
+	defer killAll(ps)
+	r := &caseResult{Case: c.name, Store: c.store, Replicas: replicas}
+	t := newTarget(h.set.Kind(), h.pool, urlsOf(ps)...)
 	pred := h.predicted[variant]
-	t := newTarget(p.url, h.pool)
-	var expected atomic.Int64
-	t.answered = func(i int64) { expected.Add(int64(pred.repliesFor(h.pool, i))) }
+	expected := replyCounter(t, pred)
 	h.fake.Reset()
-	r := &runResult{Name: name}
-	settle := func() error { return h.drain(ctx, p, expected.Load()) }
-	if err := h.measure(ctx, r, p, t, settle); err != nil {
+	h.progress("%s: saturation, %d connections over %d bot(s), %s (+%s warm-up)", c.name, h.cfg.conns, replicas, h.cfg.duration, h.cfg.warmup)
+	h.saturate(ctx, r, t, ps)
+	if !dryRun {
+		if err := h.drain(ctx, ps, expected.Load()); err != nil {
+			return nil, err
+		}
+	}
+	if r.Match, err = h.matchInfo(ctx, ps, pred, expected.Load()); err != nil {
 		return nil, err
 	}
-	s, err := scrape(ctx, p.url+"/metrics")
+	r.PeakRSS = peakRSSOf(ps)
+	return r, stopAll(ps, 15*time.Second)
+}
+
+// latencyCase sends --rate events per second, every one matching 5 rules,
+// and measures the intake latency.
+func (h *harness) latencyCase(ctx context.Context, c *caseDef) (*caseResult, error) {
+	ps, err := h.startBots(ctx, c, variantAll5, true, 1)
 	if err != nil {
 		return nil, err
+	}
+	defer killAll(ps)
+	r := &caseResult{Case: c.name, Store: c.store, Replicas: 1}
+	t := newTarget(h.set.Kind(), h.pool, urlsOf(ps)...)
+	pred := h.predicted[variantAll5]
+	expected := replyCounter(t, pred)
+	h.progress("%s: %.0f req/s for %s", c.name, h.cfg.rate, h.cfg.duration)
+	m := markCPU(pidsOf(ps)...)
+	o := openLoop(ctx, t, h.cfg.rate, h.cfg.duration, nil)
+	o.CPU = m.since()
+	r.FixedRate = &o
+	r.Sent = t.next.Load()
+	r.PoolWrapped = r.Sent > int64(h.cfg.poolSize)
+	r.Figure, r.HasFigure = float64(o.P99)/1e6, o.OK > 0
+	if r.Match, err = h.matchInfo(ctx, ps, pred, expected.Load()); err != nil {
+		return nil, err
+	}
+	r.PeakRSS = peakRSSOf(ps)
+	return r, stopAll(ps, 15*time.Second)
+}
+
+// drainResult is a delivery drain: jobs queued while no bot delivered
+// them, then delivered by a fresh bot to a fake that answers at once.
+type drainResult struct {
+	Events         int64   `json:"events"`    // answered 2xx while queueing
+	JobsOwed       int64   `json:"jobs_owed"` // replies those events owe
+	DeliveredEarly int64   `json:"delivered_during_intake"`
+	Drained        int64   `json:"jobs_drained"`  // delivered by the second bot
+	Seconds        float64 `json:"drain_seconds"` // first to last delivery of the second bot
+	JobsPerSec     float64 `json:"jobs_per_s"`
+	CPU            cpuUse  `json:"cpu"`
+}
+
+// drainCase measures how fast the bot delivers a backlog: one bot takes
+// --drain-events events that match 5 rules each and is stopped (SIGTERM:
+// its in-flight deliveries finish, the rest stay queued); a second bot on
+// the same store delivers the backlog to the fake, which answers at once.
+// The rate is the replies the second bot delivered over the time from its
+// first delivery to its last, so its start-up is not counted.
+func (h *harness) drainCase(ctx context.Context, c *caseDef) (*caseResult, error) {
+	at, err := h.freshStore(ctx, c.store, c.name)
+	if err != nil {
+		return nil, err
+	}
+	spec := botSpec{label: c.name, variant: variantAll5, store: c.store, at: at}
+	p1, _, err := h.startBot(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	defer p1.kill()
+	r := &caseResult{Case: c.name, Store: c.store, Replicas: 1}
+	t := newTarget(h.set.Kind(), h.pool, p1.url)
+	pred := h.predicted[variantAll5]
+	expected := replyCounter(t, pred)
+	h.fake.Reset()
+	h.progress("%s: queueing %d events", c.name, h.cfg.drainEvents)
+	ok, fails := sendN(ctx, t, h.cfg.conns, int64(h.cfg.drainEvents))
+	if fails.n > 0 {
+		return nil, fmt.Errorf("queueing: %d deliveries failed (first: %s)", fails.n, fails.first)
+	}
+	r.Sent = t.next.Load()
+	if r.Match, err = h.matchInfo(ctx, []*proc{p1}, pred, expected.Load()); err != nil {
+		return nil, err
+	}
+	rss1 := peakRSS(p1.pid())
+	if err := p1.stop(15 * time.Second); err != nil {
+		return nil, err
+	}
+	d := &drainResult{Events: ok, JobsOwed: expected.Load(), DeliveredEarly: int64(h.fake.Stats().Accepted)}
+	var first, last, n atomic.Int64
+	h.fake.SetHook(func(platformfake.Recorded) *platformfake.Response {
+		now := time.Now().UnixNano()
+		first.CompareAndSwap(0, now)
+		storeMax(&last, now)
+		n.Add(1)
+		return nil // the normal, immediate success
+	})
+	defer h.fake.SetHook(nil)
+	h.progress("%s: draining %d queued replies", c.name, d.JobsOwed-d.DeliveredEarly)
+	p2, _, err := h.startBot(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	defer p2.kill()
+	m := markCPU(p2.pid())
+	if err := h.drain(ctx, []*proc{p2}, d.JobsOwed); err != nil {
+		return nil, err
+	}
+	d.CPU = m.since()
+	d.Drained = n.Load()
+	if span := time.Duration(last.Load() - first.Load()); d.Drained > 1 && span > 0 {
+		d.Seconds = span.Seconds()
+		d.JobsPerSec = float64(d.Drained-1) / span.Seconds()
+	}
+	r.Drain = d
+	r.Figure, r.HasFigure = d.JobsPerSec, d.JobsPerSec > 0
+	st := h.fake.Stats() // since the Reset before queueing: both bots
+	r.Match.RepliesDelivered, r.Match.Violations = int64(st.Accepted), st.Violations
+	r.PeakRSS = max(rss1, peakRSS(p2.pid()))
+	return r, p2.stop(15 * time.Second)
+}
+
+// matchInfo reads what the bots say they matched and delivered, summed
+// over replicas, and what the fake accepted.
+func (h *harness) matchInfo(ctx context.Context, ps []*proc, pred *prediction, expected int64) (*matchInfo, error) {
+	s := series{}
+	for _, p := range ps {
+		one, err := scrape(ctx, p.url+"/metrics")
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range one {
+			s[k] += v
+		}
 	}
 	st := h.fake.Stats()
 	events := s.sum("autoresponder_webhook_requests_total", `outcome="accepted"`) +
 		s.sum("autoresponder_webhook_requests_total", `outcome="ignored"`) +
 		s.sum("autoresponder_webhook_requests_total", `outcome="duplicate"`)
-	r.Match = &matchInfo{
-		Predicted:        pred.EventsMatched,
+	m := &matchInfo{
+		Predicted:        pred.MatchesPerEv,
 		Events:           events,
 		RuleMatches:      s.sum("autoresponder_rule_matches_total"),
 		Duplicates:       s.sum("autoresponder_webhook_requests_total", `outcome="duplicate"`),
 		RuleErrors:       s.sum("autoresponder_rule_errors_total"),
-		RepliesExpected:  expected.Load(),
+		JobsDone:         s.sum("autoresponder_reply_total", `outcome="sent"`) + s.sum("autoresponder_reply_total", `outcome="dry_run"`),
+		RepliesExpected:  expected,
 		RepliesDelivered: int64(st.Accepted),
 		Violations:       st.Violations,
 	}
 	if events > 0 {
-		r.Match.Ratio = r.Match.RuleMatches / events
+		m.Ratio = m.RuleMatches / events
 	}
 	if n := s.sum("autoresponder_store_commit_batch_size_count"); n > 0 {
-		r.Match.EventsPerCommit = s.sum("autoresponder_store_commit_batch_size_sum") / n
+		m.EventsPerCommit = s.sum("autoresponder_store_commit_batch_size_sum") / n
 	}
-	return r, p.stop(15 * time.Second)
+	return m, nil
 }
 
 // drain waits until the fake platform has accepted the expected number of
 // replies, or nothing has arrived for 15 seconds (the run reports what is
 // missing).
-func (h *harness) drain(ctx context.Context, p *proc, expected int64) error {
+func (h *harness) drain(ctx context.Context, ps []*proc, expected int64) error {
 	last, lastChange := -1, time.Now()
 	for {
 		got := h.fake.Stats().Accepted
@@ -308,27 +535,30 @@ func (h *harness) drain(ctx context.Context, p *proc, expected int64) error {
 			h.progress("gave up waiting for replies: %d of %d arrived", got, expected)
 			return nil
 		}
-		if dead, msg := p.exited(); dead {
-			return fmt.Errorf("%s", msg)
+		for _, p := range ps {
+			if dead, msg := p.exited(); dead {
+				return fmt.Errorf("%s", msg)
+			}
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
+		case <-time.After(20 * time.Millisecond):
 		}
 	}
 }
 
-// e2eRun sends events that all match (but the bot's own replies coming
+// e2eCase sends events that all match (but the bot's own replies coming
 // back) at a fixed rate and times each from its intended send time until
-// the fake Intercom received its first reply, found by the event id every
+// the fake platform received its first reply, found by the event id every
 // reply body carries.
-func (h *harness) e2eRun(ctx context.Context) (*e2eResult, error) {
-	p, _, err := h.startBot(ctx, variantE2E, "bot-e2e")
+func (h *harness) e2eCase(ctx context.Context, c *caseDef) (*caseResult, error) {
+	ps, err := h.startBots(ctx, c, variantE2E, false, 1)
 	if err != nil {
 		return nil, err
 	}
-	defer p.kill()
+	defer killAll(ps)
+	p := ps[0]
 	pred := h.predicted[variantE2E]
 	n := int64(h.cfg.e2eRate * h.cfg.duration.Seconds())
 	sched := make([]int64, n)
@@ -338,8 +568,7 @@ func (h *harness) e2eRun(ctx context.Context) (*e2eResult, error) {
 	h.fake.Reset()
 	h.fake.SetHook(func(rec platformfake.Recorded) *platformfake.Response {
 		now := time.Now().UnixNano()
-		body, _ := rec.Body["body"].(string)
-		i, ok := h.pool.eventIndex(body)
+		i, ok := h.pool.eventIndex(string(rec.RawBody))
 		if !ok || i >= n {
 			stray.Add(1)
 			return nil
@@ -349,10 +578,9 @@ func (h *harness) e2eRun(ctx context.Context) (*e2eResult, error) {
 	})
 	defer h.fake.SetHook(nil)
 
-	t := newTarget(p.url, h.pool)
-	var expected atomic.Int64
-	t.answered = func(i int64) { expected.Add(int64(pred.repliesFor(h.pool, i))) }
-	h.progress("end-to-end: %.0f events/s for %s, every event matching", h.cfg.e2eRate, h.cfg.duration)
+	t := newTarget(h.set.Kind(), h.pool, p.url)
+	expected := replyCounter(t, pred)
+	h.progress("%s: %.0f events/s for %s, every event matching", c.name, h.cfg.e2eRate, h.cfg.duration)
 	m := markCPU(p.pid())
 	o := openLoop(ctx, t, h.cfg.e2eRate, h.cfg.duration, func(i int64, at time.Time, status int) {
 		if i < n && status/100 == 2 {
@@ -360,46 +588,66 @@ func (h *harness) e2eRun(ctx context.Context) (*e2eResult, error) {
 		}
 	})
 	o.CPU = m.since()
-	if err := h.drain(ctx, p, expected.Load()); err != nil {
+	if err := h.drain(ctx, ps, expected.Load()); err != nil {
 		return nil, err
 	}
-	r := &e2eResult{Rate: h.cfg.e2eRate, Duration: h.cfg.duration.String(), Intake: o,
+	e := &e2eResult{Rate: h.cfg.e2eRate, Duration: h.cfg.duration.String(), Intake: o,
 		RepliesExpected: expected.Load(), Stray: stray.Load()}
 	var lat []time.Duration
 	for i := range n {
 		if want[i] == 0 {
 			continue
 		}
-		r.Events++
+		e.Events++
 		if a := arrived[i].Load(); a > 0 {
 			lat = append(lat, time.Duration(a-sched[i]))
 		} else {
-			r.Missing++
+			e.Missing++
 		}
 	}
 	st := h.fake.Stats()
-	r.RepliesReceived, r.Violations = int64(st.Accepted), st.Violations
-	r.P50, r.P90, r.P99, r.Max = percentiles(lat)
+	e.RepliesReceived, e.Violations = int64(st.Accepted), st.Violations
+	e.P50, e.P90, e.P99, e.Max = percentiles(lat)
+	r := &caseResult{Case: c.name, Store: c.store, Replicas: 1, E2E: e, FixedRate: &e.Intake, Sent: t.next.Load()}
+	r.Figure, r.HasFigure = float64(e.P99)/1e6, len(lat) > 0
 	r.PeakRSS = peakRSS(p.pid())
 	return r, p.stop(15 * time.Second)
 }
 
-// startupRun times exec → /readyz 200 on an empty store.
-func (h *harness) startupRun(ctx context.Context) (*startupResult, error) {
-	h.progress("start-up: %d starts on an empty store", h.cfg.starts)
-	r := &startupResult{}
+// startupCase times exec → /readyz 200 on an empty store.
+func (h *harness) startupCase(ctx context.Context, c *caseDef) (*caseResult, error) {
+	h.progress("%s: %d starts on an empty store", c.name, h.cfg.starts)
+	s := &startupResult{}
+	r := &caseResult{Case: c.name, Store: c.store, Startup: s}
 	for range h.cfg.starts {
-		p, ready, err := h.startBot(ctx, variantMix, "startup")
+		at, err := h.freshStore(ctx, c.store, c.name)
 		if err != nil {
 			return nil, err
 		}
-		r.All = append(r.All, ready)
+		p, ready, err := h.startBot(ctx, botSpec{label: c.name, variant: variantMix, store: c.store, at: at})
+		if err != nil {
+			return nil, err
+		}
+		s.All = append(s.All, ready)
+		r.PeakRSS = max(r.PeakRSS, peakRSS(p.pid()))
 		if err := p.stop(15 * time.Second); err != nil {
 			return nil, err
 		}
 	}
-	s := slices.Clone(r.All)
-	slices.Sort(s)
-	r.Median = s[len(s)/2]
+	if len(s.All) > 0 {
+		sorted := slices.Clone(s.All)
+		slices.Sort(sorted)
+		s.Median = sorted[len(sorted)/2]
+		r.Figure, r.HasFigure = float64(s.Median)/1e6, true
+	}
 	return r, nil
+}
+
+// caseNames lists the chosen cases' names.
+func caseNames(cs []*caseDef) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.name)
+	}
+	return out
 }

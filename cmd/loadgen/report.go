@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"strings"
@@ -10,16 +11,14 @@ import (
 	"time"
 )
 
-// report is everything one run measured; --json prints it as is.
+// report is everything one invocation measured; --json prints it as is.
 type report struct {
-	Machine  machineInfo        `json:"machine"`
-	Settings settings           `json:"settings"`
-	Payloads payloadInfo        `json:"payloads"`
-	Runs     []*runResult       `json:"runs"`
-	Ratios   map[string]float64 `json:"throughput_vs_baseline,omitempty"`
-	E2E      *e2eResult         `json:"end_to_end"`
-	Startup  *startupResult     `json:"startup,omitempty"`
-	KeptDir  string             `json:"kept_dir,omitempty"`
+	Machine  machineInfo    `json:"machine"`
+	Settings settings       `json:"settings"`
+	Payloads payloadInfo    `json:"payloads"`
+	Summary  []*caseSummary `json:"summary"`
+	Results  []*caseResult  `json:"results"` // every case of every run, the ceiling first in each
+	KeptDir  string         `json:"kept_dir,omitempty"`
 }
 
 type machineInfo struct {
@@ -41,17 +40,22 @@ func machine() machineInfo {
 }
 
 type settings struct {
-	Duration       string    `json:"duration"`
-	Warmup         string    `json:"warmup"`
-	Conns          int       `json:"conns"`
-	Rates          []float64 `json:"rates_rps"`
-	E2ERate        float64   `json:"e2e_rate_rps"`
-	Rules          int       `json:"rules"`
-	PredictedMatch float64   `json:"predicted_match_ratio"`
-	Store          string    `json:"store"`
+	Duration     string                 `json:"duration"`
+	Warmup       string                 `json:"warmup"`
+	Conns        int                    `json:"conns"`
+	Rate         float64                `json:"latency_rate_rps"`
+	E2ERate      float64                `json:"e2e_rate_rps"`
+	DrainEvents  int                    `json:"drain_events"`
+	Rules        int                    `json:"rules"`
+	Runs         int                    `json:"runs"`
+	Platform     string                 `json:"platform"`
+	Cases        []string               `json:"cases"`
+	SkippedCases []string               `json:"skipped_cases,omitempty"` // PostgreSQL cases without --database-url
+	Predicted    map[string]*prediction `json:"predicted"`               // by rules variant
 }
 
 type payloadInfo struct {
+	Platform       string         `json:"platform"`
 	Templates      int            `json:"templates"`
 	MeanBytes      int            `json:"mean_bytes"`
 	Pool           int            `json:"signed_pool"`
@@ -59,26 +63,60 @@ type payloadInfo struct {
 	PrepareSeconds float64        `json:"prepare_seconds"`
 }
 
-// runResult is one server measured: saturation, then fixed rates.
-type runResult struct {
-	Name        string       `json:"name"` // baseline, bot-5pct, bot-nomatch
-	Closed      closedResult `json:"saturation"`
-	Open        []openResult `json:"fixed_rate"`
-	Sent        int64        `json:"deliveries_sent"`
-	PoolWrapped bool         `json:"pool_wrapped"` // more were sent than the pool holds: ids repeated
-	PeakRSS     int64        `json:"peak_rss_bytes"`
-	Match       *matchInfo   `json:"match,omitempty"`
+// caseResult is one case measured once.
+type caseResult struct {
+	Case        string         `json:"case"`
+	Run         int            `json:"run"`
+	Store       string         `json:"store"`
+	Replicas    int            `json:"replicas,omitempty"`
+	Error       string         `json:"error,omitempty"` // the case failed; nothing else is set
+	Figure      float64        `json:"figure"`          // the headline figure, in the case's unit
+	HasFigure   bool           `json:"has_figure"`
+	VsCeiling   float64        `json:"vs_ceiling,omitempty"` // saturation throughput / this run's ceiling
+	Saturation  *closedResult  `json:"saturation,omitempty"`
+	FixedRate   *openResult    `json:"fixed_rate,omitempty"`
+	Drain       *drainResult   `json:"drain,omitempty"`
+	E2E         *e2eResult     `json:"end_to_end,omitempty"`
+	Startup     *startupResult `json:"startup,omitempty"`
+	Sent        int64          `json:"deliveries_sent"`
+	PoolWrapped bool           `json:"pool_wrapped"` // more were sent than the pool holds: ids repeated
+	PeakRSS     int64          `json:"peak_rss_bytes"`
+	Match       *matchInfo     `json:"match,omitempty"`
 }
 
-// matchInfo is what the bot itself says it matched and sent.
+// reqPerSec is the case's intake rate: at saturation, or achieved at a
+// fixed rate; 0 when it has none.
+func (r *caseResult) reqPerSec() float64 {
+	switch {
+	case r.Saturation != nil:
+		return r.Saturation.Throughput
+	case r.FixedRate != nil && r.E2E == nil:
+		return r.FixedRate.Achieved
+	}
+	return 0
+}
+
+func (r *caseResult) cpu() cpuUse {
+	switch {
+	case r.Saturation != nil:
+		return r.Saturation.CPU
+	case r.Drain != nil:
+		return r.Drain.CPU
+	case r.FixedRate != nil:
+		return r.FixedRate.CPU
+	}
+	return cpuUse{}
+}
+
 type matchInfo struct {
-	Predicted        float64 `json:"predicted_ratio"` // in-process evaluation of the templates
-	Events           float64 `json:"events"`          // webhooks answered 2xx, per the bot's metrics
-	RuleMatches      float64 `json:"rule_matches"`    // sum of autoresponder_rule_matches_total
-	Ratio            float64 `json:"ratio"`
+	Predicted        float64 `json:"predicted_matches_per_event"` // in-process evaluation of the templates
+	Events           float64 `json:"events"`                      // webhooks answered 2xx, per the bot's metrics
+	RuleMatches      float64 `json:"rule_matches"`                // sum of autoresponder_rule_matches_total
+	Ratio            float64 `json:"matches_per_event"`
 	Duplicates       float64 `json:"duplicates"`
 	RuleErrors       float64 `json:"rule_errors"`
 	EventsPerCommit  float64 `json:"events_per_commit"`
+	JobsDone         float64 `json:"jobs_done"` // autoresponder_reply_total sent + dry_run, when scraped
 	RepliesExpected  int64   `json:"replies_expected"`
 	RepliesDelivered int64   `json:"replies_delivered"`
 	Violations       int     `json:"api_violations"`
@@ -106,30 +144,6 @@ type startupResult struct {
 	All    []time.Duration `json:"all_ns"`
 }
 
-func (r *report) ratios() {
-	var base float64
-	for _, run := range r.Runs {
-		if run.Name == "baseline" {
-			base = run.Closed.Throughput
-		}
-	}
-	if base == 0 {
-		return
-	}
-	r.Ratios = map[string]float64{}
-	for _, run := range r.Runs {
-		if run.Name != "baseline" {
-			r.Ratios[run.Name] = run.Closed.Throughput / base
-		}
-	}
-}
-
-var runLabels = map[string]string{
-	"baseline":    "baseline (verify + decode)",
-	"bot-5pct":    "bot, 100 rules, ~5% match",
-	"bot-nomatch": "bot, 100 rules, no match",
-}
-
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/1e6) }
 
 func mib(b int64) string {
@@ -139,73 +153,159 @@ func mib(b int64) string {
 	return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20))
 }
 
+// num formats a figure: thousands separated above 100, two decimals below.
+func num(v float64) string {
+	if math.Abs(v) < 100 {
+		return fmt.Sprintf("%.2f", v)
+	}
+	s := fmt.Sprintf("%.0f", v)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 && s[i-1] != '-' {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// spreadText is "median (min-max)", or the value alone for one run.
+func spreadText(s *stat) string {
+	switch {
+	case s == nil:
+		return "-"
+	case s.N == 1 || s.Min == s.Max:
+		return num(s.Median)
+	}
+	return fmt.Sprintf("%s (%s-%s)", num(s.Median), num(s.Min), num(s.Max))
+}
+
 // printReport writes the tables.
 func printReport(w io.Writer, r *report) {
-	fmt.Fprintf(w, "\nMachine: %d CPUs, loadgen GOMAXPROCS %d, %s %s, load average at start %s; store %s\n",
-		r.Machine.CPUs, r.Machine.GOMAXPROCS, r.Machine.Go, r.Machine.OS, r.Machine.LoadAvg, r.Settings.Store)
-	fmt.Fprintf(w, "Payloads: %d Intercom templates, %d bytes on average, %d signed deliveries; %d rules\n",
-		r.Payloads.Templates, r.Payloads.MeanBytes, r.Payloads.Pool, r.Settings.Rules)
+	fmt.Fprintf(w, "\nMachine: %d CPUs, loadgen GOMAXPROCS %d, %s %s, load average at start %s\n",
+		r.Machine.CPUs, r.Machine.GOMAXPROCS, r.Machine.Go, r.Machine.OS, r.Machine.LoadAvg)
+	fmt.Fprintf(w, "Payloads: %d %s templates, %d bytes on average, %d signed deliveries; %d rules; predicted matches per event:",
+		r.Payloads.Templates, r.Payloads.Platform, r.Payloads.MeanBytes, r.Payloads.Pool, r.Settings.Rules)
+	for _, v := range ruleVariants {
+		if p := r.Settings.Predicted[v]; p != nil {
+			fmt.Fprintf(w, " %s %.3f", v, p.MatchesPerEv)
+		}
+	}
+	fmt.Fprintf(w, "\nSettings: saturation %d connections, %s after %s warm-up; latency at %.0f req/s; drain of %d events; end to end at %.0f events/s\n",
+		r.Settings.Conns, r.Settings.Duration, r.Settings.Warmup, r.Settings.Rate, r.Settings.DrainEvents, r.Settings.E2ERate)
 
-	fmt.Fprintf(w, "\nThroughput at saturation (closed loop: %d keep-alive connections, %s after %s warm-up; 2xx only)\n",
-		r.Settings.Conns, r.Settings.Duration, r.Settings.Warmup)
+	fmt.Fprintf(w, "\nCases: median (range) over %d run(s); each ratio against the ceiling measured in the same run\n", r.Settings.Runs)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "server\treq/s\tvs baseline\tmean ms\tfailed\tloadgen CPU\tserver CPU\tpeak RSS\t")
-	for _, run := range r.Runs {
-		ratio := "-"
-		if v, ok := r.Ratios[run.Name]; ok {
-			ratio = fmt.Sprintf("%.2f", v)
-		} else if run.Name == "baseline" {
-			ratio = "1.00"
+	fmt.Fprintln(tw, "case\tstore\tx ceiling\treq/s\tfigure\tgoal\tverdict\truns met\tpeak RSS\tRSS <= 100 MiB\t")
+	for _, s := range r.Summary {
+		figure, goalText, met := "-", "-", "-"
+		if s.Unit != unitCeiling {
+			figure = spreadText(s.Figure) + " " + s.Unit
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%s\t%.2f\t%d\t%.2f cores\t%.2f cores\t%s\t\n", runLabels[run.Name], run.Closed.Throughput, ratio,
-			run.Closed.MeanMs, run.Closed.Failed, run.Closed.CPU.Loadgen, run.Closed.CPU.Server, mib(run.PeakRSS))
+		if s.Goal != nil {
+			goalText = s.Goal.Text
+			met = fmt.Sprintf("%d of %d", s.RunsMet, r.Settings.Runs)
+		}
+		verdict := s.Verdict
+		if s.Failed > 0 {
+			verdict += fmt.Sprintf(" (failed %d)", s.Failed)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", s.Case, s.Store, spreadText(s.VsCeiling), spreadText(s.ReqPerSec),
+			figure, goalText, verdict, met, mib(s.PeakRSS), s.RSSVerdict)
 	}
 	tw.Flush()
+	for _, s := range r.Summary {
+		fmt.Fprintf(w, "  %-10s %s\n", s.Case, s.Title)
+	}
+	if len(r.Settings.SkippedCases) > 0 {
+		fmt.Fprintf(w, "not run (PostgreSQL, no --database-url): %s\n", strings.Join(r.Settings.SkippedCases, ", "))
+	}
 
-	fmt.Fprintln(w, "\nIntake latency at fixed rates (open loop, from each request's intended send time; ms)")
+	fmt.Fprintln(w, "\nEvery case of every run (CPU in cores; matches per event measured by the bot / predicted)")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "server\trate\tachieved\tp50\tp90\tp99\tmax\tfailed\tlate\tloadgen CPU\tserver CPU\t")
-	for _, run := range r.Runs {
-		for _, o := range run.Open {
-			fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%s\t%s\t%s\t%s\t%d\t%d\t%.2f\t%.2f\t\n", runLabels[run.Name], o.Rate, o.Achieved,
-				ms(o.P50), ms(o.P90), ms(o.P99), ms(o.Max), o.Failed, o.Late, o.CPU.Loadgen, o.CPU.Server)
+	fmt.Fprintln(tw, "run\tcase\treq/s\tx ceiling\tfigure\tfailed\tloadgen CPU\tserver CPU\tpeak RSS\tmatches/event\tevents/commit\tjobs done\treplies delivered\tAPI violations\t")
+	for _, c := range r.Results {
+		if c.Error != "" {
+			fmt.Fprintf(tw, "%d\t%s\tfailed: %s\t\t\t\t\t\t\t\t\t\t\t\t\n", c.Run, c.Case, firstLine(c.Error))
+			continue
 		}
+		ratio, figure, failed := "-", "-", int64(0)
+		if c.VsCeiling > 0 {
+			ratio = fmt.Sprintf("%.2f", c.VsCeiling)
+		}
+		if c.HasFigure && c.Case != caseCeiling {
+			figure = num(c.Figure) + " " + unitOf(c.Case)
+		}
+		switch {
+		case c.Saturation != nil:
+			failed = c.Saturation.Failed
+		case c.FixedRate != nil:
+			failed = c.FixedRate.Failed
+		}
+		matches, commit, jobs, replies, viol := "-", "-", "-", "-", "-"
+		if m := c.Match; m != nil {
+			matches = fmt.Sprintf("%.3f / %.3f", m.Ratio, m.Predicted)
+			commit = fmt.Sprintf("%.1f", m.EventsPerCommit)
+			jobs = fmt.Sprintf("%.0f", m.JobsDone)
+			replies = fmt.Sprintf("%d of %d", m.RepliesDelivered, m.RepliesExpected)
+			viol = fmt.Sprint(m.Violations)
+		}
+		cpu, rps := c.cpu(), "-"
+		if v := c.reqPerSec(); v > 0 {
+			rps = num(v)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%.2f\t%.2f\t%s\t%s\t%s\t%s\t%s\t%s\t\n", c.Run, c.Case, rps, ratio, figure,
+			failed, cpu.Loadgen, cpu.Server, mib(c.PeakRSS), matches, commit, jobs, replies, viol)
 	}
 	tw.Flush()
 
-	fmt.Fprintln(w, "\nMatching and delivery (from the bot's /metrics and the fake Intercom)")
-	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "server\tpredicted\tmeasured\tevents\trule matches\tevents/commit\treplies delivered\tAPI violations\trule errors\t")
-	for _, run := range r.Runs {
-		if m := run.Match; m != nil {
-			fmt.Fprintf(tw, "%s\t%.2f%%\t%.2f%%\t%.0f\t%.0f\t%.1f\t%d of %d\t%d\t%.0f\t\n", runLabels[run.Name], 100*m.Predicted, 100*m.Ratio,
-				m.Events, m.RuleMatches, m.EventsPerCommit, m.RepliesDelivered, m.RepliesExpected, m.Violations, m.RuleErrors)
+	for _, c := range r.Results {
+		prefix := fmt.Sprintf("run %d %s: ", c.Run, c.Case)
+		if c.PoolWrapped {
+			fmt.Fprintf(w, "note: %s%d deliveries sent, more than the %d signed: ids repeated (raise --pool)\n", prefix, c.Sent, r.Payloads.Pool)
 		}
-	}
-	tw.Flush()
-	for _, run := range r.Runs {
-		if run.PoolWrapped {
-			fmt.Fprintf(w, "note: %s was sent %d deliveries, more than the %d signed: ids repeated (raise --pool)\n", run.Name, run.Sent, r.Payloads.Pool)
+		if c.Saturation != nil && c.Saturation.FirstError != "" {
+			fmt.Fprintf(w, "note: %sfirst failure: %s\n", prefix, c.Saturation.FirstError)
 		}
-		if run.Closed.FirstError != "" {
-			fmt.Fprintf(w, "note: %s saturation: first failure: %s\n", run.Name, run.Closed.FirstError)
+		if o := c.FixedRate; o != nil {
+			fmt.Fprintf(w, "%sintake at %.0f req/s: achieved %.0f, p50 %s ms, p90 %s ms, p99 %s ms, max %s ms, %d late, %d failed\n",
+				prefix, o.Rate, o.Achieved, ms(o.P50), ms(o.P90), ms(o.P99), ms(o.Max), o.Late, o.Failed)
 		}
-	}
-
-	if e := r.E2E; e != nil {
-		fmt.Fprintf(w, "\nEnd to end (webhook intended send → fake Intercom received the reply), %.0f events/s for %s, every event matching\n", e.Rate, e.Duration)
-		fmt.Fprintf(w, "  p50 %s ms  p90 %s ms  p99 %s ms  max %s ms\n", ms(e.P50), ms(e.P90), ms(e.P99), ms(e.Max))
-		fmt.Fprintf(w, "  %d events expected a reply, %d got none; replies %d of %d; API violations %d; intake p99 %s ms; peak RSS %s\n",
-			e.Events, e.Missing, e.RepliesReceived, e.RepliesExpected, e.Violations, ms(e.Intake.P99), mib(e.PeakRSS))
-	}
-	if s := r.Startup; s != nil {
-		all := make([]string, len(s.All))
-		for i, d := range s.All {
-			all[i] = ms(d)
+		if d := c.Drain; d != nil {
+			fmt.Fprintf(w, "%s%d events queued %d replies (%d delivered during intake); a fresh bot delivered %d in %.2f s: %.0f jobs/s\n",
+				prefix, d.Events, d.JobsOwed, d.DeliveredEarly, d.Drained, d.Seconds, d.JobsPerSec)
 		}
-		fmt.Fprintf(w, "\nStart-up to ready (exec → /readyz 200, empty store, %d rules): median %s ms (%s)\n", r.Settings.Rules, ms(s.Median), strings.Join(all, ", "))
+		if e := c.E2E; e != nil {
+			fmt.Fprintf(w, "%swebhook intended send → reply at the fake: p50 %s ms, p90 %s ms, p99 %s ms, max %s ms; %d events expected a reply, %d got none; replies %d of %d; API violations %d\n",
+				prefix, ms(e.P50), ms(e.P90), ms(e.P99), ms(e.Max), e.Events, e.Missing, e.RepliesReceived, e.RepliesExpected, e.Violations)
+		}
+		if s := c.Startup; s != nil {
+			all := make([]string, len(s.All))
+			for i, d := range s.All {
+				all[i] = ms(d)
+			}
+			fmt.Fprintf(w, "%sexec → /readyz 200: median %s ms (%s)\n", prefix, ms(s.Median), strings.Join(all, ", "))
+		}
+		if c.Error != "" {
+			fmt.Fprintf(w, "%sFAILED: %s\n", prefix, c.Error)
+		}
 	}
 	if r.KeptDir != "" {
 		fmt.Fprintf(w, "\nKept: %s (rules files, logs, data)\n", r.KeptDir)
 	}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// unitOf is the headline unit of a case by name.
+func unitOf(name string) string {
+	for _, c := range caseTable() {
+		if c.name == name {
+			return c.unit
+		}
+	}
+	return ""
 }

@@ -1,26 +1,52 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strings"
+
+	"github.com/supportops/autoresponder/internal/platform/intercom/intercomfake"
+	"github.com/supportops/autoresponder/internal/platform/platformfake"
 )
 
-// A payload template is one Intercom 2.x notification of about 5 KB with a
-// hole where the notification id goes. Event i of a run is template
-// i % len(templates) with its own id, so a run can send hundreds of
-// thousands of distinct deliveries from a few megabytes of templates; the
-// signatures of the first poolSize ids are computed before any timing
-// starts.
+// This file is loadgen's Intercom payload set: Intercom API 2.x
+// notifications of about 5 KB in a support inbox's topic mix, the rules
+// that match (and miss) them, and the strict fake Intercom the bot replies
+// to. Everything else in loadgen is platform-neutral (payloadset.go).
 
-// idSentinel marks the notification id while a template is marshalled.
-const idSentinel = "LOADGEN-NOTIFICATION-ID"
+// intercomPayloads implements payloadSet.
+type intercomPayloads struct{}
 
-// idLen is the length of a notification id: "notif_" and a UUID-shaped
-// string whose last group is the event number.
-const idLen = len("notif_") + 36
+// Settings of the fake account the bot replies as.
+const (
+	botAdminID = "814860"
+	apiVersion = "2.14"
+)
+
+func (intercomPayloads) Kind() string { return "intercom" }
+
+func (intercomPayloads) Templates(seed uint64) ([]*template, error) {
+	return generateTemplates(genConfig{seed: seed})
+}
+
+func (intercomPayloads) HitKinds() []string { return hitKinds }
+
+func (intercomPayloads) HitRule(kind string, noMatch bool) (string, string) {
+	return hitRule(kind, noMatch)
+}
+
+func (intercomPayloads) OrdinaryRule(i int) (string, string, string) { return ordinaryRule(i) }
+
+func (intercomPayloads) PlatformSettings() [][2]string {
+	return [][2]string{{"api_version", `"` + apiVersion + `"`}, {"admin_id", `"` + botAdminID + `"`}}
+}
+
+func (intercomPayloads) NewFake(token string) *platformfake.Server {
+	return intercomfake.New(intercomfake.Options{
+		Token: token, APIVersion: apiVersion, AdminID: botAdminID, DisableRecording: true,
+	}).Server
+}
 
 // Hit kinds: the feature a matching event carries, one per hit rule (see
 // rulesgen.go). hitNone events carry none of them.
@@ -34,27 +60,6 @@ const (
 )
 
 var hitKinds = []string{hitRefund, hitVIP, hitDomain, hitSeverity, hitUrgentTix}
-
-// template is one payload with the id left out.
-type template struct {
-	prefix, suffix []byte
-	topic          string
-	target         string // conversation or ticket id
-	hit            string // the hit feature it carries, or hitNone
-	echo           bool   // written by the bot's own admin: the loop guard ignores it
-}
-
-// size is the length of the delivery with an id.
-func (t *template) size() int { return len(t.prefix) + idLen + len(t.suffix) }
-
-// body returns the whole delivery with the given id (for tests and the
-// in-process prediction; the load drivers never copy bodies).
-func (t *template) body(id string) []byte {
-	b := make([]byte, 0, t.size())
-	b = append(b, t.prefix...)
-	b = append(b, id...)
-	return append(b, t.suffix...)
-}
 
 // topicWeights is the topic mix of ordinary events, in percent: a support
 // inbox is mostly customers writing and admins answering.
@@ -329,23 +334,10 @@ func (g *gen) build(topic, hit string, echo bool) (*template, error) {
 		}
 		want := g.cfg.targetSize - g.cfg.targetSize/10 + g.k*37%(g.cfg.targetSize/5) // ±10 %
 		if len(b) >= want || i > 40 {
-			return cut(b, topic, target, hit, echo)
+			return cutTemplate(b, topic, target, hit, echo)
 		}
 		g.pad(item, p)
 	}
-}
-
-// cut splits the marshalled delivery at the id.
-func cut(b []byte, topic, target, hit string, echo bool) (*template, error) {
-	quoted := []byte(`"` + idSentinel + `"`)
-	i := bytes.Index(b, quoted)
-	if i < 0 || bytes.Count(b, quoted) != 1 {
-		return nil, fmt.Errorf("id sentinel not found exactly once")
-	}
-	return &template{
-		prefix: append([]byte(nil), b[:i+1]...), suffix: append([]byte(nil), b[i+len(quoted)-1:]...),
-		topic: topic, target: target, hit: hit, echo: echo,
-	}, nil
 }
 
 func (g *gen) conversationItem(topic, hit string, echo bool, p person, id string) map[string]any {
@@ -496,4 +488,73 @@ func (g *gen) pad(item map[string]any, p person) {
 		parts = append([]any{g.ticketPart(len(parts)%4, "attribute_collected", "", bot)}, parts...)
 		tp["ticket_parts"], tp["total_count"] = parts, len(parts)
 	}
+}
+
+// ruleWords are what the ordinary rules look for. The payload generator
+// never writes them, so these rules fail, most after their cheap parts
+// (topic, nil checks) have passed.
+var ruleWords = []string{
+	"gdpr", "cancel my subscription", "delete my data", "password reset", "two-factor", "single sign-on",
+	"saml", "outage", "downtime", "rate limit", "phishing", "fraud", "lawyer", "press inquiry", "partnership",
+	"reseller", "invoice copy", "vat number", "purchase order", "wire transfer", "sepa mandate",
+	"data processing agreement", "penetration test", "security questionnaire", "status page", "api token",
+	"sandbox", "white label", "nonprofit discount", "education discount", "zapier", "salesforce", "hubspot",
+	"slack integration", "dark mode", "screen reader", "translation",
+}
+
+// slug turns a rule word into a tag, plan or domain label.
+func slug(w string) string { return strings.ReplaceAll(w, " ", "-") }
+
+// hitRule is the rule that matches events carrying one hit feature; miss
+// is its value in the no-match variant, where the same work finds nothing.
+func hitRule(kind string, noMatch bool) (name, when string) {
+	v := func(hit, miss string) string {
+		if noMatch {
+			return miss
+		}
+		return hit
+	}
+	switch kind {
+	case hitRefund:
+		return "refund-triage", `topic in ["conversation.user.created", "conversation.user.replied"] && message?.text matches "(?i)\\b(` +
+			v("chargeback|money back", "chargeback-x|money back-x") + `)\\b"`
+	case hitVIP:
+		return "vip-welcome", `topic == "conversation.user.created" && "` + v("vip", "vip-gold") + `" in tags`
+	case hitDomain:
+		return "key-account-note", `(contact?.email ?? "") endsWith "@` + v("bigcorp.example", "bigcorp.invalid") + `"`
+	case hitSeverity:
+		return "ticket-s1-ack", `topic == "ticket.contact.replied" && ticket?.attributes?.Severity == "` + v("S1", "S0") + `"`
+	default: // hitUrgentTix
+		return "urgent-ticket-note", `topic == "ticket.created" && (message?.text ?? "") startsWith "` + v("URGENT", "URGENT!!") + `"`
+	}
+}
+
+// ordinaryRule is non-hit rule i: a realistic mix of operators over nested
+// fields. About two in three name their topic the way the prefilter
+// understands; the rest (email domains, tags, names, `topic startsWith`)
+// run on every event.
+func ordinaryRule(i int) (name, when, extra string) {
+	w := ruleWords[i%len(ruleWords)]
+	s := slug(w)
+	title := strings.ToUpper(w[:1]) + w[1:]
+	kinds := []struct {
+		name, when, extra string
+	}{
+		{"words", `topic in ["conversation.user.created", "conversation.user.replied"] && message?.text matches "(?i)\\b(` + w + `)\\b"`, "cooldown: 12h"},
+		{"mention", `topic == "conversation.user.replied" && lower(message?.text ?? "") contains "` + w + `"`, ""},
+		{"domain", `(contact?.email ?? "") endsWith "@` + s + `.example"`, "once: true\n    per: contact"},
+		{"tag", `"` + s + `" in tags`, ""},
+		{"platform", `topic startsWith "ticket." && ticket?.attributes?.Platforms == "` + s + `"`, ""},
+		{"ticket-words", `topic == "ticket.contact.replied" && ticket?.state in ["submitted", "in_progress"] && (message?.text ?? "") contains "` + w + `"`, "cooldown: 6h"},
+		{"plan", `topic == "conversation.user.created" && item?.custom_attributes?.plan == "` + s + `"`, "once: true"},
+		{"name", `(contact?.name ?? "") startsWith "` + title + `"`, ""},
+		{"note-words", `topic == "conversation.admin.noted" && message?.author?.type == "admin" && (message?.text ?? "") contains "` + w + `"`, ""},
+		{"bug-subject", `topic in ["ticket.created", "ticket.contact.replied"] && ticket?.type == "Bug report" && lower(ticket?.subject ?? "") contains "` + w + `"`, ""},
+		{"any-tag", `len(tags) > 0 && any(tags, # == "` + s + `") && topic startsWith "conversation."`, "stop: true"},
+		{"external", `topic == "conversation.user.replied" && (contact?.external_id ?? "") startsWith "` + s + `-"`, ""},
+		{"admin", `topic == "conversation.admin.replied" && message?.author?.id == "` + fmt.Sprint(9900000+i) + `"`, "mode: shadow"},
+		{"asap", `topic in ["conversation.user.created", "conversation.user.replied", "ticket.contact.replied"] && message?.text matches "(?i)(` + w + `).*(urgent|asap)"`, ""},
+	}
+	k := kinds[i%len(kinds)]
+	return fmt.Sprintf("%s-%s-%02d", k.name, s, i), k.when, k.extra
 }
