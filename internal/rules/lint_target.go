@@ -82,8 +82,8 @@ func otherTarget(targets []string, t string) string {
 
 // actionTargetWarnings checks each action against every target type its
 // events carry: the loader accepts an action one target type's row takes,
-// and on a platform whose events carry several the rows may differ (an
-// Intercom ticket takes status in_progress, a conversation does not). The
+// and on a platform whose events carry several the rows may differ (a
+// ticket may take a status value a conversation does not). The
 // others would dead-letter, so this is a warning, an error with --strict.
 // at is below the rule.
 func (rs *Ruleset) actionTargetWarnings(r *Rule) []targetWarning {

@@ -13,8 +13,8 @@ import (
 //
 //	- name: nudge fires when nobody answers
 //	  sequence:
-//	    - {at: 2026-03-06T15:00:00Z, source: intercom, event: testdata/created.json}
-//	    - {at: 2026-03-09T09:00:00Z, source: intercom, event: testdata/admin_replied.json}
+//	    - {at: 2026-03-06T15:00:00Z, source: support, event: testdata/created.json}
+//	    - {at: 2026-03-09T09:00:00Z, source: support, event: testdata/admin_replied.json}
 //	  until: 2026-03-10T00:00:00Z      # optional: default, until no timer is pending
 //	  expect_timers:                   # every timer started, in order; [] for none
 //	    - rule: nudge-unanswered
