@@ -39,10 +39,22 @@ var Functions = []string{"now", "in_hours", "outside_hours", "raw", "text"}
 
 // matcherTable holds the prefiltered regular expressions of a ruleset;
 // patched conditions refer to them by index.
-type matcherTable struct{ list []*matcher }
+type matcherTable struct {
+	list []*matcher
+	// byPattern shares one matcher between the rules with the same
+	// pattern, so that its memo of the last text serves them all.
+	byPattern map[string]int
+}
 
 func (t *matcherTable) add(m *matcher) int {
+	if i, ok := t.byPattern[m.re.String()]; ok {
+		return i
+	}
+	if t.byPattern == nil {
+		t.byPattern = map[string]int{}
+	}
 	t.list = append(t.list, m)
+	t.byPattern[m.re.String()] = len(t.list) - 1
 	return len(t.list) - 1
 }
 
@@ -61,6 +73,13 @@ type exprEnvironment struct {
 // compile type-checks src as written, then compiles it with the rewrites.
 // extra options (expr.AsBool) apply to both steps.
 func (e *exprEnvironment) compile(src string, extra ...expr.Option) (*vm.Program, error) {
+	prog, _, err := e.compileChecked(src, extra...)
+	return prog, err
+}
+
+// compileChecked is compile that also returns the tree as the user wrote
+// it, type-checked, before the rewrites (for the literal filter).
+func (e *exprEnvironment) compileChecked(src string, extra ...expr.Option) (*vm.Program, ast.Node, error) {
 	cfg := conf.CreateNew()
 	for _, op := range e.check {
 		op(cfg)
@@ -74,17 +93,18 @@ func (e *exprEnvironment) compile(src string, extra ...expr.Option) (*vm.Program
 	cfg.Check()
 	tree, err := parser.ParseWithConfig(src, cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := checkPatterns(tree); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := checker.Check(tree, cfg); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	opts := make([]expr.Option, 0, len(e.check)+len(e.rewrite)+len(extra))
 	opts = append(append(append(opts, e.check...), e.rewrite...), extra...)
-	return expr.Compile(src, opts...)
+	prog, err := expr.Compile(src, opts...)
+	return prog, tree.Node, err
 }
 
 // checkPatterns compiles the constant regular expressions of `matches`, so

@@ -63,7 +63,10 @@ type RuleError struct {
 
 // runner evaluates programs with a reusable VM; runners are pooled because a
 // VM is not safe for concurrent use.
-type runner struct{ vm vm.VM }
+type runner struct {
+	vm   vm.VM
+	lits litScratch
+}
 
 func (r *runner) run(p *vm.Program, ev *event.Event) (any, error) {
 	return r.vm.Run(p, ev)
@@ -153,9 +156,15 @@ func (rs *Ruleset) Evaluate(ev *event.Event) Evaluation {
 	defer rs.runners.Put(run)
 	out.Cancels, out.Errors = rs.cancels(run, ev, out.Ignored)
 	langKnown := false
+	if rs.lits != nil {
+		rs.lits.begin(run)
+	}
 	for _, r := range rs.candidates(ev) {
 		if out.Ignored != "" && !r.AllowBots {
 			continue
+		}
+		if r.lits != nil && rs.lits != nil && !rs.lits.admits(run, r.lits, ev) {
+			continue // a word the condition needs is not in the event
 		}
 		if r.needsLanguage && !langKnown { // detected once, and only for rules that use it
 			ev, langKnown = rs.withLanguage(ev), true

@@ -157,6 +157,8 @@ type compiler struct {
 	// languages (language.go).
 	snips *snippetSet
 	langs languageUse
+	// lits collects the rules' literal requirements (litfilter.go).
+	lits *litBuilder
 }
 
 func (c *compiler) errAt(at path, rule, format string, args ...any) {
@@ -180,7 +182,9 @@ func (c *compiler) compile() *Ruleset {
 	c.notifiers()
 	c.env = exprEnv(rs.Calendars, rs.now)
 	c.snips = c.snippets()
+	c.lits = newLitBuilder(c.env)
 	c.rules(rs)
+	rs.lits = c.lits.build()
 	c.languages(rs)
 	rs.unusedSnippets = c.snips.unused()
 	rs.buildIndex()
@@ -330,12 +334,13 @@ func (c *compiler) rule(rs *Ruleset, i int, rc *RuleConfig) *Rule {
 	if strings.TrimSpace(rc.When) == "" {
 		c.errAt(at, name, "when is required (write `when: true` to match every event)")
 	} else {
-		prog, err := c.env.compile(rc.When, expr.AsBool())
+		prog, tree, err := c.env.compileChecked(rc.When, expr.AsBool())
 		if err != nil {
 			c.exprError(append(at, "when"), 0, name, "when", err)
 		} else {
 			r.When = prog
 			r.topics = topicsOf(prog)
+			r.lits = c.lits.rule(tree)
 			c.checkCalendars(append(at, "when"), name, prog)
 		}
 	}

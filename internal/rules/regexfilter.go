@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/expr-lang/expr/ast"
@@ -26,6 +27,15 @@ type matcher struct {
 	// sign (U+212A) and the long s (U+017F); texts with those skip the
 	// prefilter.
 	unicodeFold bool
+	// last remembers the last text the expression ran on and its answer:
+	// rules that share a pattern test it on the same message in turn
+	// (lower() does the same).
+	last atomic.Pointer[matchMemo]
+}
+
+type matchMemo struct {
+	s  string
+	ok bool
 }
 
 // match reports whether s matches; a nil left side (message?.text on an
@@ -38,7 +48,7 @@ func (m *matcher) match(v any) bool {
 	// strings.Contains finds a multi-byte rune with a vectorised byte search;
 	// ContainsAny would decode every rune.
 	if m.unicodeFold && (strings.Contains(s, "\u212A") || strings.Contains(s, "\u017F")) {
-		return m.re.MatchString(s)
+		return m.run(s)
 	}
 	found := false
 	for _, l := range m.lits {
@@ -47,7 +57,17 @@ func (m *matcher) match(v any) bool {
 			break
 		}
 	}
-	return found && m.re.MatchString(s)
+	return found && m.run(s)
+}
+
+// run runs the expression, or answers from the memo.
+func (m *matcher) run(s string) bool {
+	if last := m.last.Load(); last != nil && last.s == s {
+		return last.ok
+	}
+	ok := m.re.MatchString(s)
+	m.last.Store(&matchMemo{s, ok})
+	return ok
 }
 
 // newMatcher returns a matcher for pattern, or nil when no useful literal

@@ -51,6 +51,9 @@ type Ruleset struct {
 	detector *languageDetector
 	// unusedSnippets are snippets no template uses (a lint warning).
 	unusedSnippets []string
+	// lits skips rules whose words an event lacks; nil when no rule
+	// has any (litfilter.go).
+	lits *litFilter
 }
 
 // Limits are the Settings with defaults applied.
@@ -123,6 +126,9 @@ type Rule struct {
 
 	// topics the condition requires (nil: any topic), for the prefilter.
 	topics map[string]bool
+	// lits are the literals the condition requires (nil: none), for the
+	// literal filter.
+	lits *litRule
 	// needsLanguage: the rule reads `language` or has a body per
 	// language, so the event's language is detected before it runs.
 	needsLanguage bool

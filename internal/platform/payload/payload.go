@@ -46,6 +46,23 @@ func Decode(body []byte) (map[string]any, error) {
 	if !depthWithin(body, MaxDepth) {
 		return nil, BadRequestf("JSON is nested deeper than %d levels", MaxDepth)
 	}
+	v, ok := fastDecode(body)
+	if !ok {
+		var err error
+		if v, err = decodeSlow(body); err != nil {
+			return nil, err
+		}
+	}
+	root, ok := v.(map[string]any)
+	if !ok {
+		return nil, BadRequestf("body must be a JSON object, not %s", TypeName(v))
+	}
+	return root, nil
+}
+
+// decodeSlow decodes with encoding/json what fastDecode leaves: invalid
+// JSON (for the error), long numbers and NUL characters.
+func decodeSlow(body []byte) (any, error) {
 	// Into any, not map[string]any: the decoder then builds every level
 	// on its fast path, without reflection. A float64 holds every integer
 	// of up to 15 digits exactly; a body with a longer run of digits is
@@ -70,11 +87,7 @@ func Decode(body []byte) (map[string]any, error) {
 	if bytes.Contains(body, []byte(`\u0000`)) {
 		v = withoutNUL(v)
 	}
-	root, ok := v.(map[string]any)
-	if !ok {
-		return nil, BadRequestf("body must be a JSON object, not %s", TypeName(v))
-	}
-	return root, nil
+	return v, nil
 }
 
 // exactDigits is the longest run of digits every float64 holds exactly as
