@@ -120,7 +120,7 @@ func (b *sqliteBackend) dialect() dialect { return sqliteDialect }
 func (b *sqliteBackend) pool() querier    { return b.q }
 func (b *sqliteBackend) needsLocks() bool { return false }
 
-func (b *sqliteBackend) lock(context.Context, txn, string) error { return nil }
+func (b *sqliteBackend) lock(context.Context, txn, []string) error { return nil }
 
 type sqliteTxn struct {
 	sqlQuerier
