@@ -30,13 +30,14 @@ type pendingJob struct {
 // budgets, claims, history of suppressed and shadowed actions, dead letters
 // of render failures, and the delivery jobs. Everything commits or nothing.
 func (s *Store) acceptBatch(ctx context.Context, tx txn, batch []*Intake, pol Policy, now time.Time) ([]AcceptResult, error) {
-	if err := s.lockBatch(ctx, tx, batch); err != nil {
+	if err := s.lockBatch(ctx, tx, batch, pol); err != nil {
 		return nil, err
 	}
 	results := make([]AcceptResult, len(batch))
 	var jobs []pendingJob
+	st := &txState{}
 	for i, in := range batch {
-		res, pend, err := s.acceptOne(ctx, tx, in, pol, now)
+		res, pend, err := s.acceptOne(ctx, tx, st, in, pol, now)
 		if err == nil && !res.Duplicate {
 			err = s.acceptTimers(ctx, tx, in, &res, now)
 		}
@@ -48,6 +49,9 @@ func (s *Store) acceptBatch(ctx context.Context, tx txn, batch []*Intake, pol Po
 		}
 		results[i] = res
 		jobs = append(jobs, pend...)
+	}
+	if err := st.flush(ctx, tx); err != nil {
+		return nil, err
 	}
 	if len(jobs) == 0 {
 		return results, nil
@@ -71,13 +75,37 @@ func (s *Store) acceptBatch(ctx context.Context, tx txn, batch []*Intake, pol Po
 	return results, nil
 }
 
-// lockBatch serializes budget checks of the same rule or target across
-// concurrent transactions (PostgreSQL); keys are taken in sorted order so
-// two batches never deadlock. SQLite has one writer and needs none.
-func (s *Store) lockBatch(ctx context.Context, tx txn, batch []*Intake) error {
+// lockBatch serializes what must be decided by one transaction at a time
+// across concurrent ones (PostgreSQL: committers and replicas); keys are
+// taken in sorted order so two batches never deadlock. SQLite has one
+// writer and needs none.
+//
+// Only what needs it is locked, so that events sharing a popular rule do
+// not queue behind each other:
+//   - the event (its dedup row);
+//   - a rule with an hourly budget (its count of sends, trips and pause),
+//     and a rule whose reply has attachments (their rows in bot_blobs are
+//     touched in the batch's order);
+//   - the target, when the per-target budget is on (its count of sends);
+//   - a once or cooldown claim. The claim's own upsert is already exact
+//     (a unique key), the lock orders it so batches cannot deadlock;
+//   - timers.
+//
+// A rule's pause is read without its lock: only a rule with a budget is
+// ever paused, and that one is locked.
+func (s *Store) lockBatch(ctx context.Context, tx txn, batch []*Intake, pol Policy) error {
 	if !s.backend.needsLocks() {
 		return nil
 	}
+	keys := lockKeys(batch, pol)
+	if err := s.backend.lock(ctx, tx, keys); err != nil {
+		return fmt.Errorf("lock %d keys: %w", len(keys), err)
+	}
+	return nil
+}
+
+// lockKeys are the advisory lock keys of a batch, sorted (see lockBatch).
+func lockKeys(batch []*Intake, pol Policy) []string {
 	keys := map[string]bool{}
 	for _, in := range batch {
 		keys["event:"+in.Source+"/"+in.EventID] = true
@@ -85,8 +113,15 @@ func (s *Store) lockBatch(ctx context.Context, tx txn, batch []*Intake) error {
 			if a.Shadow || a.RenderError != "" {
 				continue
 			}
-			keys["rule:"+a.Rule] = true
-			keys["target:"+a.TargetKey] = true
+			if a.MaxPerHour > 0 || (a.Request != nil && len(a.Request.Attachments) > 0) {
+				keys["rule:"+a.Rule] = true
+			}
+			if pol.TargetMaxPerHour > 0 {
+				keys["target:"+a.TargetKey] = true
+			}
+			if a.Once || a.Cooldown > 0 {
+				keys["claim:"+a.Rule+"/"+a.ClaimKey] = true
+			}
 		}
 		for _, t := range in.Timers {
 			keys[timerLockKey(t.Rule, t.TargetKey)] = true
@@ -100,15 +135,94 @@ func (s *Store) lockBatch(ctx context.Context, tx txn, batch []*Intake) error {
 		sorted = append(sorted, k)
 	}
 	sort.Strings(sorted)
-	for _, k := range sorted {
-		if err := s.backend.lock(ctx, tx, k); err != nil {
-			return fmt.Errorf("lock %s: %w", k, err)
+	return sorted
+}
+
+// txState is what one write transaction has read once or still has to
+// write, so that an action needs no statement of its own for it: the
+// rules' pauses, read once, and the sends of queued actions, written
+// together at the end. The budgets count the sends still held here as if
+// they were written, so every decision sees the ones before it.
+type txState struct {
+	pauses map[string]int64 // rule -> paused_until; nil until read
+	sends  []send
+}
+
+type send struct {
+	rule, target string
+	at           int64
+}
+
+// pausedUntil is when rule's pause ends (0: not paused).
+func (st *txState) pausedUntil(ctx context.Context, q querier, rule string, nowMs int64) (int64, error) {
+	if st.pauses == nil {
+		rows, err := q.query(ctx, `SELECT rule, paused_until FROM bot_rule_pauses WHERE paused_until > ?`, nowMs)
+		if err != nil {
+			return 0, fmt.Errorf("read pauses: %w", err)
 		}
+		defer rows.Close()
+		st.pauses = map[string]int64{}
+		for rows.Next() {
+			var r string
+			var until int64
+			if err := rows.Scan(&r, &until); err != nil {
+				return 0, fmt.Errorf("read pauses: %w", err)
+			}
+			st.pauses[r] = until
+		}
+		if err := rows.Err(); err != nil {
+			return 0, fmt.Errorf("read pauses: %w", err)
+		}
+	}
+	return st.pauses[rule], nil
+}
+
+// paused records a pause this transaction wrote.
+func (st *txState) paused(rule string, until int64) {
+	if st.pauses != nil {
+		st.pauses[rule] = until
+	}
+}
+
+// pending counts the sends held here that match (rule or target) after
+// since.
+func (st *txState) pending(rule, target string, since int64) int {
+	n := 0
+	for _, sd := range st.sends {
+		if sd.at > since && ((rule != "" && sd.rule == rule) || (target != "" && sd.target == target)) {
+			n++
+		}
+	}
+	return n
+}
+
+// sendsPerInsert bounds the rows of one INSERT (3 parameters each, well
+// under either store's limit).
+const sendsPerInsert = 300
+
+// flush writes the sends held here.
+func (st *txState) flush(ctx context.Context, q querier) error {
+	for len(st.sends) > 0 {
+		chunk := st.sends[:min(len(st.sends), sendsPerInsert)]
+		var b strings.Builder
+		b.WriteString(`INSERT INTO bot_sends (rule, target_key, at) VALUES `)
+		args := make([]any, 0, 3*len(chunk))
+		for i, sd := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?)")
+			args = append(args, sd.rule, sd.target, sd.at)
+		}
+		if _, err := q.exec(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("record sends: %w", err)
+		}
+		st.sends = st.sends[len(chunk):]
 	}
 	return nil
 }
 
-func (s *Store) acceptOne(ctx context.Context, q querier, in *Intake, pol Policy, now time.Time) (AcceptResult, []pendingJob, error) {
+func (s *Store) acceptOne(ctx context.Context, q querier, st *txState, in *Intake, pol Policy, now time.Time) (AcceptResult, []pendingJob, error) {
 	headers, err := encodeHeaders(in.Headers)
 	if err != nil {
 		return AcceptResult{}, nil, err
@@ -131,7 +245,7 @@ func (s *Store) acceptOne(ctx context.Context, q querier, in *Intake, pol Policy
 	var jobs []pendingJob
 	for i := range in.Actions {
 		a := &in.Actions[i]
-		r, args, err := s.applyAction(ctx, q, in, a, pol, now)
+		r, args, err := s.applyAction(ctx, q, st, in, a, pol, now)
 		if err != nil {
 			return AcceptResult{}, nil, err
 		}
@@ -146,10 +260,11 @@ func (s *Store) acceptOne(ctx context.Context, q querier, in *Intake, pol Policy
 // applyAction decides one action and records its consequence: a queued
 // action's send in the budget ledger (its delivery job is returned for the
 // caller to insert), a dead letter, or a history record. Intake and firing
-// timers both go through it, so a timer is held to the same rules.
-func (s *Store) applyAction(ctx context.Context, q querier, in *Intake, a *Action, pol Policy, now time.Time) (ActionResult, *DeliveryArgs, error) {
+// timers both go through it, so a timer is held to the same rules. The
+// send is held in st: the caller flushes it before committing.
+func (s *Store) applyAction(ctx context.Context, q querier, st *txState, in *Intake, a *Action, pol Policy, now time.Time) (ActionResult, *DeliveryArgs, error) {
 	nowMs := now.UnixMilli()
-	r, err := s.decide(ctx, q, in, a, pol, now)
+	r, err := s.decide(ctx, q, st, in, a, pol, now)
 	if err != nil {
 		return ActionResult{}, nil, fmt.Errorf("rule %s: %w", a.Rule, err)
 	}
@@ -166,9 +281,7 @@ func (s *Store) applyAction(ctx context.Context, q querier, in *Intake, a *Actio
 			ReceivedAt: in.ReceivedAt, Deadline: in.ReceivedAt.Add(pol.MaxAge), MaxAttempts: pol.MaxAttempts,
 			Next: next,
 		}
-		if err := recordSend(ctx, q, a, nowMs); err != nil {
-			return ActionResult{}, nil, err
-		}
+		st.recordSend(a, nowMs)
 	case DeadLettered:
 		if err := s.deadLetterAtIntake(ctx, q, in, a, now); err != nil {
 			return ActionResult{}, nil, err
@@ -221,12 +334,9 @@ func budgetKey(a *Action) string {
 	return a.TargetKey
 }
 
-// recordSend counts a queued action toward the budgets.
-func recordSend(ctx context.Context, q querier, a *Action, nowMs int64) error {
-	if _, err := q.exec(ctx, `INSERT INTO bot_sends (rule, target_key, at) VALUES (?, ?, ?)`, a.Rule, budgetKey(a), nowMs); err != nil {
-		return fmt.Errorf("record send: %w", err)
-	}
-	return nil
+// recordSend counts a queued action toward the budgets (written by flush).
+func (st *txState) recordSend(a *Action, nowMs int64) {
+	st.sends = append(st.sends, send{rule: a.Rule, target: budgetKey(a), at: nowMs})
 }
 
 func claimKeyIf(a *Action) string {
@@ -237,7 +347,7 @@ func claimKeyIf(a *Action) string {
 }
 
 // decide applies shadow mode, pauses, budgets and claims to one action.
-func (s *Store) decide(ctx context.Context, q querier, in *Intake, a *Action, pol Policy, now time.Time) (ActionResult, error) {
+func (s *Store) decide(ctx context.Context, q querier, st *txState, in *Intake, a *Action, pol Policy, now time.Time) (ActionResult, error) {
 	switch {
 	case a.RenderError != "":
 		return ActionResult{Outcome: DeadLettered, Reason: "render_error"}, nil
@@ -247,10 +357,9 @@ func (s *Store) decide(ctx context.Context, q querier, in *Intake, a *Action, po
 	nowMs := now.UnixMilli()
 	hourAgo := now.Add(-time.Hour).UnixMilli()
 
-	var pausedUntil int64
-	err := q.queryRow(ctx, `SELECT paused_until FROM bot_rule_pauses WHERE rule = ?`, a.Rule).Scan(&pausedUntil)
-	if err != nil && !isNoRows(err) {
-		return ActionResult{}, fmt.Errorf("read pause: %w", err)
+	pausedUntil, err := st.pausedUntil(ctx, q, a.Rule, nowMs)
+	if err != nil {
+		return ActionResult{}, err
 	}
 	if pausedUntil > nowMs {
 		return ActionResult{Outcome: Suppressed, Reason: ReasonPaused}, nil
@@ -261,8 +370,8 @@ func (s *Store) decide(ctx context.Context, q querier, in *Intake, a *Action, po
 		if err := q.queryRow(ctx, `SELECT COUNT(*) FROM bot_sends WHERE rule = ? AND at > ?`, a.Rule, hourAgo).Scan(&sent); err != nil {
 			return ActionResult{}, fmt.Errorf("count rule sends: %w", err)
 		}
-		if sent >= a.MaxPerHour {
-			paused, err := s.trip(ctx, q, a.Rule, pol, now)
+		if sent += st.pending(a.Rule, "", hourAgo); sent >= a.MaxPerHour {
+			paused, err := s.trip(ctx, q, st, a.Rule, pol, now)
 			if err != nil {
 				return ActionResult{}, err
 			}
@@ -274,7 +383,7 @@ func (s *Store) decide(ctx context.Context, q querier, in *Intake, a *Action, po
 		if err := q.queryRow(ctx, `SELECT COUNT(*) FROM bot_sends WHERE target_key = ? AND at > ?`, budgetKey(a), hourAgo).Scan(&sent); err != nil {
 			return ActionResult{}, fmt.Errorf("count target sends: %w", err)
 		}
-		if sent >= pol.TargetMaxPerHour {
+		if sent += st.pending("", budgetKey(a), hourAgo); sent >= pol.TargetMaxPerHour {
 			return ActionResult{Outcome: Suppressed, Reason: ReasonTargetBudget}, nil
 		}
 	}
@@ -309,7 +418,7 @@ func (s *Store) decide(ctx context.Context, q querier, in *Intake, a *Action, po
 
 // trip records a rule going over its hourly budget and pauses it when that
 // happened PauseAfter times within the hour.
-func (s *Store) trip(ctx context.Context, q querier, rule string, pol Policy, now time.Time) (bool, error) {
+func (s *Store) trip(ctx context.Context, q querier, st *txState, rule string, pol Policy, now time.Time) (bool, error) {
 	if _, err := q.exec(ctx, `INSERT INTO bot_rule_trips (rule, at) VALUES (?, ?)`, rule, now.UnixMilli()); err != nil {
 		return false, fmt.Errorf("record budget trip: %w", err)
 	}
@@ -329,6 +438,7 @@ func (s *Store) trip(ctx context.Context, q querier, rule string, pol Policy, no
 		rule, now.UnixMilli(), now.Add(pol.PauseFor).UnixMilli()); err != nil {
 		return false, fmt.Errorf("pause rule: %w", err)
 	}
+	st.paused(rule, now.Add(pol.PauseFor).UnixMilli())
 	// Start counting afresh once the pause ends.
 	if _, err := q.exec(ctx, `DELETE FROM bot_rule_trips WHERE rule = ?`, rule); err != nil {
 		return false, fmt.Errorf("reset budget trips: %w", err)

@@ -20,7 +20,8 @@ type backend interface {
 	completeTimer(ctx context.Context, tx txn, rj *river.Job[TimerArgs]) error
 	// needsLocks is true when concurrent writers exist (PostgreSQL).
 	needsLocks() bool
-	lock(ctx context.Context, tx txn, key string) error
+	// lock takes transaction-scoped locks on keys, in their order.
+	lock(ctx context.Context, tx txn, keys []string) error
 	start(ctx context.Context) error
 	stop(ctx context.Context) error
 	close()

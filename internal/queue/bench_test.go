@@ -62,6 +62,26 @@ func BenchmarkAccept(b *testing.B) {
 			})
 			reportBatch(b, m)
 		})
+		// The loadgen's all-matching case: every event matches five rules
+		// (two with a cooldown), budgets off.
+		b.Run(k.name+"/concurrent5", func(b *testing.B) {
+			opts := k.opts(b)
+			opts.Policy = func() Policy { return benchPolicyNoBudgets }
+			s, m := benchStore(b, opts)
+			payload := benchPayload()
+			var n atomic.Int64
+			procs := runtime.GOMAXPROCS(0)
+			b.SetParallelism((benchCallers + procs - 1) / procs)
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					benchAcceptFive(b, s, n.Add(1), payload)
+				}
+			})
+			b.ReportMetric(float64(5*b.N)/b.Elapsed().Seconds(), "jobs/s")
+			reportBatch(b, m)
+		})
 	}
 }
 
@@ -91,13 +111,57 @@ func benchAcceptOne(b *testing.B, s *Store, i int64, payload []byte) {
 	}
 }
 
+// benchPolicyNoBudgets is the default policy with the budgets off, as
+// loadgen runs the bot.
+var benchPolicyNoBudgets = func() Policy {
+	p := DefaultPolicy
+	p.TargetMaxPerHour, p.PauseAfter = 0, 0
+	return p
+}()
+
+// benchAcceptFive accepts event i with five replies of five rules to its
+// conversation, two of them under a cooldown, and fails the benchmark
+// unless all five were queued.
+func benchAcceptFive(b *testing.B, s *Store, i int64, payload []byte) {
+	id := fmt.Sprintf("notif_bench-%012d", i)
+	target := fmt.Sprintf("9%09d", i)
+	key := "intercom:conversation:" + target
+	in := &Intake{Source: "intercom", EventID: id, Topic: "conversation.user.replied", ReceivedAt: time.Now(), Payload: payload}
+	for r := range 5 {
+		a := Action{
+			Rule: fmt.Sprintf("rule-%d", r), Platform: "intercom", ClaimKey: key, TargetKey: key,
+			Request: &replier.Request{Platform: "intercom", As: replier.AsNote,
+				Body:   "<p>Refund request from Ada Lovelace (ada@example.org): routing to billing.</p>",
+				Target: event.Target{Type: event.TargetConversation, ID: target}},
+		}
+		if r < 2 {
+			a.Cooldown = 12 * time.Hour
+		}
+		in.Actions = append(in.Actions, a)
+	}
+	res, err := s.Accept(context.Background(), in)
+	if err != nil {
+		b.Fatalf("accept %s: %v", id, err)
+	}
+	if res.Duplicate || len(res.Actions) != 5 {
+		b.Fatalf("accept %s: got %+v, want five queued replies", id, res)
+	}
+	for _, a := range res.Actions {
+		if a.Outcome != Queued || a.JobID == 0 {
+			b.Fatalf("accept %s: got %+v, want five queued replies", id, res)
+		}
+	}
+}
+
 // benchStore opens a store for intake only: no workers, so the benchmark
 // measures commits, not deliveries.
 func benchStore(b *testing.B, opts Options) (*Store, *metrics.Metrics) {
 	b.Helper()
 	m := metrics.New()
 	opts.Metrics = m
-	opts.Policy = func() Policy { return DefaultPolicy }
+	if opts.Policy == nil {
+		opts.Policy = func() Policy { return DefaultPolicy }
+	}
 	s, err := Open(context.Background(), opts)
 	if err != nil {
 		b.Fatalf("open store: %v", err)

@@ -92,10 +92,14 @@ func (b *postgresBackend) dialect() dialect { return postgresDialect }
 func (b *postgresBackend) pool() querier    { return b.q }
 func (b *postgresBackend) needsLocks() bool { return true }
 
-// lock takes a transaction-scoped advisory lock on key.
-func (b *postgresBackend) lock(ctx context.Context, tx txn, key string) error {
-	_, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, key)
-	return err
+// lock takes a transaction-scoped advisory lock on each key, in one round
+// trip: the scan of the array feeds the aggregate row by row, in order.
+func (b *postgresBackend) lock(ctx context.Context, tx txn, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	var n int
+	return tx.queryRow(ctx, `SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0))) FROM unnest(?::text[]) AS k`, keys).Scan(&n)
 }
 
 type postgresTxn struct {

@@ -507,16 +507,15 @@ func (s *Store) Preview(ctx context.Context, in *Intake) ([]ActionResult, error)
 	pol := s.policy()
 	now := s.now()
 	out := make([]ActionResult, len(in.Actions))
+	st := &txState{}
 	for i := range in.Actions {
 		a := &in.Actions[i]
-		if out[i], err = s.decide(ctx, tx, in, a, pol, now); err != nil {
+		if out[i], err = s.decide(ctx, tx, st, in, a, pol, now); err != nil {
 			return nil, fmt.Errorf("preview rule %s: %w", a.Rule, err)
 		}
 		if out[i].Outcome == Queued {
 			// Later actions see this one's send, as they would for real.
-			if err := recordSend(ctx, tx, a, now.UnixMilli()); err != nil {
-				return nil, fmt.Errorf("preview: %w", err)
-			}
+			st.recordSend(a, now.UnixMilli())
 		}
 	}
 	return out, nil

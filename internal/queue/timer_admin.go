@@ -94,7 +94,7 @@ func (s *Store) cancelTimer(ctx context.Context, t *Timer, reason string) (bool,
 		return false, fmt.Errorf("cancel timer %d: %w", t.ID, err)
 	}
 	defer tx.rollback(ctx)
-	if err := s.lockBatch(ctx, tx, []*Intake{t.intake()}); err != nil {
+	if err := s.lockBatch(ctx, tx, []*Intake{t.intake()}, s.policy()); err != nil {
 		return false, err
 	}
 	gone, err := s.removeTimer(ctx, tx, t, TimerCancelled, reason, s.now())
@@ -233,7 +233,7 @@ func (s *Store) dropLostTimer(ctx context.Context, t *Timer) (bool, error) {
 		return false, fmt.Errorf("drop lost timer %d: %w", t.ID, err)
 	}
 	defer tx.rollback(ctx)
-	if err := s.lockBatch(ctx, tx, []*Intake{t.intake()}); err != nil {
+	if err := s.lockBatch(ctx, tx, []*Intake{t.intake()}, s.policy()); err != nil {
 		return false, err
 	}
 	// Checked again under the lock: a restart may have replaced it.

@@ -126,8 +126,12 @@ func (s *Store) fireTx(jobCtx context.Context, rj *river.Job[TimerArgs], t *Time
 	fired, err := s.timerTx(ctx, in, t, func(tx txn) error {
 		var args *DeliveryArgs
 		var err error
-		r, args, err = s.applyAction(ctx, tx, in, a, pol, now)
+		st := &txState{}
+		r, args, err = s.applyAction(ctx, tx, st, in, a, pol, now)
 		if err != nil {
+			return err
+		}
+		if err := st.flush(ctx, tx); err != nil {
 			return err
 		}
 		if args != nil {
@@ -186,7 +190,7 @@ func (s *Store) timerTx(ctx context.Context, in *Intake, t *Timer, then func(tx 
 		return false, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.rollback(ctx)
-	if err := s.lockBatch(ctx, tx, []*Intake{in}); err != nil {
+	if err := s.lockBatch(ctx, tx, []*Intake{in}, s.policy()); err != nil {
 		return false, err
 	}
 	n, err := tx.exec(ctx, `DELETE FROM bot_timers WHERE id = ?`, t.ID)
