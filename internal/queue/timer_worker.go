@@ -123,7 +123,7 @@ func (s *Store) fireTx(jobCtx context.Context, rj *river.Job[TimerArgs], t *Time
 	in := t.intake(*a)
 	a = &in.Actions[0]
 	var r ActionResult
-	fired, err := s.timerTx(ctx, in, t, func(tx txn) error {
+	fired, err := s.timerTx(ctx, in, t, pol, func(tx txn) error {
 		var args *DeliveryArgs
 		var err error
 		st := &txState{}
@@ -163,7 +163,7 @@ func (s *Store) fireTx(jobCtx context.Context, rj *river.Job[TimerArgs], t *Time
 func (s *Store) dropTimer(jobCtx context.Context, rj *river.Job[TimerArgs], t *Timer, reason string, now time.Time) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(jobCtx), 15*time.Second)
 	defer cancel()
-	dropped, err := s.timerTx(ctx, t.intake(), t, func(tx txn) error {
+	dropped, err := s.timerTx(ctx, t.intake(), t, s.policy(), func(tx txn) error {
 		if err := insertHistory(ctx, tx, historyFromTimer(t, TimerDropped, reason, now)); err != nil {
 			return err
 		}
@@ -184,13 +184,15 @@ func (s *Store) dropTimer(jobCtx context.Context, rj *river.Job[TimerArgs], t *T
 // timerTx runs then in a transaction that first takes in's locks and
 // deletes t's row; when the row is already gone it does nothing and
 // returns false.
-func (s *Store) timerTx(ctx context.Context, in *Intake, t *Timer, then func(tx txn) error) (bool, error) {
+// pol is the policy the caller decides with: the locks must be those its
+// decisions need (a reload between two reads could differ).
+func (s *Store) timerTx(ctx context.Context, in *Intake, t *Timer, pol Policy, then func(tx txn) error) (bool, error) {
 	tx, err := s.backend.begin(ctx)
 	if err != nil {
 		return false, fmt.Errorf("begin: %w", err)
 	}
 	defer tx.rollback(ctx)
-	if err := s.lockBatch(ctx, tx, []*Intake{in}, s.policy()); err != nil {
+	if err := s.lockBatch(ctx, tx, []*Intake{in}, pol); err != nil {
 		return false, err
 	}
 	n, err := tx.exec(ctx, `DELETE FROM bot_timers WHERE id = ?`, t.ID)

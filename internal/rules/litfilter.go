@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 
@@ -173,8 +174,15 @@ func (f *litFilter) search(run *runner, h int, ev *event.Event) {
 			}
 		case []any:
 			for _, e := range x {
-				if e, ok := e.(string); ok { // other elements equal no literal
+				switch e := e.(type) {
+				case string:
 					unknown = unknown || !hs.scan(e, mark)
+				case nil, bool, float64, int, int64, json.Number:
+					// A scalar that is not a string equals no literal.
+				default:
+					// A map or a list element: `"k" in #` looks inside it
+					// (a key, an element), which no text search sees.
+					unknown = true
 				}
 			}
 		default:
