@@ -24,7 +24,7 @@ platforms:
 rules:
   - name: ack
     source: helpscout
-    when: topic == "convo.created"
+    when: topic in ["convo.created", "convo.customer.reply.created"]
     reply: {as: note, body: "seen"}
   - name: tagit
     source: helpscout
@@ -42,17 +42,19 @@ rules:
 		t.Fatal(err)
 	}
 	defer store.Close()
-	ev := func(i int) *event.Event {
-		return &event.Event{Source: "helpscout", Kind: "helpscout", ID: fmt.Sprintf("e%d", i), Topic: "convo.created",
+	ev := func(i int, topic string) *event.Event {
+		return &event.Event{Source: "helpscout", Kind: "helpscout", ID: fmt.Sprintf("e%d", i), Topic: topic,
 			Target: event.Target{Type: event.TargetConversation, ID: "77"}, ReceivedAt: time.Now()}
 	}
+	// Three customer replies acknowledged: the conversation's message
+	// budget (3 an hour) is used up; no action ran on it yet.
 	for i := range 3 {
-		e := ev(i)
+		e := ev(i, "convo.customer.reply.created")
 		if _, err := store.Accept(ctx, intakeOf(e, rs.Evaluate(e), rs)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	e := ev(9)
+	e := ev(9, "convo.created")
 	ex, err := Explain(ctx, rs, store, e)
 	if err != nil {
 		t.Fatal(err)
@@ -61,8 +63,12 @@ rules:
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("explain says: %q; intake did: %+v", ex.Rules[1].Delivery, res.Actions[1])
-	if res.Actions[1].Outcome == queue.Queued && ex.Rules[1].Delivery != "would be sent now" {
-		t.Errorf("explain %q disagrees with the intake (%s)", ex.Rules[1].Delivery, res.Actions[1].Outcome)
+	// Three replies filled the target's message budget: the reply rule
+	// is suppressed, the actions-only rule still acts; explain says so.
+	if res.Actions[1].Outcome != queue.Queued || ex.Rules[1].Delivery != "would be sent now" {
+		t.Errorf("actions-only rule: explain %q, intake %s; want both to queue it", ex.Rules[1].Delivery, res.Actions[1].Outcome)
+	}
+	if res.Actions[0].Outcome != queue.Suppressed || ex.Rules[0].Delivery != "suppressed now: "+queue.ReasonTargetBudget {
+		t.Errorf("reply rule: explain %q, intake %s; want both to suppress it (target budget)", ex.Rules[0].Delivery, res.Actions[0].Outcome)
 	}
 }

@@ -295,11 +295,11 @@ func (s *Store) applyAction(ctx context.Context, q querier, st *txState, in *Int
 	return r, args, nil
 }
 
-// firstPlatform is the replier the rule's first job goes to: the
-// platform's account, except when a rule without a reply notifies first;
-// then the notifier, as chain.go picks each later step's.
+// firstPlatform is the replier the rule's first job goes to: the one its
+// request names, as chain.go picks each later step's (a rule without a
+// reply may notify first, and a notifier is not the rule's platform).
 func firstPlatform(a *Action) string {
-	if a.Request != nil && strings.HasPrefix(a.Request.Platform, replier.NotifierPrefix) {
+	if a.Request != nil && a.Request.Platform != "" {
 		return a.Request.Platform
 	}
 	return a.Platform

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -107,41 +106,6 @@ func (s *Store) cancelTimer(ctx context.Context, t *Timer, reason string) (bool,
 	s.countTimerEvent(t.Rule, metrics.TimerCancelled)
 	s.log.Info("timer cancelled", append(t.logArgs(), "reason", reason)...)
 	return true, nil
-}
-
-// CancelTimersExcept cancels the timers of every rule not in rules
-// (reason rule_removed): a reload calls it with the rules that still
-// exist, so timers of a removed rule do not wait for nothing.
-func (s *Store) CancelTimersExcept(ctx context.Context, rules []string) (int, error) {
-	rows, err := s.backend.pool().query(ctx, `SELECT DISTINCT rule FROM bot_timers`)
-	if err != nil {
-		return 0, fmt.Errorf("list timer rules: %w", err)
-	}
-	var gone []string
-	for rows.Next() {
-		var r string
-		if err := rows.Scan(&r); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("list timer rules: %w", err)
-		}
-		if !slices.Contains(rules, r) {
-			gone = append(gone, r)
-		}
-	}
-	err = rows.Err()
-	rows.Close()
-	if err != nil {
-		return 0, fmt.Errorf("list timer rules: %w", err)
-	}
-	n := 0
-	for _, r := range gone {
-		c, err := s.CancelTimers(ctx, TimerFilter{Rule: r}, TimerReasonRuleRemoved)
-		n += c
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
 }
 
 // CancelTimersOf cancels the pending timers of the named rules, each

@@ -57,7 +57,7 @@ func TestTimersListAndCancel(t *testing.T) {
 		if n, err := s.CancelTimers(ctx, TimerFilter{TargetID: "c2"}, ""); err != nil || n != 1 {
 			t.Errorf("cancel by target = %d, %v; want 1", n, err)
 		}
-		if n, err := s.CancelTimersExcept(ctx, []string{"nudge"}); err != nil || n != 1 {
+		if n, err := s.CancelTimersOf(ctx, []string{"escalate"}, TimerReasonRuleRemoved); err != nil || n != 1 {
 			t.Errorf("cancel timers of removed rules = %d, %v; want 1 (escalate)", n, err)
 		}
 		left, _ := s.Timers(ctx, TimerFilter{})
