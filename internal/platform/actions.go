@@ -182,3 +182,16 @@ type ActionView struct {
 	Literals map[string]string
 	Account  *Settings
 }
+
+// AssigneeIDProblems reports the assign values written as literals that
+// isID refuses, for a platform (title) that names agents and groups by
+// number: a mistake bot check can catch before any event arrives.
+func AssigneeIDProblems(a *ActionView, title string, isID func(string) bool) []Problem {
+	var ps []Problem
+	for _, k := range a.Keys {
+		if v, ok := a.Literals[k]; ok && !isID(v) {
+			ps = append(ps, Problem{Path: []string{k}, Message: fmt.Sprintf("%q is not a %s %s id (a number)", v, title, k)})
+		}
+	}
+	return ps
+}

@@ -68,11 +68,7 @@ func (Platform) ValidateAction(a *platform.ActionView) []platform.Problem {
 	var ps []platform.Problem
 	switch a.Action {
 	case platform.ActionAssign:
-		for _, k := range a.Keys {
-			if v, ok := a.Literals[k]; ok && !isTicketID(v) {
-				ps = append(ps, platform.Problem{Path: []string{k}, Message: fmt.Sprintf("%q is not a Freshdesk %s id (a number)", v, k)})
-			}
-		}
+		ps = platform.AssigneeIDProblems(a, "Freshdesk", isTicketID)
 	case platform.ActionSet:
 		for _, k := range a.Keys {
 			if !isCustomField(k) {

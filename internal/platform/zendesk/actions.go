@@ -48,11 +48,7 @@ func (Platform) ValidateAction(a *platform.ActionView) []platform.Problem {
 	var ps []platform.Problem
 	switch a.Action {
 	case platform.ActionAssign:
-		for _, k := range a.Keys {
-			if v, ok := a.Literals[k]; ok && !isDigits(v) {
-				ps = append(ps, platform.Problem{Path: []string{k}, Message: fmt.Sprintf("%q is not a Zendesk %s id (a number)", v, k)})
-			}
-		}
+		ps = platform.AssigneeIDProblems(a, "Zendesk", isDigits)
 	case platform.ActionSet:
 		for _, k := range a.Keys {
 			if !isDigits(k) {
